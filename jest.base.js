@@ -1,0 +1,32 @@
+// Shared jest settings: TypeScript through swc (with decorator metadata for NestJS) and
+// workspace packages resolved to their sources through the "@stratus/source" export condition,
+// so tests never need a prior build.
+const path = require('node:path');
+
+/** @param {string} dir the package directory (pass __dirname) */
+module.exports = function jestConfig(dir, overrides = {}) {
+  return {
+    rootDir: dir,
+    testEnvironment: 'node',
+    testEnvironmentOptions: { customExportConditions: ['@stratus/source', 'node', 'require', 'default'] },
+    testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/**/*.spec.ts'],
+    transform: {
+      '^.+\\.ts$': [
+        require.resolve('@swc/jest', { paths: [dir] }),
+        {
+          jsc: {
+            target: 'es2023',
+            parser: { syntax: 'typescript', decorators: true },
+            transform: { legacyDecorator: true, decoratorMetadata: true, useDefineForClassFields: false },
+          },
+          module: { type: 'commonjs' },
+          sourceMaps: 'inline',
+        },
+      ],
+    },
+    moduleFileExtensions: ['ts', 'js', 'json'],
+    reporters: ['default', [path.join(__dirname, '.ci/jest-json-reporter.js'), {}]],
+    testTimeout: 30_000,
+    ...overrides,
+  };
+};

@@ -1,0 +1,11 @@
+/**
+ * @module @stratus/db
+ * The only package that imports Prisma: the generated client, its factory, ids, migrations and
+ * the box that encrypts secrets at rest.
+ */
+export { createPrismaClient, type DatabaseOptions } from './client';
+export { Prisma, PrismaClient, SessionStatus } from './generated/client';
+export type * from './generated/models';
+export { newId } from './ids';
+export { ensureDatabase, migrate, MIGRATIONS_DIR, type MigrationResult } from './migrate';
+export { SecretBox } from './secret-box';

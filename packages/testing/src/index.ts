@@ -1,0 +1,6 @@
+/**
+ * @module @stratus/testing
+ * Fixtures for tests against real infrastructure. Never imported by production code.
+ */
+export * from './database';
+export * from './redis';
