@@ -25,6 +25,8 @@ module.exports = function jestConfig(dir, overrides = {}) {
       ],
     },
     moduleFileExtensions: ['ts', 'js', 'json'],
+    // Sources written for Node's resolution (the generated Prisma client) import './x.js' meaning x.ts.
+    moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
     reporters: ['default', [path.join(__dirname, '.ci/jest-json-reporter.js'), {}]],
     testTimeout: 30_000,
     ...overrides,

@@ -4,8 +4,20 @@
  * the box that encrypts secrets at rest.
  */
 export { createPrismaClient, type DatabaseOptions } from './client';
-export { Prisma, PrismaClient, SessionStatus } from './generated/client';
-export type * from './generated/models';
+export {
+  Prisma,
+  PrismaClient,
+  SessionStatus,
+  type Agent,
+  type AgentVersion,
+  type ApiToken,
+  type Environment,
+  type Event,
+  type IdempotencyKey,
+  type Session,
+  type Webhook,
+  type Workspace,
+} from './generated/client';
 export { newId } from './ids';
 export { ensureDatabase, migrate, MIGRATIONS_DIR, type MigrationResult } from './migrate';
 export { SecretBox } from './secret-box';

@@ -16,11 +16,12 @@ export class SecretBox {
   }
 
   /** Encrypts a JSON-serialisable value. */
-  seal(value: unknown): Buffer {
+  seal(value: unknown): Uint8Array<ArrayBuffer> {
     const iv = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', this.key, iv);
     const body = Buffer.concat([cipher.update(JSON.stringify(value), 'utf8'), cipher.final()]);
-    return Buffer.concat([Buffer.from([VERSION]), iv, cipher.getAuthTag(), body]);
+    // A plain Uint8Array over its own ArrayBuffer is what Prisma's Bytes columns take.
+    return new Uint8Array(Buffer.concat([Buffer.from([VERSION]), iv, cipher.getAuthTag(), body]));
   }
 
   /** Decrypts what seal() produced; throws when the data was tampered with or the key differs. */

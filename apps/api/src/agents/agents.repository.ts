@@ -1,0 +1,106 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { AgentDefinition } from '@stratus/contracts';
+import { newId, type Agent as AgentRow, type AgentVersion, type Prisma, type PrismaClient } from '@stratus/db';
+import type { SliceRequest } from '../common/pagination';
+import { PRISMA } from '../infra/tokens';
+
+export interface AgentWithVersion {
+  agent: AgentRow;
+  version: AgentVersion;
+}
+
+function versionData(agentId: string, version: number, def: AgentDefinition, at: Date): Prisma.AgentVersionCreateManyInput {
+  return {
+    agentId,
+    version,
+    name: def.name,
+    description: def.description,
+    model: def.model,
+    system: def.system,
+    tools: def.tools as Prisma.InputJsonValue,
+    mcpServers: def.mcp_servers as Prisma.InputJsonValue,
+    metadata: def.metadata,
+    createdAt: at,
+  };
+}
+
+@Injectable()
+export class AgentsRepository {
+  constructor(@Inject(PRISMA) private readonly prisma: PrismaClient) {}
+
+  async create(workspaceId: string, def: AgentDefinition): Promise<AgentWithVersion> {
+    const id = newId('agent');
+    const now = new Date();
+    return this.prisma.$transaction(async (tx) => {
+      const agent = await tx.agent.create({ data: { id, workspaceId, currentVersion: 1, createdAt: now, updatedAt: now } });
+      const version = await tx.agentVersion.create({ data: versionData(id, 1, def, now) });
+      return { agent, version };
+    });
+  }
+
+  /** The agent with its current version, or a given one; null when either does not exist. */
+  async find(workspaceId: string, id: string, version?: number): Promise<AgentWithVersion | null> {
+    const agent = await this.prisma.agent.findFirst({ where: { id, workspaceId } });
+    if (!agent) return null;
+    const row = await this.prisma.agentVersion.findUnique({ where: { agentId_version: { agentId: id, version: version ?? agent.currentVersion } } });
+    return row ? { agent, version: row } : null;
+  }
+
+  /**
+   * Stores a new version if the agent is still at `expectedVersion`; returns null when another
+   * update got there first (the caller answers 409).
+   */
+  async addVersion(agentId: string, expectedVersion: number, def: AgentDefinition): Promise<AgentWithVersion | null> {
+    const now = new Date();
+    return this.prisma.$transaction(async (tx) => {
+      const { count } = await tx.agent.updateMany({
+        where: { id: agentId, currentVersion: expectedVersion, archivedAt: null },
+        data: { currentVersion: expectedVersion + 1, updatedAt: now },
+      });
+      if (count === 0) return null;
+      const version = await tx.agentVersion.create({ data: versionData(agentId, expectedVersion + 1, def, now) });
+      const agent = await tx.agent.findUniqueOrThrow({ where: { id: agentId } });
+      return { agent, version };
+    });
+  }
+
+  async archive(agentId: string): Promise<void> {
+    const now = new Date();
+    await this.prisma.agent.updateMany({ where: { id: agentId, archivedAt: null }, data: { archivedAt: now, updatedAt: now } });
+  }
+
+  async exists(workspaceId: string, id: string): Promise<boolean> {
+    return (await this.prisma.agent.count({ where: { id, workspaceId } })) > 0;
+  }
+
+  async listSlice(
+    workspaceId: string,
+    filter: { includeArchived: boolean; createdAt?: { gte?: Date; lte?: Date } },
+    slice: SliceRequest<string>,
+  ): Promise<AgentWithVersion[]> {
+    const agents = await this.prisma.agent.findMany({
+      where: {
+        workspaceId,
+        ...(filter.includeArchived ? {} : { archivedAt: null }),
+        ...(filter.createdAt ? { createdAt: filter.createdAt } : {}),
+        ...(slice.beyond ? { id: slice.order === 'asc' ? { gt: slice.beyond } : { lt: slice.beyond } } : {}),
+      },
+      orderBy: { id: slice.order },
+      take: slice.take,
+    });
+    if (agents.length === 0) return [];
+    const versions = await this.prisma.agentVersion.findMany({
+      where: { OR: agents.map((a) => ({ agentId: a.id, version: a.currentVersion })) },
+    });
+    const byAgent = new Map(versions.map((v) => [v.agentId, v]));
+    return agents.map((agent) => ({ agent, version: byAgent.get(agent.id)! }));
+  }
+
+  listVersionsSlice(agentId: string, slice: SliceRequest<number>): Promise<AgentVersion[]> {
+    return this.prisma.agentVersion.findMany({
+      where: { agentId, ...(slice.beyond !== undefined ? { version: slice.order === 'asc' ? { gt: slice.beyond } : { lt: slice.beyond } } : {}) },
+      orderBy: { version: slice.order },
+      take: slice.take,
+    });
+  }
+}

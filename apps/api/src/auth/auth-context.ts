@@ -1,0 +1,30 @@
+import { createParamDecorator, type ExecutionContext, SetMetadata } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+
+export type Scope = 'read' | 'write';
+export const ALL_SCOPES: Scope[] = ['read', 'write'];
+
+/** Who is calling: the token and the one workspace it may see. */
+export interface AuthContext {
+  tokenId: string;
+  workspaceId: string;
+  scopes: Scope[];
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    auth?: AuthContext;
+  }
+}
+
+const PUBLIC_KEY = 'stratus:public';
+/** Marks a route that needs no token (health checks, the API reference). */
+export const Public = () => SetMetadata(PUBLIC_KEY, true);
+export const IS_PUBLIC = PUBLIC_KEY;
+
+/** The caller's AuthContext; only on routes behind the AuthGuard. */
+export const Auth = createParamDecorator((_data: unknown, ctx: ExecutionContext): AuthContext => {
+  const auth = ctx.switchToHttp().getRequest<FastifyRequest>().auth;
+  if (!auth) throw new Error('Auth used on a public route');
+  return auth;
+});

@@ -1,0 +1,48 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { newId, type ApiToken, type PrismaClient } from '@stratus/db';
+import { PRISMA } from '../infra/tokens';
+
+/** Workspaces and their personal access tokens in PostgreSQL. */
+@Injectable()
+export class TokensRepository {
+  constructor(@Inject(PRISMA) private readonly prisma: PrismaClient) {}
+
+  findActiveByHash(tokenHash: string): Promise<ApiToken | null> {
+    return this.prisma.apiToken.findFirst({ where: { tokenHash, revokedAt: null } });
+  }
+
+  findByHash(tokenHash: string): Promise<ApiToken | null> {
+    return this.prisma.apiToken.findUnique({ where: { tokenHash } });
+  }
+
+  async touch(tokenId: string, at: Date): Promise<void> {
+    await this.prisma.apiToken.update({ where: { id: tokenId }, data: { lastUsedAt: at } });
+  }
+
+  async ensureWorkspace(id: string, name: string): Promise<void> {
+    await this.prisma.workspace.upsert({ where: { id }, create: { id, name }, update: {} });
+  }
+
+  async createWorkspace(name: string): Promise<string> {
+    const workspace = await this.prisma.workspace.create({ data: { id: newId('workspace'), name } });
+    return workspace.id;
+  }
+
+  workspaceExists(id: string): Promise<boolean> {
+    return this.prisma.workspace.findUnique({ where: { id } }).then(Boolean);
+  }
+
+  createToken(input: { workspaceId: string; name: string; tokenHash: string; hint: string; scopes: string[] }): Promise<ApiToken> {
+    return this.prisma.apiToken.create({ data: { id: newId('token'), ...input } });
+  }
+
+  /** Returns false when no such token exists. */
+  async revoke(tokenId: string): Promise<boolean> {
+    const { count } = await this.prisma.apiToken.updateMany({ where: { id: tokenId, revokedAt: null }, data: { revokedAt: new Date() } });
+    return count > 0 || (await this.prisma.apiToken.findUnique({ where: { id: tokenId } })) !== null;
+  }
+
+  listTokens(workspaceId: string): Promise<ApiToken[]> {
+    return this.prisma.apiToken.findMany({ where: { workspaceId }, orderBy: { id: 'asc' } });
+  }
+}

@@ -1,0 +1,21 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import type { Page, SessionEvent } from '@stratus/contracts';
+import { Auth, type AuthContext } from '../auth/auth-context';
+import type { Query as QueryParams } from '../common/query';
+import { EventsService } from './events.service';
+
+@Controller('sessions/:sessionId/events')
+export class EventsController {
+  constructor(private readonly events: EventsService) {}
+
+  @Post()
+  @HttpCode(202)
+  send(@Auth() auth: AuthContext, @Param('sessionId') sessionId: string, @Body() body: unknown): Promise<{ data: SessionEvent[] }> {
+    return this.events.send(auth.workspaceId, sessionId, body);
+  }
+
+  @Get()
+  list(@Auth() auth: AuthContext, @Param('sessionId') sessionId: string, @Query() query: QueryParams): Promise<Page<SessionEvent>> {
+    return this.events.list(auth.workspaceId, sessionId, query);
+  }
+}

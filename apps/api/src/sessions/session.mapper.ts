@@ -1,0 +1,28 @@
+import type { Metadata, Session } from '@stratus/contracts';
+import type { Agent as AgentRow, AgentVersion, Session as SessionRow } from '@stratus/db';
+import { toAgent } from '../agents/agent.mapper';
+
+export type SessionWithAgent = SessionRow & { agentVersionRef: AgentVersion & { agent: AgentRow } };
+
+export function toSession(row: SessionWithAgent, now = new Date()): Session {
+  const end = row.archivedAt ?? now;
+  return {
+    id: row.id,
+    type: 'session',
+    agent: toAgent(row.agentVersionRef.agent, row.agentVersionRef),
+    agent_id: row.agentId,
+    environment_id: row.environmentId,
+    status: row.status,
+    title: row.title,
+    metadata: row.metadata as Metadata,
+    usage: { input_tokens: row.inputTokens, output_tokens: row.outputTokens },
+    stats: {
+      turns: row.turns,
+      active_seconds: Number(row.activeMs) / 1000,
+      duration_seconds: Math.max(0, Math.round((end.getTime() - row.createdAt.getTime()) / 100) / 10),
+    },
+    archived_at: row.archivedAt?.toISOString() ?? null,
+    created_at: row.createdAt.toISOString(),
+    updated_at: row.updatedAt.toISOString(),
+  };
+}

@@ -1,0 +1,111 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { newId, type Event as EventRow, type Prisma, type PrismaClient, type SessionStatus } from '@stratus/db';
+import type { EventStore, NewEvent } from '@stratus/events';
+import type { SliceRequest } from '../common/pagination';
+import { EVENT_STORE, PRISMA } from '../infra/tokens';
+import type { SessionWithAgent } from './session.mapper';
+
+const WITH_AGENT = { agentVersionRef: { include: { agent: true } } } as const;
+
+export interface NewSession {
+  workspaceId: string;
+  agentId: string;
+  agentVersion: number;
+  environmentId: string;
+  title: string;
+  metadata: Record<string, string>;
+  environmentVariables: Uint8Array<ArrayBuffer> | null;
+  initialEvents: NewEvent[];
+}
+
+export interface SessionFilter {
+  includeArchived: boolean;
+  agentId?: string;
+  statuses?: SessionStatus[];
+  createdAt?: { gte?: Date; lte?: Date };
+}
+
+@Injectable()
+export class SessionsRepository {
+  constructor(
+    @Inject(PRISMA) private readonly prisma: PrismaClient,
+    @Inject(EVENT_STORE) private readonly events: EventStore,
+  ) {}
+
+  /**
+   * Creates the session and its initial events in one transaction. The environment is share-locked
+   * so that it cannot be deleted concurrently; returns null when it is gone or archived by then.
+   */
+  async create(input: NewSession): Promise<{ session: SessionWithAgent; events: EventRow[] } | null> {
+    const id = newId('session');
+    const now = new Date();
+    const result = await this.prisma.$transaction(async (tx) => {
+      const env = await tx.$queryRaw<{ id: string }[]>`
+        SELECT id FROM environments WHERE id = ${input.environmentId} AND workspace_id = ${input.workspaceId} AND archived_at IS NULL FOR SHARE`;
+      if (env.length === 0) return null;
+      await tx.session.create({
+        data: {
+          id,
+          workspaceId: input.workspaceId,
+          agentId: input.agentId,
+          agentVersion: input.agentVersion,
+          environmentId: input.environmentId,
+          title: input.title,
+          metadata: input.metadata,
+          environmentVariables: input.environmentVariables,
+          createdAt: now,
+          updatedAt: now,
+        },
+      });
+      const events = input.initialEvents.length ? await this.events.appendInTransaction(tx, id, input.initialEvents) : [];
+      const session = await tx.session.findUniqueOrThrow({ where: { id }, include: WITH_AGENT });
+      return { session, events };
+    });
+    if (result) await this.events.publish(result.events);
+    return result;
+  }
+
+  find(workspaceId: string, id: string): Promise<SessionWithAgent | null> {
+    return this.prisma.session.findFirst({ where: { id, workspaceId }, include: WITH_AGENT });
+  }
+
+  async exists(workspaceId: string, id: string): Promise<boolean> {
+    return (await this.prisma.session.count({ where: { id, workspaceId } })) > 0;
+  }
+
+  update(id: string, data: { title?: string; metadata?: Record<string, string> }): Promise<SessionWithAgent> {
+    return this.prisma.session.update({ where: { id }, data: { ...data, updatedAt: new Date() }, include: WITH_AGENT });
+  }
+
+  /** Archives an idle session; returns false when it is busy (processing or canceling). */
+  async archiveIfIdle(id: string): Promise<boolean> {
+    const now = new Date();
+    const { count } = await this.prisma.session.updateMany({ where: { id, status: 'idle' }, data: { archivedAt: now, updatedAt: now } });
+    return count > 0;
+  }
+
+  /** processing → canceling. Returns the status the session has afterwards. */
+  async requestCancel(id: string): Promise<SessionStatus | null> {
+    await this.prisma.session.updateMany({ where: { id, status: 'processing' }, data: { status: 'canceling', updatedAt: new Date() } });
+    const row = await this.prisma.session.findUnique({ where: { id }, select: { status: true } });
+    return row?.status ?? null;
+  }
+
+  /** Deletes the session and, by cascade, its events. Returns the last sequence number it had. */
+  async delete(id: string): Promise<number | null> {
+    const rows = await this.prisma.$queryRaw<{ last_seq: number }[]>`DELETE FROM sessions WHERE id = ${id} RETURNING last_seq`;
+    return rows[0]?.last_seq ?? null;
+  }
+
+  listSlice(workspaceId: string, filter: SessionFilter, slice: SliceRequest<string>): Promise<SessionWithAgent[]> {
+    const where: Prisma.SessionWhereInput = {
+      workspaceId,
+      ...(filter.includeArchived ? {} : { archivedAt: null }),
+      ...(filter.agentId ? { agentId: filter.agentId } : {}),
+      ...(filter.statuses ? { status: { in: filter.statuses } } : {}),
+      ...(filter.createdAt ? { createdAt: filter.createdAt } : {}),
+      ...(slice.beyond ? { id: slice.order === 'asc' ? { gt: slice.beyond } : { lt: slice.beyond } } : {}),
+    };
+    return this.prisma.session.findMany({ where, orderBy: { id: slice.order }, take: slice.take, include: WITH_AGENT });
+  }
+}
