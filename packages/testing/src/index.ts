@@ -4,3 +4,5 @@
  */
 export * from './database';
 export * from './redis';
+export * from './scripted-model';
+export * from './tcp-proxy';

@@ -1,0 +1,75 @@
+import { z } from 'zod';
+
+/**
+ * The environment's networking policy as the runner receives it (STRATUS_RUNNER_NETWORKING).
+ * The same shape as `Networking` in @stratus/contracts; the control plane has already validated the
+ * host patterns, so the runner only needs the structure to enforce it.
+ */
+export const Networking = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('unrestricted') }),
+  z.strictObject({ type: z.literal('limited'), allow_package_managers: z.boolean().default(false) }),
+  z.strictObject({ type: z.literal('allowed_hosts'), allowed_hosts: z.array(z.string().min(1)).min(1) }),
+  z.strictObject({ type: z.literal('none') }),
+]);
+export type Networking = z.infer<typeof Networking>;
+
+/** Hosts of the well-known package registries that `limited` + `allow_package_managers` lets through. */
+export const PACKAGE_REGISTRY_HOSTS: readonly string[] = [
+  'registry.npmjs.org',
+  'registry.yarnpkg.com',
+  'pypi.org',
+  'files.pythonhosted.org',
+  'deb.debian.org',
+  'security.debian.org',
+  'archive.ubuntu.com',
+  'security.ubuntu.com',
+  'dl-cdn.alpinelinux.org',
+  'crates.io',
+  'index.crates.io',
+  'static.crates.io',
+  'proxy.golang.org',
+  'sum.golang.org',
+  'rubygems.org',
+  'index.rubygems.org',
+  'repo.maven.apache.org',
+  'repo1.maven.org',
+];
+
+/** Lower-cases a host and drops the trailing dot of a fully qualified name, so "API.github.com." matches. */
+function normalizeHost(host: string): string {
+  return host.toLowerCase().replace(/\.$/, '');
+}
+
+/** "api.github.com" matches itself only; "*.example.com" matches any subdomain but not example.com itself. */
+export function hostMatches(pattern: string, host: string): boolean {
+  const p = normalizeHost(pattern);
+  const h = normalizeHost(host);
+  if (p.startsWith('*.')) return h.endsWith(p.slice(1)) && h.length > p.length - 1;
+  return h === p;
+}
+
+/**
+ * Decides whether the policy lets the runner connect to `url`'s host.
+ * Returns undefined when allowed, otherwise the refusal message shown to the model.
+ */
+export function egressRefusal(policy: Networking, url: URL): string | undefined {
+  // URL.hostname keeps IPv6 literals in brackets; patterns never contain them.
+  const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  switch (policy.type) {
+    case 'unrestricted':
+      return undefined;
+    case 'none':
+      return `network access is disabled in this environment (networking: none); cannot fetch ${url.host}`;
+    case 'limited':
+      if (!policy.allow_package_managers) {
+        return `network access is limited in this environment and package managers are not allowed; cannot fetch ${url.host}`;
+      }
+      return PACKAGE_REGISTRY_HOSTS.some((registry) => hostMatches(registry, host))
+        ? undefined
+        : `network access is limited to package registries in this environment; ${url.host} is not one`;
+    case 'allowed_hosts':
+      return policy.allowed_hosts.some((pattern) => hostMatches(pattern, host))
+        ? undefined
+        : `${url.host} is not in this environment's allowed hosts (${policy.allowed_hosts.join(', ')})`;
+  }
+}

@@ -1,0 +1,73 @@
+import { chmod, mkdir, realpath, rm } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import type { RunnerConfig } from './config';
+import { ConfigError } from './config';
+import { jsonRoute, createRunnerServer } from './server';
+import { ExecRequest, ExecTool } from './tools/exec';
+import { FetchRequest, FetchTool } from './tools/fetch';
+import { EditRequest, FileTools, ReadRequest, WriteRequest } from './tools/files';
+import { GlobRequest, GrepRequest, SearchTools } from './tools/search';
+
+export interface RunningRunner {
+  /** The socket path, or host:port, it listens on. */
+  address: string;
+  /** Kills running commands and stops listening. */
+  close(): Promise<void>;
+}
+
+/**
+ * The environment commands start with: the runner's own minus its STRATUS_RUNNER_* settings, so the
+ * token does not sit in every process's environment.
+ */
+function commandEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([name]) => !name.startsWith('STRATUS_RUNNER_')));
+}
+
+/** Wires the tools to their routes and starts listening. */
+export async function startRunner(config: RunnerConfig, env: NodeJS.ProcessEnv): Promise<RunningRunner> {
+  const workspace = await realpath(config.workspaceDir).catch(() => {
+    throw new ConfigError(`STRATUS_WORKSPACE_DIR: ${config.workspaceDir} is not an existing directory`);
+  });
+  // HOME inside the workspace: tools that write dotfiles or caches have somewhere writable to do it,
+  // and nobody's real ~/.bashrc is near.
+  const homeDir = path.join(workspace, '.home');
+  await mkdir(homeDir, { recursive: true });
+
+  const exec = new ExecTool({ workspaceDir: workspace, homeDir, env: commandEnvironment(env) });
+  const files = new FileTools(workspace);
+  const search = new SearchTools(workspace);
+  const fetcher = new FetchTool(config.networking, env);
+  const server = createRunnerServer(config.token, {
+    '/healthz': { method: 'GET', handle: async () => ({ ok: true }) },
+    '/v1/exec': jsonRoute(ExecRequest, (request, signal) => exec.run(request, signal)),
+    '/v1/read': jsonRoute(ReadRequest, (request) => files.read(request)),
+    '/v1/write': jsonRoute(WriteRequest, (request) => files.write(request)),
+    '/v1/edit': jsonRoute(EditRequest, (request) => files.edit(request)),
+    '/v1/glob': jsonRoute(GlobRequest, (request, signal) => search.glob(request, signal)),
+    '/v1/grep': jsonRoute(GrepRequest, (request, signal) => search.grep(request, signal)),
+    '/v1/fetch': jsonRoute(FetchRequest, (request, signal) => fetcher.fetch(request, signal)),
+  });
+
+  const listen = config.listen;
+  if ('socketPath' in listen) await rm(listen.socketPath, { force: true }); // a stale socket from a previous run
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    if ('socketPath' in listen) server.listen(listen.socketPath, resolve);
+    else server.listen(listen.port, listen.host, resolve);
+  });
+  // Only the worker that started the runner (same user) may connect; the token is the second lock.
+  if ('socketPath' in listen) await chmod(listen.socketPath, 0o600);
+  const address =
+    'socketPath' in listen ? listen.socketPath : `${listen.host}:${(server.address() as AddressInfo).port}`;
+
+  return {
+    address,
+    async close() {
+      exec.killAll();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await fetcher.close();
+    },
+  };
+}

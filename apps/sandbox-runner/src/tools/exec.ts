@@ -1,0 +1,171 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { readFile, rm } from 'node:fs/promises';
+import { constants, tmpdir } from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+
+export const ExecRequest = z.strictObject({
+  command: z.string().min(1),
+  timeout_ms: z.number().int().positive().max(600_000).default(120_000),
+  max_output_bytes: z.number().int().positive().max(10_000_000).default(100_000),
+});
+export type ExecRequest = z.infer<typeof ExecRequest>;
+
+export interface ExecResult {
+  exit_code: number;
+  stdout: string;
+  stderr: string;
+  timed_out: boolean;
+  truncated: boolean;
+  duration_ms: number;
+}
+
+/**
+ * How long to wait for stdout/stderr to close after bash exits. A background job the command started
+ * (`server &`) inherits the pipes and would hold them open forever; after this grace the call returns
+ * and the job keeps running.
+ */
+const PIPE_DRAIN_GRACE_MS = 100;
+
+export interface ExecToolOptions {
+  workspaceDir: string;
+  homeDir: string;
+  /** The environment every command starts with (the runner's own, minus its secrets). */
+  env: NodeJS.ProcessEnv;
+}
+
+/** Single quotes for bash, safe for any path. */
+function shellQuote(text: string): string {
+  return `'${text.replaceAll("'", `'\\''`)}'`;
+}
+
+function killGroup(pgid: number): void {
+  try {
+    process.kill(-pgid, 'SIGKILL');
+  } catch {
+    // ESRCH: the group is already gone.
+  }
+}
+
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Runs shell commands one bash process per call, each in its own process group so a timeout or a
+ * cancelled request kills the command and everything it started at once. The working directory
+ * carries over between calls: bash reports its final `pwd` through an EXIT trap.
+ */
+export class ExecTool {
+  private cwd: string;
+  private readonly stateDir: string;
+  /**
+   * Process groups that may still have members (background jobs). A signal to the runner does not
+   * reach them, so shutdown kills them by group.
+   */
+  private readonly groups = new Set<number>();
+  private sequence = 0;
+
+  constructor(private readonly options: ExecToolOptions) {
+    this.cwd = options.workspaceDir;
+    this.stateDir = mkdtempSync(path.join(tmpdir(), 'stratus-exec-'));
+  }
+
+  /** Runs one command; `signal` aborting (the HTTP client went away) kills its process group. */
+  async run(request: ExecRequest, signal: AbortSignal): Promise<ExecResult> {
+    const cwdFile = path.join(this.stateDir, `cwd-${++this.sequence}`);
+    // `-c` keeps the command's own semantics; the trap line only records where it ended up.
+    const script = `trap 'pwd >| ${shellQuote(cwdFile)}' EXIT\n${request.command}`;
+    const started = performance.now();
+    const child = spawn('bash', ['--noprofile', '--norc', '-c', script], {
+      cwd: this.startingDirectory(),
+      env: { ...this.options.env, HOME: this.options.homeDir },
+      detached: true, // setsid: the command gets its own process group
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+
+    const output = { stdout: [] as Buffer[], stderr: [] as Buffer[] };
+    let budget = request.max_output_bytes;
+    let truncated = false;
+    const collect = (into: Buffer[]) => (chunk: Buffer) => {
+      if (chunk.length > budget) {
+        truncated = true;
+        chunk = chunk.subarray(0, budget);
+      }
+      budget -= chunk.length;
+      if (chunk.length > 0) into.push(chunk);
+    };
+    child.stdout.on('data', collect(output.stdout));
+    child.stderr.on('data', collect(output.stderr));
+
+    let timedOut = false;
+    const kill = () => {
+      if (child.pid !== undefined) killGroup(child.pid);
+    };
+    const timer = setTimeout(() => {
+      timedOut = true;
+      kill();
+    }, request.timeout_ms);
+    signal.addEventListener('abort', kill, { once: true });
+    if (signal.aborted) kill();
+    if (child.pid !== undefined) this.groups.add(child.pid);
+
+    // 'close' (all pipes closed) is normally the end; `exit` plus a short grace covers background jobs.
+    const closed = once(child, 'close').catch(() => undefined);
+    try {
+      const [code, killedBy] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
+      let grace: NodeJS.Timeout | undefined;
+      await Promise.race([closed, new Promise((resolve) => (grace = setTimeout(resolve, PIPE_DRAIN_GRACE_MS)))]);
+      clearTimeout(grace);
+      child.stdout.destroy();
+      child.stderr.destroy();
+      const exitCode = code ?? 128 + (killedBy ? constants.signals[killedBy] : 0);
+      return {
+        exit_code: exitCode,
+        stdout: Buffer.concat(output.stdout).toString('utf8'),
+        stderr: Buffer.concat(output.stderr).toString('utf8'),
+        timed_out: timedOut,
+        truncated,
+        duration_ms: Math.round(performance.now() - started),
+      };
+    } finally {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', kill);
+      if (child.pid !== undefined && !groupAlive(child.pid)) this.groups.delete(child.pid);
+      await this.adoptFinalDirectory(cwdFile);
+    }
+  }
+
+  /** Kills every process group this tool started that may still be running (runner shutdown). */
+  killAll(): void {
+    for (const pgid of this.groups) killGroup(pgid);
+    this.groups.clear();
+    rmSync(this.stateDir, { recursive: true, force: true });
+  }
+
+  /** The remembered directory, or the workspace root when a command has since removed it. */
+  private startingDirectory(): string {
+    try {
+      if (statSync(this.cwd).isDirectory()) return this.cwd;
+    } catch {
+      // fall through
+    }
+    this.cwd = this.options.workspaceDir;
+    return this.cwd;
+  }
+
+  private async adoptFinalDirectory(cwdFile: string): Promise<void> {
+    // Absent when bash was killed or replaced itself with `exec`; the directory then stays as it was.
+    const recorded = await readFile(cwdFile, 'utf8').catch(() => '');
+    await rm(cwdFile, { force: true });
+    const dir = recorded.replace(/\n$/, '');
+    if (dir.startsWith('/')) this.cwd = dir;
+  }
+}

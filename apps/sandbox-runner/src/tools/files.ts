@@ -1,0 +1,120 @@
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import { badRequest, errnoCode, notFound, ToolError } from '../errors';
+import { displayPath, resolveInWorkspace } from '../workspace-path';
+
+/** Larger files are refused rather than loaded: a coding agent reads them in pieces through exec. */
+const MAX_READ_FILE_BYTES = 64 * 1024 * 1024;
+/** Bytes sniffed for a NUL to call a file binary (git's heuristic). */
+const BINARY_SNIFF_BYTES = 8000;
+
+export const ReadRequest = z.strictObject({
+  path: z.string().min(1),
+  /** 1-based line to start at. */
+  offset: z.number().int().min(1).default(1),
+  limit: z.number().int().min(1).max(100_000).default(2000),
+});
+export type ReadRequest = z.infer<typeof ReadRequest>;
+
+export const WriteRequest = z.strictObject({ path: z.string().min(1), content: z.string() });
+export type WriteRequest = z.infer<typeof WriteRequest>;
+
+export const EditRequest = z.strictObject({
+  path: z.string().min(1),
+  old_string: z.string().min(1),
+  new_string: z.string(),
+  replace_all: z.boolean().default(false),
+});
+export type EditRequest = z.infer<typeof EditRequest>;
+
+/** Turns the filesystem errors a model can cause into 4xx answers it can act on. */
+function fsError(error: unknown, shownPath: string): unknown {
+  switch (errnoCode(error) ?? '') {
+    case 'ENOENT':
+      return notFound(`no such file: ${shownPath}`);
+    case 'EISDIR':
+      return badRequest(`is a directory: ${shownPath}`);
+    case 'ENOTDIR':
+      return badRequest(`a parent of ${shownPath} is not a directory`);
+    case 'EACCES':
+    case 'EPERM':
+    case 'EROFS':
+      return new ToolError(403, 'permission_error', `permission denied: ${shownPath}`);
+    default:
+      return error;
+  }
+}
+
+async function readText(file: string, shownPath: string): Promise<string> {
+  const info = await stat(file).catch((error: unknown) => {
+    throw fsError(error, shownPath);
+  });
+  if (info.isDirectory()) throw badRequest(`is a directory: ${shownPath}`);
+  if (info.size > MAX_READ_FILE_BYTES) {
+    throw badRequest(`${shownPath} is ${info.size} bytes, more than ${MAX_READ_FILE_BYTES}; read it in parts with exec`);
+  }
+  const bytes = await readFile(file).catch((error: unknown) => {
+    throw fsError(error, shownPath);
+  });
+  if (bytes.subarray(0, BINARY_SNIFF_BYTES).includes(0)) throw badRequest(`${shownPath} is a binary file`);
+  return bytes.toString('utf8');
+}
+
+/** File tools confined to one workspace directory (a realpath). */
+export class FileTools {
+  constructor(private readonly workspaceRoot: string) {}
+
+  /** Lines [offset, offset + limit) of a text file, and how many lines it has in all. */
+  async read(request: ReadRequest) {
+    const file = await resolveInWorkspace(this.workspaceRoot, request.path);
+    const shown = displayPath(this.workspaceRoot, file);
+    const lines = (await readText(file, shown)).split(/\r?\n/);
+    // A final newline ends the last line rather than starting an empty one.
+    if (lines.length > 0 && lines.at(-1) === '') lines.pop();
+    const selected = lines.slice(request.offset - 1, request.offset - 1 + request.limit);
+    return {
+      path: shown,
+      content: selected.join('\n'),
+      start_line: request.offset,
+      num_lines: selected.length,
+      total_lines: lines.length,
+    };
+  }
+
+  /** Creates or replaces a file, creating its parent directories. */
+  async write(request: WriteRequest) {
+    const file = await resolveInWorkspace(this.workspaceRoot, request.path);
+    const shown = displayPath(this.workspaceRoot, file);
+    try {
+      await mkdir(path.dirname(file), { recursive: true });
+      await writeFile(file, request.content);
+    } catch (error) {
+      throw fsError(error, shown);
+    }
+    return { path: shown, bytes_written: Buffer.byteLength(request.content) };
+  }
+
+  /** Exact string replacement; old_string must occur exactly once unless replace_all. */
+  async edit(request: EditRequest) {
+    if (request.old_string === request.new_string) throw badRequest('old_string and new_string are the same');
+    const file = await resolveInWorkspace(this.workspaceRoot, request.path);
+    const shown = displayPath(this.workspaceRoot, file);
+    const content = await readText(file, shown);
+    const parts = content.split(request.old_string);
+    const occurrences = parts.length - 1;
+    if (occurrences === 0) throw badRequest(`old_string was not found in ${shown}`);
+    if (occurrences > 1 && !request.replace_all) {
+      throw badRequest(
+        `old_string occurs ${occurrences} times in ${shown}; give more surrounding context to make it unique, or set replace_all`,
+      );
+    }
+    // split/join rather than String.replace, whose replacement string gives `$&` and friends a meaning.
+    try {
+      await writeFile(file, parts.join(request.new_string));
+    } catch (error) {
+      throw fsError(error, shown);
+    }
+    return { path: shown, replacements: occurrences };
+  }
+}

@@ -1,0 +1,137 @@
+import { lstat, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { glob } from 'tinyglobby';
+import { z } from 'zod';
+import { badRequest, forbidden, notFound } from '../errors';
+import { displayPath, resolveInWorkspace } from '../workspace-path';
+
+/**
+ * Directories left out of glob and grep unless the pattern names them: dependency trees, git's store,
+ * and the shell's HOME (package-manager caches), which would drown the answers.
+ */
+export const SKIPPED_DIRS: readonly string[] = ['node_modules', '.git', '.home'];
+
+/** Grep skips files larger than this and files that look binary. */
+const MAX_GREP_FILE_BYTES = 5 * 1024 * 1024;
+const BINARY_SNIFF_BYTES = 8000;
+/** Long lines (minified code) are cut in the answer, not in the match. */
+const MAX_MATCH_TEXT_CHARS = 500;
+
+export const GlobRequest = z.strictObject({
+  pattern: z.string().min(1),
+  path: z.string().min(1).optional(),
+  max_results: z.number().int().min(1).max(100_000).default(1000),
+});
+export type GlobRequest = z.infer<typeof GlobRequest>;
+
+export const GrepRequest = z.strictObject({
+  pattern: z.string().min(1),
+  path: z.string().min(1).optional(),
+  /** Which files to search, e.g. "*.ts" (any directory) or "src/**\/*.ts". */
+  glob: z.string().min(1).optional(),
+  case_insensitive: z.boolean().default(false),
+  max_matches: z.number().int().min(1).max(10_000).default(200),
+});
+export type GrepRequest = z.infer<typeof GrepRequest>;
+
+export interface GrepMatch {
+  file: string;
+  line: number;
+  text: string;
+}
+
+/** Glob patterns are relative to their base directory; `..` or a leading `/` would walk out of it. */
+function checkPattern(pattern: string): void {
+  if (pattern.startsWith('/') || pattern.split('/').includes('..')) {
+    throw forbidden(`path outside the workspace: glob pattern ${pattern} must stay below its base directory`);
+  }
+}
+
+function ignoredFor(pattern: string): string[] {
+  const segments = new Set(pattern.split('/'));
+  return SKIPPED_DIRS.filter((dir) => !segments.has(dir)).map((dir) => `**/${dir}/**`);
+}
+
+/** Glob and grep over the workspace (a realpath). */
+export class SearchTools {
+  constructor(private readonly workspaceRoot: string) {}
+
+  /** Files matching `pattern` below `path`, sorted, relative to the workspace. */
+  async glob(request: GlobRequest, signal: AbortSignal) {
+    checkPattern(request.pattern);
+    const base = await this.directory(request.path);
+    const found = await this.files(base, request.pattern, signal);
+    return {
+      paths: found.slice(0, request.max_results).map((file) => displayPath(this.workspaceRoot, file)),
+      truncated: found.length > request.max_results,
+    };
+  }
+
+  /** Lines matching a JavaScript regular expression, file by file in path order. */
+  async grep(request: GrepRequest, signal: AbortSignal) {
+    let regex: RegExp;
+    try {
+      regex = new RegExp(request.pattern, request.case_insensitive ? 'i' : '');
+    } catch (error) {
+      throw badRequest(`invalid regular expression: ${(error as Error).message}`);
+    }
+    const target = await resolveInWorkspace(this.workspaceRoot, request.path ?? '.');
+    const targetStat = await stat(target).catch(() => {
+      throw notFound(`no such file or directory: ${request.path ?? '.'}`);
+    });
+    let files: string[];
+    if (targetStat.isDirectory()) {
+      const fileGlob = request.glob ?? '**/*';
+      checkPattern(fileGlob);
+      // Like ripgrep's --glob: a bare "*.ts" matches in every directory.
+      files = await this.files(target, fileGlob.includes('/') ? fileGlob : `**/${fileGlob}`, signal);
+    } else {
+      files = [target];
+    }
+
+    const matches: GrepMatch[] = [];
+    for (const file of files) {
+      signal.throwIfAborted();
+      const text = await this.searchableText(file);
+      if (text === undefined) continue;
+      const lines = text.split(/\r?\n/);
+      for (let i = 0; i < lines.length; i++) {
+        const line = lines[i] ?? '';
+        if (!regex.test(line)) continue;
+        if (matches.length === request.max_matches) return { matches, truncated: true };
+        matches.push({ file: displayPath(this.workspaceRoot, file), line: i + 1, text: line.slice(0, MAX_MATCH_TEXT_CHARS) });
+      }
+    }
+    return { matches, truncated: false };
+  }
+
+  private async directory(requested: string | undefined): Promise<string> {
+    const dir = await resolveInWorkspace(this.workspaceRoot, requested ?? '.');
+    const info = await stat(dir).catch(() => undefined);
+    if (!info) throw notFound(`no such directory: ${requested ?? '.'}`);
+    if (!info.isDirectory()) throw badRequest(`not a directory: ${requested ?? '.'}`);
+    return dir;
+  }
+
+  /** Absolute paths of the files below `base` matching `pattern`, sorted; symlinks are not followed. */
+  private async files(base: string, pattern: string, signal: AbortSignal): Promise<string[]> {
+    const found = await glob(pattern, {
+      cwd: base,
+      absolute: true,
+      dot: true,
+      followSymbolicLinks: false,
+      ignore: ignoredFor(pattern),
+      signal,
+    });
+    return found.map((file) => path.normalize(file)).sort();
+  }
+
+  /** The file's text, or undefined for what grep skips: symlinks (they may point outside), big and binary files. */
+  private async searchableText(file: string): Promise<string | undefined> {
+    const info = await lstat(file).catch(() => undefined);
+    if (!info?.isFile() || info.size > MAX_GREP_FILE_BYTES) return undefined;
+    const bytes = await readFile(file).catch(() => undefined);
+    if (!bytes || bytes.subarray(0, BINARY_SNIFF_BYTES).includes(0)) return undefined;
+    return bytes.toString('utf8');
+  }
+}

@@ -1,0 +1,83 @@
+import { mkdir, mkdtemp, readdir, readFile, realpath, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Agent, request } from 'undici';
+import type { Networking } from '../src/networking';
+import { startRunner } from '../src/runner';
+
+export const TOKEN = 'test-token-0123456789abcdef';
+
+export interface CallOptions {
+  token?: string | null;
+  signal?: AbortSignal;
+  method?: 'GET' | 'POST';
+}
+
+export interface TestRunner {
+  /** The workspace's real path. */
+  workspace: string;
+  /** A directory next to the workspace, outside it. */
+  outside: string;
+  call(route: string, body?: unknown, options?: CallOptions): Promise<{ status: number; body: any }>;
+  close(): Promise<void>;
+}
+
+/** Starts the runner in this process on a Unix socket in a fresh temporary directory. */
+export async function startTestRunner(
+  networking: Networking = { type: 'unrestricted' },
+  env: NodeJS.ProcessEnv = {},
+): Promise<TestRunner> {
+  const dir = await realpath(await mkdtemp(path.join(tmpdir(), 'stratus-runner-test-')));
+  const workspace = path.join(dir, 'workspace');
+  const outside = path.join(dir, 'outside');
+  await mkdir(workspace);
+  await mkdir(outside);
+  const socketPath = path.join(dir, 'runner.sock');
+  const runner = await startRunner(
+    { token: TOKEN, listen: { socketPath }, workspaceDir: workspace, networking, exitOnStdinClose: false },
+    { PATH: process.env.PATH, STRATUS_RUNNER_TOKEN: TOKEN, ...env },
+  );
+  const agent = new Agent({ connect: { socketPath } });
+  return {
+    workspace,
+    outside,
+    async call(route, body, { token = TOKEN, signal, method = body === undefined ? 'GET' : 'POST' } = {}) {
+      const response = await request(`http://runner${route}`, {
+        method,
+        dispatcher: agent,
+        headers: { ...(token === null ? {} : { authorization: `Bearer ${token}` }), 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal,
+      });
+      return { status: response.statusCode, body: await response.body.json() };
+    },
+    async close() {
+      await agent.close();
+      await runner.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Pids of live processes whose command line contains `marker` (e.g. a unique sleep duration). */
+export async function pidsWithArgument(marker: string): Promise<number[]> {
+  const pids: number[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const cmdline = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
+    if (cmdline.split('\0').includes(marker) && (await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '')).split(') ')[1]?.[0] !== 'Z') {
+      pids.push(Number(entry));
+    }
+  }
+  return pids;
+}
+
+/** Polls `check` every 20 ms until it holds or `timeoutMs` passes; returns whether it held. */
+export async function eventually(check: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return true;
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

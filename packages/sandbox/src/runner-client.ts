@@ -1,0 +1,152 @@
+import { Agent, request } from 'undici';
+import type { SandboxEndpoint, SandboxHandle } from './provider';
+import type {
+  EditRequest,
+  EditResult,
+  ExecRequest,
+  ExecResult,
+  FetchRequest,
+  FetchResult,
+  GlobRequest,
+  GlobResult,
+  GrepRequest,
+  GrepResult,
+  ReadRequest,
+  ReadResult,
+  RunnerErrorBody,
+  WriteRequest,
+  WriteResult,
+} from './runner-protocol';
+
+/**
+ * Exec may run for up to 600 s before the runner answers; undici's default 300 s headers timeout
+ * would cut it off. A hung runner is the caller's signal to handle.
+ */
+const RESPONSE_TIMEOUT_MS = 660_000;
+
+/** The runner answered with an error: `status` and `type` say whose fault, `message` is for the model. */
+export class RunnerError extends Error {
+  override name = 'RunnerError';
+
+  constructor(
+    readonly status: number,
+    readonly type: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The runner could not be reached at all (not started, crashed, destroyed). */
+export class RunnerUnavailableError extends Error {
+  override name = 'RunnerUnavailableError';
+}
+
+export interface CallOptions {
+  /** Aborting closes the connection; the runner then kills a running command's whole process group. */
+  signal?: AbortSignal;
+}
+
+/** Typed client of one sandbox runner, over its Unix socket or its HTTP base URL. */
+export class RunnerClient {
+  private readonly agent: Agent;
+  private readonly origin: string;
+
+  constructor(
+    endpoint: SandboxEndpoint,
+    private readonly token: string,
+  ) {
+    const timeouts = { headersTimeout: RESPONSE_TIMEOUT_MS, bodyTimeout: RESPONSE_TIMEOUT_MS };
+    if ('socketPath' in endpoint) {
+      this.agent = new Agent({ ...timeouts, connect: { socketPath: endpoint.socketPath } });
+      this.origin = 'http://sandbox-runner';
+    } else {
+      this.agent = new Agent(timeouts);
+      this.origin = endpoint.baseUrl.replace(/\/+$/, '');
+    }
+  }
+
+  /** A client for a provisioned sandbox. */
+  static forHandle(handle: SandboxHandle): RunnerClient {
+    return new RunnerClient(handle.endpoint, handle.token);
+  }
+
+  /** Resolves when the runner is up and accepts the token. */
+  async health(options: CallOptions = {}): Promise<{ ok: true }> {
+    return this.call('GET', '/healthz', undefined, options);
+  }
+
+  /** Runs a bash command in the sandbox (working directory persists between calls). */
+  async exec(body: ExecRequest, options: CallOptions = {}): Promise<ExecResult> {
+    return this.call('POST', '/v1/exec', body, options);
+  }
+
+  /** Reads lines of a workspace file. */
+  async read(body: ReadRequest, options: CallOptions = {}): Promise<ReadResult> {
+    return this.call('POST', '/v1/read', body, options);
+  }
+
+  /** Creates or replaces a workspace file. */
+  async write(body: WriteRequest, options: CallOptions = {}): Promise<WriteResult> {
+    return this.call('POST', '/v1/write', body, options);
+  }
+
+  /** Replaces an exact string in a workspace file. */
+  async edit(body: EditRequest, options: CallOptions = {}): Promise<EditResult> {
+    return this.call('POST', '/v1/edit', body, options);
+  }
+
+  /** Lists workspace files matching a glob. */
+  async glob(body: GlobRequest, options: CallOptions = {}): Promise<GlobResult> {
+    return this.call('POST', '/v1/glob', body, options);
+  }
+
+  /** Searches workspace files for a regular expression. */
+  async grep(body: GrepRequest, options: CallOptions = {}): Promise<GrepResult> {
+    return this.call('POST', '/v1/grep', body, options);
+  }
+
+  /** Fetches a URL through the environment's networking policy. */
+  async fetch(body: FetchRequest, options: CallOptions = {}): Promise<FetchResult> {
+    return this.call('POST', '/v1/fetch', body, options);
+  }
+
+  /** Closes the client's connections. */
+  async close(): Promise<void> {
+    await this.agent.close();
+  }
+
+  private async call<T>(method: 'GET' | 'POST', path: string, body: unknown, { signal }: CallOptions): Promise<T> {
+    let response: Awaited<ReturnType<typeof request>>;
+    try {
+      response = await request(`${this.origin}${path}`, {
+        method,
+        dispatcher: this.agent,
+        headers: { authorization: `Bearer ${this.token}`, 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal,
+      });
+    } catch (error) {
+      if (signal?.aborted) throw error;
+      throw new RunnerUnavailableError(`sandbox runner unreachable: ${(error as Error).message}`, { cause: error });
+    }
+    const text = await response.body.text();
+    if (response.statusCode >= 400) {
+      const parsed = safeJson(text) as Partial<RunnerErrorBody> | undefined;
+      throw new RunnerError(
+        response.statusCode,
+        parsed?.error?.type ?? 'api_error',
+        parsed?.error?.message ?? `sandbox runner answered ${response.statusCode}: ${text.slice(0, 200)}`,
+      );
+    }
+    return JSON.parse(text) as T;
+  }
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,66 @@
+import { mkdtemp, readdir, readFile, realpath, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { SandboxSpec } from '../src';
+
+let sequence = 0;
+
+/** A spec for a new session; networking defaults to unrestricted. */
+export function sandboxSpec(overrides: Partial<SandboxSpec> = {}): SandboxSpec {
+  return {
+    sessionId: `sesn_test${process.pid}_${++sequence}`,
+    workspaceId: 'wksp_test',
+    environmentId: 'env_test',
+    networking: { type: 'unrestricted' },
+    environmentVariables: {},
+    ...overrides,
+  };
+}
+
+/** A fresh base directory for a provider's sandboxes (short, so socket paths stay under the limit). */
+export async function makeBaseDir(): Promise<{ baseDir: string; remove(): Promise<void> }> {
+  const baseDir = await realpath(await mkdtemp(path.join(tmpdir(), 'sbx-')));
+  return { baseDir, remove: () => rm(baseDir, { recursive: true, force: true }) };
+}
+
+/** A loopback HTTP server answering "reached" to everything. */
+export async function startLoopbackServer(): Promise<{ url: string; hits: () => number; close(): Promise<void> }> {
+  let hits = 0;
+  const server: Server = createServer((_req, res) => {
+    hits++;
+    res.end('reached');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+    hits: () => hits,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+/** Pids of live (non-zombie) processes with `marker` as one of their arguments, seen from the host. */
+export async function pidsWithArgument(marker: string): Promise<number[]> {
+  const pids: number[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const cmdline = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
+    const state = (await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '')).split(') ')[1]?.[0];
+    if (cmdline.split('\0').includes(marker) && state !== 'Z') pids.push(Number(entry));
+  }
+  return pids;
+}
+
+/** Polls `check` every 20 ms until it holds or `timeoutMs` passes; returns whether it held. */
+export async function eventually(check: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return true;
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
