@@ -36,10 +36,17 @@ export interface TestApi {
   close(): Promise<void>;
 }
 
-export async function startTestApi(env: Record<string, string> = {}): Promise<TestApi> {
+export interface TestApiOptions {
+  /** Reach PostgreSQL through this port (a proxy the test can cut) instead of directly. */
+  postgresPort?: number;
+}
+
+export async function startTestApi(env: Record<string, string> = {}, options: TestApiOptions = {}): Promise<TestApi> {
   const db = await createTestDatabase('stratus_api');
+  const databaseUrl = new URL(db.url);
+  if (options.postgresPort) databaseUrl.port = String(options.postgresPort);
   const parsed = parseApiEnv({
-    DATABASE_URL: db.url,
+    DATABASE_URL: databaseUrl.toString(),
     REDIS_URL: TEST_REDIS_URL,
     REDIS_KEY_PREFIX: testRedisPrefix(),
     PORT: '0',

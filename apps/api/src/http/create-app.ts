@@ -60,7 +60,8 @@ export async function createHttpApp(rootModule: unknown, options: HttpAppOptions
   });
   const app = await NestFactory.create<NestFastifyApplication>(rootModule as never, adapter, {
     logger: new PinoNestLogger(options.logger),
-    bufferLogs: false,
+    // Nest would register Fastify's strict JSON parser over ours.
+    bodyParser: false,
   });
   app.setGlobalPrefix(API_PREFIX, { exclude: UNPREFIXED });
   app.enableShutdownHooks();

@@ -41,6 +41,7 @@ export class InfraModule implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await Promise.allSettled([this.prisma.$disconnect(), this.redis.quit()]);
+    // quit() waits for a connection that may never come back; only a connected client can say goodbye.
+    await Promise.allSettled([this.prisma.$disconnect(), this.redis.status === 'ready' ? this.redis.quit() : Promise.resolve(this.redis.disconnect())]);
   }
 }

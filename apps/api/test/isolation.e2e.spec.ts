@@ -1,0 +1,64 @@
+import { createSession, expectError, startTestApi, type TestApi } from './harness';
+
+let api: TestApi;
+let mine: { agentId: string; environmentId: string; sessionId: string };
+let intruder: string;
+beforeAll(async () => {
+  api = await startTestApi();
+  mine = await createSession(api);
+  await api.request('POST', `/sessions/${mine.sessionId}/events`, { body: { events: [{ type: 'user.message', content: 'private' }] } });
+  intruder = await api.newWorkspaceToken();
+});
+afterAll(() => api.close());
+
+describe('workspace isolation', () => {
+  const routes = (): [string, string, unknown?][] => [
+    ['GET', `/agents/${mine.agentId}`],
+    ['GET', `/agents/${mine.agentId}?version=1`],
+    ['POST', `/agents/${mine.agentId}`, { name: 'stolen' }],
+    ['POST', `/agents/${mine.agentId}/archive`],
+    ['GET', `/agents/${mine.agentId}/versions`],
+    ['GET', `/environments/${mine.environmentId}`],
+    ['POST', `/environments/${mine.environmentId}`, { name: 'stolen' }],
+    ['POST', `/environments/${mine.environmentId}/archive`],
+    ['DELETE', `/environments/${mine.environmentId}`],
+    ['GET', `/sessions/${mine.sessionId}`],
+    ['POST', `/sessions/${mine.sessionId}`, { title: 'stolen' }],
+    ['POST', `/sessions/${mine.sessionId}/archive`],
+    ['POST', `/sessions/${mine.sessionId}/cancel`],
+    ['GET', `/sessions/${mine.sessionId}/events`],
+    ['POST', `/sessions/${mine.sessionId}/events`, { events: [{ type: 'user.message', content: 'injected' }] }],
+    ['DELETE', `/sessions/${mine.sessionId}`],
+  ];
+
+  it('answers 404 on every route for another workspace’s ids and changes nothing', async () => {
+    for (const [method, path, body] of routes()) {
+      const reply = await api.request(method, path, { token: intruder, ...(body !== undefined ? { body } : {}) });
+      expectError(reply, 404, 'not_found_error');
+    }
+    const session = await api.request('GET', `/sessions/${mine.sessionId}`);
+    expect(session.body).toMatchObject({ title: '', archived_at: null });
+    expect(session.body.agent.name).toBe('helper');
+    expect((await api.request('GET', `/environments/${mine.environmentId}`)).body.archived_at).toBeNull();
+    expect((await api.request('GET', `/sessions/${mine.sessionId}/events`)).body.data).toHaveLength(1);
+  });
+
+  it('cannot bind another workspace’s agent or environment to a session', async () => {
+    const ownEnv = (await api.request('POST', '/environments', { token: intruder, body: { name: 'own' } })).body.id;
+    const ownAgent = (await api.request('POST', '/agents', { token: intruder, body: { name: 'own', model: 'stratus-demo' } })).body.id;
+    expectError(await api.request('POST', '/sessions', { token: intruder, body: { agent: mine.agentId, environment_id: ownEnv } }), 404, 'not_found_error', 'agent');
+    expectError(await api.request('POST', '/sessions', { token: intruder, body: { agent: ownAgent, environment_id: mine.environmentId } }), 404, 'not_found_error', 'environment_id');
+  });
+
+  it('lists only the caller’s objects', async () => {
+    for (const path of ['/agents', '/environments', '/sessions']) {
+      const reply = await api.request('GET', `${path}?include_archived=true`, { token: intruder });
+      const ids = reply.body.data.map((o: any) => o.id);
+      expect(ids).not.toContain(mine.agentId);
+      expect(ids).not.toContain(mine.environmentId);
+      expect(ids).not.toContain(mine.sessionId);
+    }
+    const filtered = await api.request('GET', `/sessions?agent_id=${mine.agentId}`, { token: intruder });
+    expect(filtered.body.data).toEqual([]);
+  });
+});
