@@ -1,15 +1,17 @@
 import 'reflect-metadata';
 import { Module, type DynamicModule } from '@nestjs/common';
-import { ApiModule, exitOnStartupError, prepare, startHttp, type ApiEnv } from '@stratus/api';
+import { ApiModule } from '@stratus/api';
+import { CoreModule, exitOnStartupError, prepare, startHttp, type ServerEnv } from '@stratus/nest-common';
 
 /**
  * The all-in-one composition. The deployables stay separate apps; this process only imports
- * their root modules, so there is one code path whether they run together or apart.
+ * their feature modules over one CoreModule, so there is one code path whether they run
+ * together or apart.
  */
 @Module({})
 class AllInOneModule {
-  static forRoot(env: ApiEnv): DynamicModule {
-    return { module: AllInOneModule, imports: [ApiModule.forRoot(env)] };
+  static forRoot(env: ServerEnv): DynamicModule {
+    return { module: AllInOneModule, imports: [CoreModule.forRoot(env), ApiModule] };
   }
 }
 

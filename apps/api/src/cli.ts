@@ -2,12 +2,7 @@ import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { ALL_SCOPES, type Scope } from './auth/auth-context';
-import { TokensRepository } from './auth/tokens.repository';
-import { TokensService } from './auth/tokens.service';
-import { applyMigrations, checkPostgres } from './bootstrap/dependencies';
-import { parseApiEnv, type ApiEnv } from './config/env';
-import { InfraModule } from './infra/infra.module';
+import { ALL_SCOPES, applyMigrations, checkPostgres, CoreModule, parseServerEnv, type Scope, type ServerEnv, TokensRepository, TokensService } from '@stratus/nest-common';
 
 const USAGE = `usage: stratus <command>
 
@@ -19,8 +14,8 @@ const USAGE = `usage: stratus <command>
 
 @Module({})
 class CliModule {
-  static forRoot(env: ApiEnv): DynamicModule {
-    return { module: CliModule, imports: [InfraModule.forRoot(env)], providers: [TokensRepository, TokensService] };
+  static forRoot(env: ServerEnv): DynamicModule {
+    return { module: CliModule, imports: [CoreModule.forRoot(env)] };
   }
 }
 
@@ -40,7 +35,7 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write(`${USAGE}\n`);
     return;
   }
-  const env = parseApiEnv(process.env);
+  const env = parseServerEnv(process.env);
   await checkPostgres(env.DATABASE_URL);
   await applyMigrations(env.DATABASE_URL, (m) => process.stderr.write(`${m}\n`));
   const app = await NestFactory.createApplicationContext(CliModule.forRoot(env), { logger: ['error'] });

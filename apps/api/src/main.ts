@@ -1,7 +1,11 @@
 import 'reflect-metadata';
-import { exitOnStartupError, startApi } from './bootstrap/start-api';
+import { exitOnStartupError, prepare, startHttp } from '@stratus/nest-common';
+import { ApiAppModule } from './api.module';
 
-startApi().then(
-  ({ logger, url }) => logger.info(`Stratus API listening on ${url}`),
-  exitOnStartupError,
-);
+async function main(): Promise<void> {
+  const { env, logger } = await prepare(process.env);
+  const { url } = await startHttp(ApiAppModule.forRoot(env), env, logger);
+  logger.info(`Stratus API listening on ${url}`);
+}
+
+main().catch(exitOnStartupError);

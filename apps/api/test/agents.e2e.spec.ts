@@ -47,7 +47,7 @@ describe('agents', () => {
     expect(created.body.tools).toHaveLength(3);
   });
 
-  it.each([
+  const invalid: [Record<string, unknown>, string][] = [
     [{ model: 'no-such-model' }, 'model'],
     [{ name: '' }, 'name'],
     [{ name: 'x'.repeat(257) }, 'name'],
@@ -59,7 +59,8 @@ describe('agents', () => {
     [{ metadata: { k: 'v'.repeat(513) } }, 'metadata.k'],
     [{ unknown_field: 1 }, 'unknown_field'],
     [{ mcp_servers: [{ type: 'url', name: 'a', url: 'not a url' }] }, 'mcp_servers.0.url'],
-  ].map(([overrides, param]) => [param, overrides] as const))('rejects a bad %s with a 400 naming it, storing nothing', async (param, overrides) => {
+  ];
+  it.each(invalid.map(([overrides, param]) => [param, overrides] as const))('rejects a bad %s with a 400 naming it, storing nothing', async (param, overrides) => {
     const before = await api.request('GET', '/agents?limit=100&include_archived=true');
     const reply = await api.request('POST', '/agents', { body: demoAgent(overrides) });
     expectError(reply, 400, 'invalid_request_error', param);

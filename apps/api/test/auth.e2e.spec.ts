@@ -28,7 +28,7 @@ describe('authentication', () => {
   it('stops accepting a revoked token', async () => {
     const token = await api.newWorkspaceToken();
     expect((await api.request('GET', '/agents', { token })).status).toBe(200);
-    const { TokensService } = await import('../src/auth/tokens.service');
+    const { TokensService } = await import('@stratus/nest-common');
     const [{ id }] = await api.sql("SELECT id FROM api_tokens WHERE hint = $1 AND revoked_at IS NULL", [token.slice(0, 7)]);
     await api.app.get(TokensService).revoke(id);
     expectError(await api.request('GET', '/agents', { token }), 401, 'authentication_error');
@@ -41,7 +41,7 @@ describe('authentication', () => {
   });
 
   it('ensures the bootstrap token for the default workspace, idempotently', async () => {
-    const { TokensService } = await import('../src/auth/tokens.service');
+    const { TokensService } = await import('@stratus/nest-common');
     const secret = 'pt-bootstrap-token-for-tests-0001';
     await api.app.get(TokensService).ensureBootstrapToken(secret);
     await api.app.get(TokensService).ensureBootstrapToken(secret);

@@ -1,12 +1,8 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Client } from 'pg';
 import { createTestDatabase, TEST_REDIS_URL, testRedisPrefix, type TestDatabase } from '@stratus/testing';
-import { ApiModule } from '../src/api.module';
-import { TokensService } from '../src/auth/tokens.service';
-import type { Scope } from '../src/auth/auth-context';
-import { createLogger } from '../src/common/logger';
-import { parseApiEnv } from '../src/config/env';
-import { createHttpApp } from '../src/http/create-app';
+import { createHttpApp, createLogger, parseServerEnv, type Scope, TokensService } from '@stratus/nest-common';
+import { ApiAppModule } from '../src/api.module';
 
 export interface Reply<T = any> {
   status: number;
@@ -45,7 +41,7 @@ export async function startTestApi(env: Record<string, string> = {}, options: Te
   const db = await createTestDatabase('stratus_api');
   const databaseUrl = new URL(db.url);
   if (options.postgresPort) databaseUrl.port = String(options.postgresPort);
-  const parsed = parseApiEnv({
+  const parsed = parseServerEnv({
     DATABASE_URL: databaseUrl.toString(),
     REDIS_URL: TEST_REDIS_URL,
     REDIS_KEY_PREFIX: testRedisPrefix(),
@@ -55,7 +51,7 @@ export async function startTestApi(env: Record<string, string> = {}, options: Te
     AUTH_CACHE_TTL_MS: '0',
     ...env,
   });
-  const app = await createHttpApp(ApiModule.forRoot(parsed), { bodyLimit: parsed.BODY_LIMIT_BYTES, logger: createLogger('silent') });
+  const app = await createHttpApp(ApiAppModule.forRoot(parsed), { bodyLimit: parsed.BODY_LIMIT_BYTES, logger: createLogger('silent') });
   await app.init();
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.getHttpServer().address();

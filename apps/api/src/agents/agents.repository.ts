@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { AgentDefinition } from '@stratus/contracts';
 import { newId, type Agent as AgentRow, type AgentVersion, type Prisma, type PrismaClient } from '@stratus/db';
+import { PRISMA } from '@stratus/nest-common';
 import type { SliceRequest } from '../common/pagination';
-import { PRISMA } from '../infra/tokens';
 
 export interface AgentWithVersion {
   agent: AgentRow;

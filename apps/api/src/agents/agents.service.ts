@@ -1,11 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CreateAgentRequest, UpdateAgentRequest, type Agent, type AgentDefinition, type Page } from '@stratus/contracts';
 import type { ModelCatalog } from '@stratus/models';
-import { conflict, invalidRequest, notFound } from '../common/api-error';
+import { boolParam, conflict, createdAtRange, invalidRequest, MODEL_CATALOG, notFound, parseOrThrow, type Query, stringParam } from '@stratus/nest-common';
 import { paginate, parseListParams } from '../common/pagination';
-import { boolParam, createdAtRange, stringParam, type Query } from '../common/query';
-import { parseOrThrow } from '../common/validation';
-import { MODEL_CATALOG } from '../infra/tokens';
 import { definitionOf, toAgent } from './agent.mapper';
 import { AgentsRepository, type AgentWithVersion } from './agents.repository';
 

@@ -1,6 +1,5 @@
 import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, type Page, type SortOrder } from '@stratus/contracts';
-import { invalidRequest } from './api-error';
-import { type Query, stringParam } from './query';
+import { invalidRequest, type Query, stringParam } from '@stratus/nest-common';
 
 export type Direction = 'after' | 'before';
 

@@ -1,9 +1,8 @@
 import { createReadStream } from 'node:fs';
 import path from 'node:path';
 import { Controller, Get, Header, Param, Res } from '@nestjs/common';
+import { notFound, Public } from '@stratus/nest-common';
 import type { FastifyReply } from 'fastify';
-import { Public } from '../auth/auth-context';
-import { notFound } from '../common/api-error';
 import { buildOpenApiDocument } from './openapi';
 
 // swagger-ui-dist ships the reference UI as static files; nothing is fetched from a CDN.

@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { CreateEnvironmentRequest, UpdateEnvironmentRequest } from '@stratus/contracts';
 import { newId, Prisma, type Environment as EnvironmentRow, type PrismaClient } from '@stratus/db';
+import { PRISMA } from '@stratus/nest-common';
 import type { SliceRequest } from '../common/pagination';
-import { PRISMA } from '../infra/tokens';
 
 /** Thrown when a name is already taken in the workspace. */
 export class DuplicateNameError extends Error {}

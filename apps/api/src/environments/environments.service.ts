@@ -1,9 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { CreateEnvironmentRequest, UpdateEnvironmentRequest, type Environment, type Page } from '@stratus/contracts';
-import { conflict, notFound } from '../common/api-error';
+import { boolParam, conflict, createdAtRange, notFound, parseOrThrow, type Query } from '@stratus/nest-common';
 import { paginate, parseListParams } from '../common/pagination';
-import { boolParam, createdAtRange, type Query } from '../common/query';
-import { parseOrThrow } from '../common/validation';
 import { toEnvironment } from './environment.mapper';
 import { DuplicateNameError, EnvironmentsRepository } from './environments.repository';
 

@@ -1,7 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import type { Page, SessionEvent } from '@stratus/contracts';
-import { Auth, type AuthContext } from '../auth/auth-context';
-import type { Query as QueryParams } from '../common/query';
+import { Auth, type AuthContext, type Query as QueryParams } from '@stratus/nest-common';
 import { EventsService } from './events.service';
 
 @Controller('sessions/:sessionId/events')

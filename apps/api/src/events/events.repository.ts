@@ -2,8 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { EventType } from '@stratus/contracts';
 import type { Event as EventRow, Prisma, PrismaClient } from '@stratus/db';
 import type { EventStore, NewEvent } from '@stratus/events';
+import { EVENT_STORE, PRISMA } from '@stratus/nest-common';
 import type { SliceRequest } from '../common/pagination';
-import { EVENT_STORE, PRISMA } from '../infra/tokens';
 
 /** What a check of a send request sees, read under the session's row lock. */
 export interface SessionForSend {

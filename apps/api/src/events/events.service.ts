@@ -1,10 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { EVENT_TYPES, SendEventsRequest, toContentBlocks, type Page, type SessionEvent, type UserEventInput } from '@stratus/contracts';
 import { toPublicEvent, type NewEvent } from '@stratus/events';
-import { conflict, notFound } from '../common/api-error';
+import { conflict, enumArrayParam, notFound, parseOrThrow, type Query } from '@stratus/nest-common';
 import { paginate, parseListParams } from '../common/pagination';
-import { enumArrayParam, type Query } from '../common/query';
-import { parseOrThrow } from '../common/validation';
 import { SessionsRepository } from '../sessions/sessions.repository';
 import { EventsRepository, type SessionForSend } from './events.repository';
 

@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
 import { type CallHandler, type ExecutionContext, Injectable, type NestInterceptor } from '@nestjs/common';
+import { conflict, invalidRequest, toErrorResponse } from '@stratus/nest-common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { from, lastValueFrom, type Observable } from 'rxjs';
-import { conflict, invalidRequest } from '../common/api-error';
-import { toErrorResponse } from '../common/error-response';
 import { IdempotencyRepository } from './idempotency.repository';
 
 const TTL_MS = 24 * 60 * 60 * 1000;

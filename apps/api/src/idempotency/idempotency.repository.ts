@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Prisma, type IdempotencyKey, type PrismaClient } from '@stratus/db';
-import { PRISMA } from '../infra/tokens';
+import { PRISMA } from '@stratus/nest-common';
 
 /** Remembered responses for Idempotency-Key, one row per (token, key). */
 @Injectable()

@@ -1,6 +1,6 @@
 import { Controller, Get, Inject } from '@nestjs/common';
 import type { ModelCatalog, ModelInfo } from '@stratus/models';
-import { MODEL_CATALOG } from '../infra/tokens';
+import { MODEL_CATALOG } from '@stratus/nest-common';
 
 @Controller('models')
 export class ModelsController {

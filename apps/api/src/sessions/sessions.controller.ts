@@ -1,8 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import type { Page, Session } from '@stratus/contracts';
+import { Auth, type AuthContext, type Query as QueryParams } from '@stratus/nest-common';
 import type { FastifyReply } from 'fastify';
-import { Auth, type AuthContext } from '../auth/auth-context';
-import type { Query as QueryParams } from '../common/query';
 import { type CancelResult, SessionsService } from './sessions.service';
 
 @Controller('sessions')

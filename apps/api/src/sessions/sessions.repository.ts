@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { newId, type Event as EventRow, type Prisma, type PrismaClient, type SessionStatus } from '@stratus/db';
 import type { EventStore, NewEvent } from '@stratus/events';
+import { EVENT_STORE, PRISMA } from '@stratus/nest-common';
 import type { SliceRequest } from '../common/pagination';
-import { EVENT_STORE, PRISMA } from '../infra/tokens';
 import type { SessionWithAgent } from './session.mapper';
 
 const WITH_AGENT = { agentVersionRef: { include: { agent: true } } } as const;

@@ -2,13 +2,10 @@ import { Inject, Injectable } from '@nestjs/common';
 import { CreateSessionRequest, SessionStatus, toContentBlocks, UpdateSessionRequest, type Page, type Session } from '@stratus/contracts';
 import type { SecretBox } from '@stratus/db';
 import type { EventStore } from '@stratus/events';
+import { boolParam, conflict, createdAtRange, enumArrayParam, EVENT_STORE, notFound, parseOrThrow, type Query, SECRET_BOX, stringParam } from '@stratus/nest-common';
 import { AgentsRepository } from '../agents/agents.repository';
-import { conflict, notFound } from '../common/api-error';
 import { paginate, parseListParams } from '../common/pagination';
-import { boolParam, createdAtRange, enumArrayParam, stringParam, type Query } from '../common/query';
-import { parseOrThrow } from '../common/validation';
 import { EnvironmentsRepository } from '../environments/environments.repository';
-import { EVENT_STORE, SECRET_BOX } from '../infra/tokens';
 import { toSession } from './session.mapper';
 import { SessionsRepository } from './sessions.repository';
 

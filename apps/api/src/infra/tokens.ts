@@ -1,7 +1,0 @@
-/** Injection tokens of the shared infrastructure clients. */
-export const API_ENV = Symbol('API_ENV');
-export const PRISMA = Symbol('PRISMA');
-export const REDIS = Symbol('REDIS');
-export const MODEL_CATALOG = Symbol('MODEL_CATALOG');
-export const SECRET_BOX = Symbol('SECRET_BOX');
-export const EVENT_STORE = Symbol('EVENT_STORE');

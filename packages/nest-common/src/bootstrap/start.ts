@@ -1,0 +1,47 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { Logger } from 'pino';
+import { TokensService } from '../auth/tokens.service';
+import { createLogger } from '../logger';
+import { type ServerEnv, parseServerEnv } from '../config/env';
+import { createHttpApp } from '../http/create-app';
+import { applyMigrations, checkPostgres, checkRedis, StartupError } from './dependencies';
+
+export interface StartedApp {
+  app: NestFastifyApplication;
+  env: ServerEnv;
+  logger: Logger;
+  /** The bound address, e.g. http://127.0.0.1:8080. */
+  url: string;
+}
+
+/**
+ * Prepares what every Stratus process needs before it serves: the environment, reachable
+ * PostgreSQL and Redis, an up-to-date schema and the schema migrated.
+ */
+export async function prepare(processEnv: NodeJS.ProcessEnv): Promise<{ env: ServerEnv; logger: Logger }> {
+  const env = parseServerEnv(processEnv);
+  const logger = createLogger(env.LOG_LEVEL);
+  await checkPostgres(env.DATABASE_URL);
+  await checkRedis(env.REDIS_URL);
+  if (env.MIGRATE_ON_START) await applyMigrations(env.DATABASE_URL, (m) => logger.info(m));
+  return { env, logger };
+}
+
+/** Builds and starts the HTTP app of a root module that imports CoreModule. */
+export async function startHttp(rootModule: unknown, env: ServerEnv, logger: Logger): Promise<StartedApp> {
+  const app = await createHttpApp(rootModule, { bodyLimit: env.BODY_LIMIT_BYTES, logger });
+  await app.init();
+  if (env.STRATUS_BOOTSTRAP_TOKEN) await app.get(TokensService).ensureBootstrapToken(env.STRATUS_BOOTSTRAP_TOKEN);
+  await app.listen({ port: env.PORT, host: env.HOST });
+  const address = app.getHttpServer().address();
+  const port = typeof address === 'object' && address ? address.port : env.PORT;
+  const url = `http://${env.HOST === '0.0.0.0' ? '127.0.0.1' : env.HOST}:${port}`;
+  return { app, env, logger, url };
+}
+
+/** Prints a start-up failure for a person and exits non-zero. */
+export function exitOnStartupError(error: unknown): never {
+  const message = error instanceof StartupError || (error instanceof Error && error.message.startsWith('invalid configuration')) ? error.message : String((error as Error)?.stack ?? error);
+  process.stderr.write(`stratus: cannot start: ${message}\n`);
+  process.exit(1);
+}

@@ -1,0 +1,48 @@
+import { z } from 'zod';
+
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+
+/** Every variable a Stratus server process reads, with defaults that work on a laptop. Parsed once at boot. */
+export const ServerEnv = z.object({
+  DATABASE_URL: z.url().default('postgresql://postgres@127.0.0.1:5432/stratus'),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  REDIS_URL: z.url().default('redis://127.0.0.1:6379'),
+  /** Prefix of every Redis key and channel, so several deployments can share one Redis. */
+  REDIS_KEY_PREFIX: z.string().default('stratus:'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  HOST: z.string().default('0.0.0.0'),
+  BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(32 * 1024 * 1024),
+  /** Requests per token per window; 0 disables the limit. */
+  RATE_LIMIT_REQUESTS: z.coerce.number().int().min(0).default(6000),
+  RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).default(60),
+  /** How long a verified token is trusted without asking PostgreSQL again (revocation delay). */
+  AUTH_CACHE_TTL_MS: z.coerce.number().int().min(0).default(5000),
+  /** Encrypts secrets at rest (session environment variables, webhook secrets). */
+  STRATUS_ENCRYPTION_KEY: z.string().min(32, { message: 'must be at least 32 characters' }).optional(),
+  /** A token ensured at start-up for the default workspace, for scripts and demos. */
+  STRATUS_BOOTSTRAP_TOKEN: z
+    .string()
+    .regex(/^pt-[A-Za-z0-9_-]{16,128}$/, { message: 'must look like pt-<16 to 128 letters, digits, "_" or "-">' })
+    .optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  NODE_ENV: z.string().default('development'),
+  /** Apply pending migrations when the process starts. */
+  MIGRATE_ON_START: bool.default(true),
+});
+export type ServerEnv = z.infer<typeof ServerEnv>;
+
+/** The development-only key used when STRATUS_ENCRYPTION_KEY is unset outside production. */
+export const DEV_ENCRYPTION_KEY = 'stratus-development-key-do-not-use-in-production';
+
+/** Parses the environment or explains, naming each bad variable, why it cannot. */
+export function parseServerEnv(env: NodeJS.ProcessEnv): ServerEnv {
+  const parsed = ServerEnv.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+    throw new Error(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  if (parsed.data.NODE_ENV === 'production' && !parsed.data.STRATUS_ENCRYPTION_KEY) {
+    throw new Error('invalid configuration:\n  STRATUS_ENCRYPTION_KEY: required when NODE_ENV=production');
+  }
+  return parsed.data;
+}

@@ -1,0 +1,20 @@
+/**
+ * @module @stratus/nest-common
+ * What every Stratus NestJS process shares. A root module imports CoreModule once; feature
+ * modules inject the clients by the tokens exported here.
+ */
+export { Auth, Public, type AuthContext, type Scope, ALL_SCOPES } from './auth/auth-context';
+export { TokensRepository } from './auth/tokens.repository';
+export { DEFAULT_WORKSPACE_ID, TokensService } from './auth/tokens.service';
+export { applyMigrations, checkPostgres, checkRedis, StartupError } from './bootstrap/dependencies';
+export { exitOnStartupError, prepare, startHttp, type StartedApp } from './bootstrap/start';
+export { parseServerEnv, ServerEnv } from './config/env';
+export { CoreModule } from './core.module';
+export { ApiError, conflict, forbidden, invalidRequest, notFound, overloaded, unauthenticated } from './errors/api-error';
+export { isDependencyUnavailable, toErrorResponse, type ErrorResponse } from './errors/error-response';
+export { API_PREFIX, createHttpApp, type HttpAppOptions } from './http/create-app';
+export { arrayParam, boolParam, createdAtRange, dateParam, enumArrayParam, stringParam, type Query } from './http/query';
+export { parseOrThrow } from './http/validation';
+export { InfraModule } from './infra/infra.module';
+export { EVENT_STORE, MODEL_CATALOG, PRISMA, REDIS, SECRET_BOX, SERVER_ENV } from './infra/tokens';
+export { createLogger, PinoNestLogger } from './logger';

@@ -1,0 +1,47 @@
+import { type DynamicModule, Global, Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { createPrismaClient, SecretBox, type PrismaClient } from '@stratus/db';
+import { EventStore } from '@stratus/events';
+import { loadModelsConfig, ModelCatalog } from '@stratus/models';
+import { Redis } from 'ioredis';
+import { DEV_ENCRYPTION_KEY, type ServerEnv } from '../config/env';
+import { SERVER_ENV, EVENT_STORE, MODEL_CATALOG, PRISMA, REDIS, SECRET_BOX } from './tokens';
+
+/** The clients every module shares: PostgreSQL (Prisma), Redis, the model catalog, the secret box. */
+@Global()
+@Module({})
+export class InfraModule implements OnApplicationShutdown {
+  constructor(
+    @Inject(PRISMA) private readonly prisma: PrismaClient,
+    @Inject(REDIS) private readonly redis: Redis,
+  ) {}
+
+  static forRoot(env: ServerEnv): DynamicModule {
+    return {
+      module: InfraModule,
+      providers: [
+        { provide: SERVER_ENV, useValue: env },
+        { provide: PRISMA, useFactory: () => createPrismaClient({ url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE }) },
+        {
+          provide: REDIS,
+          // One retry per command: while Redis is down requests fail fast with 503 instead of queueing.
+          useFactory: () => new Redis(env.REDIS_URL, { maxRetriesPerRequest: 1, enableOfflineQueue: true, lazyConnect: false }),
+        },
+        { provide: MODEL_CATALOG, useFactory: () => new ModelCatalog(loadModelsConfig(process.env)) },
+        {
+          provide: SECRET_BOX,
+          useFactory: () => {
+            if (!env.STRATUS_ENCRYPTION_KEY) new Logger('config').warn('STRATUS_ENCRYPTION_KEY is not set: using the development key');
+            return new SecretBox(env.STRATUS_ENCRYPTION_KEY ?? DEV_ENCRYPTION_KEY);
+          },
+        },
+        { provide: EVENT_STORE, inject: [PRISMA, REDIS], useFactory: (prisma: PrismaClient, redis: Redis) => new EventStore(prisma, redis) },
+      ],
+      exports: [SERVER_ENV, PRISMA, REDIS, MODEL_CATALOG, SECRET_BOX, EVENT_STORE],
+    };
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    // quit() waits for a connection that may never come back; only a connected client can say goodbye.
+    await Promise.allSettled([this.prisma.$disconnect(), this.redis.status === 'ready' ? this.redis.quit() : Promise.resolve(this.redis.disconnect())]);
+  }
+}
