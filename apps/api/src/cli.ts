@@ -19,61 +19,85 @@ class CliModule {
   }
 }
 
-function fail(message: string): never {
-  process.stderr.write(`${message}\n\n${USAGE}\n`);
-  process.exit(2);
+export interface CliIo {
+  out(text: string): void;
+  err(text: string): void;
 }
 
-async function main(argv: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { name: { type: 'string' }, workspace: { type: 'string' }, scope: { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' } },
-  });
+class UsageError extends Error {}
+
+/** Runs one CLI command; returns the exit code (0 ok, 1 failure, 2 bad usage). */
+export async function runCli(argv: string[], env: NodeJS.ProcessEnv, io: CliIo): Promise<number> {
+  let values: { name?: string; workspace?: string; scope?: string[]; help?: boolean };
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: { name: { type: 'string' }, workspace: { type: 'string' }, scope: { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' } },
+    }));
+  } catch (error) {
+    io.err(`${(error as Error).message}\n\n${USAGE}\n`);
+    return 2;
+  }
   const [group, command, arg] = positionals;
   if (values.help || !group) {
-    process.stdout.write(`${USAGE}\n`);
-    return;
+    io.out(`${USAGE}\n`);
+    return 0;
   }
-  const env = parseServerEnv(process.env);
-  await checkPostgres(env.DATABASE_URL);
-  await applyMigrations(env.DATABASE_URL, (m) => process.stderr.write(`${m}\n`));
-  const app = await NestFactory.createApplicationContext(CliModule.forRoot(env), { logger: ['error'] });
+  const scopes = (values.scope ?? ALL_SCOPES) as Scope[];
+  if (scopes.some((s) => !ALL_SCOPES.includes(s))) {
+    io.err(`--scope must be one of ${ALL_SCOPES.join(', ')}\n\n${USAGE}\n`);
+    return 2;
+  }
+  const config = parseServerEnv(env);
+  await checkPostgres(config.DATABASE_URL);
+  await applyMigrations(config.DATABASE_URL, (m) => io.err(`${m}\n`));
+  const app = await NestFactory.createApplicationContext(CliModule.forRoot(config), { logger: ['error'] });
   try {
     const tokens = app.get(TokensService);
     const repository = app.get(TokensRepository);
-    const scopes = (values.scope ?? ALL_SCOPES) as Scope[];
-    if (scopes.some((s) => !ALL_SCOPES.includes(s))) fail(`--scope must be one of ${ALL_SCOPES.join(', ')}`);
-
+    const need = <T>(value: T | undefined, message: string): T => {
+      if (value === undefined) throw new UsageError(message);
+      return value;
+    };
     if (group === 'workspaces' && command === 'create') {
-      if (!values.name) fail('--name is required');
-      const workspaceId = await tokens.createWorkspace(values.name);
+      const workspaceId = await tokens.createWorkspace(need(values.name, '--name is required'));
       const token = await tokens.issue(workspaceId, 'default', scopes);
-      process.stdout.write(`workspace ${workspaceId}\ntoken ${token.id}\n${token.secret}\n`);
-      process.stderr.write('Store the token now: it is shown once and only its hash is kept.\n');
+      io.out(`workspace ${workspaceId}\ntoken ${token.id}\n${token.secret}\n`);
+      io.err('Store the token now: it is shown once and only its hash is kept.\n');
     } else if (group === 'tokens' && command === 'create') {
-      if (!values.workspace) fail('--workspace is required');
-      if (!(await repository.workspaceExists(values.workspace))) fail(`no workspace ${values.workspace}`);
-      const token = await tokens.issue(values.workspace, values.name ?? 'token', scopes);
-      process.stdout.write(`token ${token.id}\n${token.secret}\n`);
+      const workspaceId = need(values.workspace, '--workspace is required');
+      if (!(await repository.workspaceExists(workspaceId))) throw new UsageError(`no workspace ${workspaceId}`);
+      const token = await tokens.issue(workspaceId, values.name ?? 'token', scopes);
+      io.out(`token ${token.id}\n${token.secret}\n`);
     } else if (group === 'tokens' && command === 'list') {
-      if (!values.workspace) fail('--workspace is required');
-      for (const t of await repository.listTokens(values.workspace)) {
-        process.stdout.write(`${t.id}\t${t.hint}…\t${t.name}\t${t.scopes.join(',')}\t${t.revokedAt ? `revoked ${t.revokedAt.toISOString()}` : 'active'}\n`);
+      for (const t of await repository.listTokens(need(values.workspace, '--workspace is required'))) {
+        io.out(`${t.id}\t${t.hint}…\t${t.name}\t${t.scopes.join(',')}\t${t.revokedAt ? `revoked ${t.revokedAt.toISOString()}` : 'active'}\n`);
       }
     } else if (group === 'tokens' && command === 'revoke') {
-      if (!arg) fail('the token id (tok_…) is required');
-      if (!(await tokens.revoke(arg))) fail(`no token ${arg}`);
-      process.stdout.write(`revoked ${arg}\n`);
+      const tokenId = need(arg, 'the token id (tok_…) is required');
+      if (!(await tokens.revoke(tokenId))) throw new UsageError(`no token ${tokenId}`);
+      io.out(`revoked ${tokenId}\n`);
     } else {
-      fail(`unknown command: ${positionals.join(' ')}`);
+      throw new UsageError(`unknown command: ${positionals.join(' ')}`);
     }
+    return 0;
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    io.err(`${error.message}\n\n${USAGE}\n`);
+    return 2;
   } finally {
     await app.close();
   }
 }
 
-main(process.argv.slice(2)).catch((error: Error) => {
-  process.stderr.write(`stratus: ${error.message}\n`);
-  process.exit(1);
-});
+if (require.main === module) {
+  runCli(process.argv.slice(2), process.env, { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) }).then(
+    (code) => process.exit(code),
+    (error: Error) => {
+      process.stderr.write(`stratus: ${error.message}\n`);
+      process.exit(1);
+    },
+  );
+}

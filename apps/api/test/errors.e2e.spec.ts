@@ -1,5 +1,5 @@
 import { startTcpProxy } from '@stratus/testing';
-import { demoAgent, expectError, startTestApi, type TestApi } from './harness';
+import { demoAgent, expectError, startTestApi, type Reply, type TestApi } from './harness';
 
 describe('transport and errors', () => {
   let api: TestApi;
@@ -61,7 +61,7 @@ describe('rate limit', () => {
 
   it('answers 429 with retry-after once a token spends its budget, per token', async () => {
     const statuses: number[] = [];
-    let limited;
+    let limited: Reply | undefined;
     for (let i = 0; i < 7; i++) {
       const reply = await api.request('GET', '/agents');
       statuses.push(reply.status);

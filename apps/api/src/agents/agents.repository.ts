@@ -18,7 +18,7 @@ function versionData(agentId: string, version: number, def: AgentDefinition, at:
     model: def.model,
     system: def.system,
     tools: def.tools as Prisma.InputJsonValue,
-    mcpServers: def.mcp_servers as Prisma.InputJsonValue,
+    mcpServers: def.mcp_servers,
     metadata: def.metadata,
     createdAt: at,
   };

@@ -50,7 +50,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
       return held.responseBody;
     }
     try {
-      const body = await lastValueFrom(next.handle(), { defaultValue: undefined });
+      const body: unknown = await lastValueFrom(next.handle() as Observable<unknown>, { defaultValue: undefined });
       await this.keys.complete(tokenId, key, reply.statusCode, body);
       return body;
     } catch (error) {

@@ -18,6 +18,14 @@ const UNPREFIXED = [
   { path: 'docs/assets/:file', method: RequestMethod.GET },
 ];
 
+/** PostgreSQL cannot store U+0000 in text, so such strings are refused up front as bad input. */
+function containsNul(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes('\u0000');
+  if (Array.isArray(value)) return value.some(containsNul);
+  if (value && typeof value === 'object') return Object.entries(value).some(([k, v]) => k.includes('\u0000') || containsNul(v));
+  return false;
+}
+
 /**
  * JSON is assumed whatever the Content-Type says (Qoder makes the header optional), an empty
  * body is no body (SDKs send `content-type: application/json` on body-less POSTs), and bad JSON
@@ -28,11 +36,14 @@ function registerJsonParser(fastify: FastifyInstance): void {
   fastify.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
     const text = String(body);
     if (text.trim() === '') return done(null, undefined);
+    let parsed: unknown;
     try {
-      done(null, JSON.parse(text));
+      parsed = JSON.parse(text);
     } catch {
-      done(invalidRequest('Request body must be valid JSON.'), undefined);
+      return done(invalidRequest('Request body must be valid JSON.'), undefined);
     }
+    if (containsNul(parsed)) return done(invalidRequest('Strings may not contain NUL characters.'), undefined);
+    done(null, parsed);
   });
 }
 
@@ -57,6 +68,8 @@ export async function createHttpApp(rootModule: unknown, options: HttpAppOptions
   registerJsonParser(fastify);
   fastify.addHook('onRequest', async (request, reply) => {
     void reply.header('request-id', request.id);
+    // A NUL in a path segment or query value could never match a stored id or value.
+    if (request.url.includes('%00')) throw invalidRequest('The URL may not contain NUL characters.');
   });
   const app = await NestFactory.create<NestFastifyApplication>(rootModule as never, adapter, {
     logger: new PinoNestLogger(options.logger),
