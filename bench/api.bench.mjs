@@ -1,0 +1,61 @@
+// pnpm bench:api — drives the all-in-one with autocannon: GET /sessions/{id}, GET /sessions?limit=20
+// and POST /agents. Prints requests/s, p50 and p99 per endpoint and writes a JSON report.
+// Targets on a 2-core machine: GET >= 3,000 req/s with p99 < 25 ms; POST >= 800 req/s.
+import autocannon from 'autocannon';
+import { call, machine, startServer, writeReport } from './lib.mjs';
+
+const DURATION = Number(process.env.BENCH_DURATION_SECONDS ?? 10);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+
+function run(server, title, method, route, body) {
+  return new Promise((resolve, reject) => {
+    const instance = autocannon(
+      {
+        url: `${server.url}/api/v1/cloud${route}`,
+        method,
+        connections: CONNECTIONS,
+        duration: DURATION,
+        headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' },
+        ...(body ? { body: JSON.stringify(body) } : {}),
+      },
+      (error, result) => (error ? reject(error) : resolve(result)),
+    );
+    autocannon.track(instance, { renderProgressBar: false, renderResultsTable: false, renderLatencyTable: false });
+  }).then((result) => {
+    const row = {
+      endpoint: title,
+      requests_per_second: Math.round(result.requests.average),
+      latency_ms: { p50: result.latency.p50, p90: result.latency.p90, p99: result.latency.p99, max: result.latency.max },
+      non_2xx: result.non2xx,
+      errors: result.errors,
+      timeouts: result.timeouts,
+    };
+    console.log(`${title.padEnd(28)} ${String(row.requests_per_second).padStart(6)} req/s   p50 ${row.latency_ms.p50} ms   p99 ${row.latency_ms.p99} ms   non-2xx ${row.non_2xx}`);
+    return row;
+  });
+}
+
+const server = await startServer({ RATE_LIMIT_REQUESTS: '100000000' });
+try {
+  const agent = await call(server, 'POST', '/agents', { name: 'bench', model: 'stratus-demo' });
+  const env = await call(server, 'POST', '/environments', { name: 'bench' });
+  let session;
+  for (let i = 0; i < 50; i++) session = await call(server, 'POST', '/sessions', { agent: agent.id, environment_id: env.id, title: `s${i}` });
+  console.log(`machine: ${JSON.stringify(machine())}; ${CONNECTIONS} connections, ${DURATION} s each\n`);
+  // A short warm-up so the JIT and the connection pools are ready before measuring.
+  await run(server, 'warm-up', 'GET', `/sessions/${session.id}`).catch(() => undefined);
+  const results = [
+    await run(server, `GET /sessions/{id}`, 'GET', `/sessions/${session.id}`),
+    await run(server, `GET /sessions?limit=20`, 'GET', '/sessions?limit=20'),
+    await run(server, `POST /agents`, 'POST', '/agents', { name: 'bench-agent', model: 'stratus-demo', system: 'Be brief.' }),
+  ];
+  const targets = {
+    'GET /sessions/{id}': results[0].requests_per_second >= 3000 && results[0].latency_ms.p99 < 25,
+    'GET /sessions?limit=20': results[1].requests_per_second >= 3000 && results[1].latency_ms.p99 < 25,
+    'POST /agents': results[2].requests_per_second >= 800,
+  };
+  const file = writeReport('api', { connections: CONNECTIONS, duration_seconds: DURATION, results, targets_met: targets });
+  console.log(`\ntargets met: ${JSON.stringify(targets)}\nreport: ${file}`);
+} finally {
+  await server.stop();
+}
