@@ -107,6 +107,9 @@ describe('sessions', () => {
 
   it('archives: history readable, new messages refused', async () => {
     const { body: session } = await api.request('POST', '/sessions', { body: { agent: agentId, environment_id: environmentId, initial_events: [{ type: 'user.message', content: 'hi' }] } });
+    expect(session.status).toBe('processing');
+    // No worker runs in these tests: end the turn the initial event started as a worker would.
+    await api.sql(`UPDATE sessions SET status = 'idle' WHERE id = $1`, [session.id]);
     const archived = await api.request('POST', `/sessions/${session.id}/archive`);
     expect(archived.body.archived_at).not.toBeNull();
     expect((await api.request('GET', `/sessions/${session.id}/events`)).body.data).toHaveLength(1);

@@ -1,3 +1,5 @@
+import type { DeltaEventType } from '@stratus/contracts';
+
 /** The Redis pub/sub channel that carries a session's live events. */
 export function sessionChannel(sessionId: string): string {
   return `stratus:session:${sessionId}`;
@@ -8,3 +10,13 @@ export interface PublishedEvent {
   seq: number;
   event: Record<string, unknown> & { id: string; type: string };
 }
+
+/** The channel of a session's live previews (event_start / event_delta); never stored, best-effort. */
+export function deltaChannel(sessionId: string): string {
+  return `${sessionChannel(sessionId)}:deltas`;
+}
+
+/** What is published on a delta channel, exactly as the stream forwards it. */
+export type DeltaMessage =
+  | { type: 'event_start'; event: { id: string; type: DeltaEventType } }
+  | { type: 'event_delta'; event_id: string; delta: { type: 'content_delta'; index: number; content: { type: 'text'; text: string } } };

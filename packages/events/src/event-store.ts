@@ -1,11 +1,16 @@
-import type { EventType } from '@stratus/contracts';
-import { newId, type Event as EventRow, type Prisma, type PrismaClient } from '@stratus/db';
+import type { DeltaEventType, EventType } from '@stratus/contracts';
+import { newId, type Event as EventRow, type Prisma, type PrismaClient, type SessionStatus } from '@stratus/db';
 import type { Redis } from 'ioredis';
-import { sessionChannel, type PublishedEvent } from './channel';
+import { deltaChannel, sessionChannel, type DeltaMessage, type PublishedEvent } from './channel';
 import { toPublicEvent } from './serialize';
 
-/** One event to append; its id, sequence number and timestamps are assigned by the store. */
+/** One event to append; its sequence number and timestamps are assigned by the store. */
 export interface NewEvent {
+  /**
+   * Preassigned id (from newId('event')), for an event whose live preview was streamed before it was
+   * stored: the preview carries the id the stored event will have. Assigned by the store when omitted.
+   */
+  id?: string;
   type: EventType;
   turnId?: string | null;
   /** Makes the append idempotent: an event with the same key in the same session is not stored twice. */
@@ -13,6 +18,59 @@ export interface NewEvent {
   payload: Record<string, unknown>;
   /** Set for events that need no processing (everything Stratus emits). */
   processed?: boolean;
+}
+
+/** Changes made to the session row together with an append (counters are added to). */
+export interface SessionChanges {
+  inputTokens?: number;
+  outputTokens?: number;
+  turns?: number;
+  activeMs?: number;
+  status?: SessionStatus;
+  /** The turn job that owns the session; null releases it. */
+  turnJobId?: string | null;
+}
+
+/** An events row as json_agg renders it (timestamps as strings). */
+interface StoredEventJson {
+  id: string;
+  session_id: string;
+  workspace_id: string;
+  seq: number;
+  type: string;
+  turn_id: string | null;
+  dedupe_key: string | null;
+  payload: Prisma.JsonValue;
+  created_at: string;
+  processed_at: string | null;
+}
+
+function fromStored(row: StoredEventJson): EventRow {
+  return {
+    id: row.id,
+    sessionId: row.session_id,
+    workspaceId: row.workspace_id,
+    seq: row.seq,
+    type: row.type,
+    turnId: row.turn_id,
+    dedupeKey: row.dedupe_key,
+    payload: row.payload,
+    createdAt: new Date(row.created_at),
+    processedAt: row.processed_at === null ? null : new Date(row.processed_at),
+  };
+}
+
+/** What an append did, and the state of the session row it locked. */
+export interface AppendOutcome {
+  /** One row per event asked for, in order: the stored one for a dedupeKey seen before. */
+  rows: EventRow[];
+  /** The rows this append created (what is to be published). */
+  fresh: EventRow[];
+  /** The session's status as read under its row lock, before anything the caller changes. */
+  status: SessionStatus;
+  /** The turn job that owned the session, as read under the lock. */
+  turnJobId: string | null;
+  workspaceId: string;
 }
 
 /** Thrown when the session does not exist (or was deleted) while appending. */
@@ -41,29 +99,45 @@ export class EventStore {
    * returned as stored instead of being appended again.
    */
   async appendInTransaction(tx: Tx, sessionId: string, events: NewEvent[]): Promise<EventRow[]> {
-    const locked = await tx.$queryRaw<{ last_seq: number; workspace_id: string }[]>`
-      SELECT last_seq, workspace_id FROM sessions WHERE id = ${sessionId} FOR UPDATE`;
+    return (await this.appendWithOutcome(tx, sessionId, events)).rows;
+  }
+
+  /**
+   * appendInTransaction, also telling which rows are new and what the locked session row said, and
+   * applying `changes` (given the new rows) to that row in the same statement as the insert. Two round
+   * trips, lock-and-lookup then insert-and-update, in raw SQL: this is the hot path of every turn.
+   */
+  async appendWithOutcome(tx: Tx, sessionId: string, events: NewEvent[], changes?: (fresh: EventRow[]) => SessionChanges | undefined): Promise<AppendOutcome> {
+    // One round trip for the lock and the dedupe lookup. The lookup reads the snapshot taken before the
+    // lock was granted: a caller that races another writer of the same keys without locking the row first
+    // gets a unique-key error (nothing is stored twice); the API and turn-ending commits lock first.
+    const keys = events.map((e) => e.dedupeKey).filter((k): k is string => k !== undefined);
+    const locked = await tx.$queryRaw<{ last_seq: number; workspace_id: string; status: SessionStatus; turn_job_id: string | null; existing: StoredEventJson[] }[]>`
+      SELECT s.last_seq, s.workspace_id, s.status, s.turn_job_id,
+        CASE WHEN ${keys.length} = 0 THEN '[]'::json ELSE (
+          SELECT coalesce(json_agg(e), '[]'::json) FROM (
+            SELECT id, session_id, workspace_id, seq, type, turn_id, dedupe_key, payload, created_at, processed_at
+            FROM events WHERE session_id = s.id AND dedupe_key = ANY(${keys})
+          ) e
+        ) END AS existing
+      FROM sessions s WHERE s.id = ${sessionId} FOR UPDATE OF s`;
     const session = locked[0];
     if (!session) throw new SessionNotFoundError(sessionId);
-
-    const keys = events.map((e) => e.dedupeKey).filter((k): k is string => k !== undefined);
-    const existing = keys.length
-      ? new Map((await tx.event.findMany({ where: { sessionId, dedupeKey: { in: keys } } })).map((row) => [row.dedupeKey!, row]))
-      : new Map<string, EventRow>();
+    const existing = new Map<string, EventRow>(session.existing.map((row) => [row.dedupe_key!, fromStored(row)]));
 
     const now = new Date();
     let seq = session.last_seq;
-    const result: EventRow[] = [];
-    const fresh: Prisma.EventCreateManyInput[] = [];
+    const rows: EventRow[] = [];
+    const fresh: EventRow[] = [];
     for (const event of events) {
       const stored = event.dedupeKey ? existing.get(event.dedupeKey) : undefined;
       if (stored) {
-        result.push(stored);
+        rows.push(stored);
         continue;
       }
       seq += 1;
       const row: EventRow = {
-        id: newId('event'),
+        id: event.id ?? newId('event'),
         sessionId,
         workspaceId: session.workspace_id,
         seq,
@@ -74,21 +148,44 @@ export class EventStore {
         createdAt: now,
         processedAt: event.processed ? now : null,
       };
-      fresh.push({ ...row, payload: event.payload as Prisma.InputJsonValue });
-      result.push(row);
+      // The same key twice in one batch is stored once, like a key stored by an earlier append.
+      if (row.dedupeKey) existing.set(row.dedupeKey, row);
+      fresh.push(row);
+      rows.push(row);
     }
-    if (fresh.length > 0) {
-      await tx.event.createMany({ data: fresh });
-      await tx.session.update({ where: { id: sessionId }, data: { lastSeq: seq, updatedAt: now } });
-    }
-    return result;
+    const change = changes?.(fresh);
+    if (fresh.length > 0 || change) await this.insertAndUpdate(tx, sessionId, session.workspace_id, fresh, seq, now, change ?? {});
+    return { rows, fresh, status: session.status, turnJobId: session.turn_job_id, workspaceId: session.workspace_id };
+  }
+
+  private async insertAndUpdate(tx: Tx, sessionId: string, workspaceId: string, fresh: EventRow[], lastSeq: number, now: Date, change: SessionChanges): Promise<void> {
+    const json = JSON.stringify(
+      fresh.map((row) => ({ id: row.id, seq: row.seq, type: row.type, turn_id: row.turnId, dedupe_key: row.dedupeKey, payload: row.payload, processed_at: row.processedAt })),
+    );
+    const ownerChanges = change.turnJobId !== undefined;
+    await tx.$executeRaw`
+      WITH inserted AS (
+        INSERT INTO events (id, session_id, workspace_id, seq, type, turn_id, dedupe_key, payload, created_at, processed_at)
+        SELECT x.id, ${sessionId}, ${workspaceId}, x.seq, x.type, x.turn_id, x.dedupe_key, x.payload, ${now}, x.processed_at
+        FROM jsonb_to_recordset(${json}::jsonb) AS x(id text, seq int, type text, turn_id text, dedupe_key text, payload jsonb, processed_at timestamptz)
+      )
+      UPDATE sessions SET
+        last_seq = ${lastSeq},
+        updated_at = ${now},
+        input_tokens = input_tokens + ${change.inputTokens ?? 0},
+        output_tokens = output_tokens + ${change.outputTokens ?? 0},
+        turns = turns + ${change.turns ?? 0},
+        active_ms = active_ms + ${Math.round(change.activeMs ?? 0)},
+        status = COALESCE(${change.status ?? null}::session_status, status),
+        turn_job_id = CASE WHEN ${ownerChanges} THEN ${change.turnJobId ?? null} ELSE turn_job_id END
+      WHERE id = ${sessionId}`;
   }
 
   /** Appends events in a transaction of their own, then publishes them. */
   async append(sessionId: string, events: NewEvent[]): Promise<EventRow[]> {
-    const rows = await this.prisma.$transaction((tx) => this.appendInTransaction(tx, sessionId, events));
-    await this.publish(rows);
-    return rows;
+    const outcome = await this.prisma.$transaction((tx) => this.appendWithOutcome(tx, sessionId, events));
+    await this.publish(outcome.fresh);
+    return outcome.rows;
   }
 
   /**
@@ -115,6 +212,23 @@ export class EventStore {
       event: { id: newId('event'), type: 'session.deleted', session_id: sessionId, turn_id: null, created_at: new Date().toISOString(), processed_at: null },
     };
     await this.publisher.publish(sessionChannel(sessionId), JSON.stringify(message)).catch(() => undefined);
+  }
+
+  /**
+   * Announces the live preview of an event that is not stored yet: `event_start` with the id the stored
+   * event will have. Previews are best-effort and never stored; the stored event is authoritative.
+   */
+  async publishDeltaStart(sessionId: string, event: { id: string; type: DeltaEventType }): Promise<void> {
+    await this.publishDelta(sessionId, { type: 'event_start', event });
+  }
+
+  /** One piece of a previewed event's text (`index`: the content block it belongs to). */
+  async publishDeltaText(sessionId: string, eventId: string, index: number, text: string): Promise<void> {
+    await this.publishDelta(sessionId, { type: 'event_delta', event_id: eventId, delta: { type: 'content_delta', index, content: { type: 'text', text } } });
+  }
+
+  private async publishDelta(sessionId: string, message: DeltaMessage): Promise<void> {
+    await this.publisher.publish(deltaChannel(sessionId), JSON.stringify(message)).catch(() => undefined);
   }
 
   /** Events of a session after a sequence number, in order (history replay and gap repair). */

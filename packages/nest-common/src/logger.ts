@@ -10,9 +10,14 @@ export function createLogger(level: string): Logger {
 export class PinoNestLogger implements LoggerService {
   constructor(private readonly logger: Logger) {}
 
+  /**
+   * A Nest Logger with a context calls this as (message, ...params, context): `logger.warn({ sessionId },
+   * 'text')` arrives as ({ sessionId }, 'text', 'Context'), and the text becomes pino's `msg`.
+   */
   private write(level: 'info' | 'error' | 'warn' | 'debug' | 'trace', message: unknown, rest: unknown[]): void {
     const context = typeof rest.at(-1) === 'string' ? (rest.at(-1) as string) : undefined;
-    if (typeof message === 'object' && message !== null) this.logger[level]({ context, ...message });
+    const text = rest.length > 1 && typeof rest[0] === 'string' ? rest[0] : undefined;
+    if (typeof message === 'object' && message !== null) this.logger[level]({ context, ...message }, text);
     else this.logger[level]({ context }, String(message));
   }
 

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { EventType } from '@stratus/contracts';
-import type { Event as EventRow, Prisma, PrismaClient } from '@stratus/db';
+import type { Event as EventRow, Prisma, PrismaClient, SessionStatus } from '@stratus/db';
 import type { EventStore, NewEvent } from '@stratus/events';
 import { EVENT_STORE, PRISMA } from '@stratus/nest-common';
 import type { SliceRequest } from '../common/pagination';
@@ -8,8 +8,21 @@ import type { SliceRequest } from '../common/pagination';
 /** What a check of a send request sees, read under the session's row lock. */
 export interface SessionForSend {
   archived: boolean;
+  status: SessionStatus;
   /** Tool uses awaiting an answer: event id → the type of event that asked. */
   pending: Map<string, EventType>;
+}
+
+/** What storing the request does to the session, decided from what it saw. */
+export interface SendDecision {
+  /** idle → processing: a turn is to run (the caller enqueues it once the events are committed). */
+  wake: boolean;
+  /** processing → canceling: the running turn is to stop. */
+  interrupt: boolean;
+}
+
+export interface SendOutcome extends SendDecision {
+  rows: EventRow[];
 }
 
 @Injectable()
@@ -36,19 +49,26 @@ export class EventsRepository {
   }
 
   /**
-   * Appends user events atomically: the session row is locked, `check` sees its state and may
-   * throw to reject the whole request, and nothing is stored unless every event is accepted.
+   * Appends user events atomically: the session row is locked, `decide` sees its state and may
+   * throw to reject the whole request, and nothing is stored unless every event is accepted. The
+   * status change it decides is made in the same transaction, so a turn finishing concurrently
+   * either sees these events or leaves the session idle for this request to wake.
    * Returns null when the session does not exist.
    */
-  async appendChecked(sessionId: string, events: NewEvent[], check: (state: SessionForSend) => void): Promise<EventRow[] | null> {
-    const rows = await this.prisma.$transaction(async (tx) => {
-      const locked = await tx.$queryRaw<{ archived_at: Date | null }[]>`SELECT archived_at FROM sessions WHERE id = ${sessionId} FOR UPDATE`;
-      if (locked.length === 0) return null;
-      check({ archived: locked[0]!.archived_at !== null, pending: await this.pendingToolUses(tx, sessionId) });
-      return this.store.appendInTransaction(tx, sessionId, events);
+  async appendChecked(sessionId: string, events: NewEvent[], decide: (state: SessionForSend) => SendDecision): Promise<SendOutcome | null> {
+    const outcome = await this.prisma.$transaction(async (tx) => {
+      const locked = await tx.$queryRaw<{ archived_at: Date | null; status: SessionStatus }[]>`
+        SELECT archived_at, status FROM sessions WHERE id = ${sessionId} FOR UPDATE`;
+      const session = locked[0];
+      if (!session) return null;
+      const decision = decide({ archived: session.archived_at !== null, status: session.status, pending: await this.pendingToolUses(tx, sessionId) });
+      const status = decision.wake ? 'processing' : decision.interrupt ? 'canceling' : undefined;
+      const appended = await this.store.appendWithOutcome(tx, sessionId, events, () => (status ? { status } : undefined));
+      return { ...decision, rows: appended.rows, fresh: appended.fresh };
     });
-    if (rows) await this.store.publish(rows);
-    return rows;
+    if (!outcome) return null;
+    await this.store.publish(outcome.fresh);
+    return { wake: outcome.wake, interrupt: outcome.interrupt, rows: outcome.rows };
   }
 
   /** The event's sequence number in this session, or undefined when it is not one of its events. */

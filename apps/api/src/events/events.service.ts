@@ -4,14 +4,16 @@ import { toPublicEvent, type NewEvent } from '@stratus/events';
 import { conflict, enumArrayParam, notFound, parseOrThrow, type Query } from '@stratus/nest-common';
 import { paginate, parseListParams } from '../common/pagination';
 import { SessionsRepository } from '../sessions/sessions.repository';
-import { EventsRepository, type SessionForSend } from './events.repository';
+import { TurnsRepository } from '../turns/turns.repository';
+import { EventsRepository, type SendDecision, type SessionForSend } from './events.repository';
 
 function toNewEvent(input: UserEventInput): NewEvent {
   switch (input.type) {
     case 'user.message':
       return { type: input.type, payload: { content: toContentBlocks(input.content) } };
     case 'user.interrupt':
-      return { type: input.type, payload: {} };
+      // Handled on receipt: storing it is what stops the running turn (or nothing, when idle).
+      return { type: input.type, payload: {}, processed: true };
     case 'user.custom_tool_result':
       return { type: input.type, payload: { custom_tool_use_id: input.custom_tool_use_id, content: toContentBlocks(input.content), is_error: input.is_error } };
     case 'user.tool_confirmation':
@@ -19,8 +21,13 @@ function toNewEvent(input: UserEventInput): NewEvent {
   }
 }
 
-/** Rejects the request unless every answer matches a tool use that is still waiting for it. */
-function checkSend(inputs: UserEventInput[], state: SessionForSend): void {
+/**
+ * Rejects the request unless every answer matches a tool use that is still waiting for it, then
+ * decides what storing it does: an idle session with something to act on (a message, or the last
+ * missing answers of a paused turn) is woken; an interrupt stops a running turn. A message sent while
+ * tool uses still wait for answers stays queued until the paused turn has finished.
+ */
+function decideSend(inputs: UserEventInput[], state: SessionForSend): SendDecision {
   if (state.archived) throw conflict('The session is archived; it accepts no new events.');
   const answered = new Set<string>();
   inputs.forEach((input, i) => {
@@ -34,6 +41,12 @@ function checkSend(inputs: UserEventInput[], state: SessionForSend): void {
     }
     answered.add(id);
   });
+  const waiting = [...state.pending.keys()].some((id) => !answered.has(id));
+  const actionable = inputs.some((input) => input.type !== 'user.interrupt');
+  return {
+    wake: state.status === 'idle' && actionable && !waiting,
+    interrupt: state.status === 'processing' && inputs.some((input) => input.type === 'user.interrupt'),
+  };
 }
 
 @Injectable()
@@ -41,15 +54,18 @@ export class EventsService {
   constructor(
     private readonly events: EventsRepository,
     private readonly sessions: SessionsRepository,
+    private readonly turns: TurnsRepository,
   ) {}
 
   /** Validates and stores the client's events atomically: all of them, or none. */
   async send(workspaceId: string, sessionId: string, body: unknown): Promise<{ data: SessionEvent[] }> {
     const input = parseOrThrow(SendEventsRequest, body);
     if (!(await this.sessions.exists(workspaceId, sessionId))) throw notFound('Session', sessionId);
-    const rows = await this.events.appendChecked(sessionId, input.events.map(toNewEvent), (state) => checkSend(input.events, state));
-    if (!rows) throw notFound('Session', sessionId);
-    return { data: rows.map(toPublicEvent) };
+    const outcome = await this.events.appendChecked(sessionId, input.events.map(toNewEvent), (state) => decideSend(input.events, state));
+    if (!outcome) throw notFound('Session', sessionId);
+    if (outcome.wake) await this.turns.enqueue(sessionId, outcome.rows.at(-1)!.seq);
+    if (outcome.interrupt) await this.turns.signal(sessionId, 'interrupt');
+    return { data: outcome.rows.map(toPublicEvent) };
   }
 
   async list(workspaceId: string, sessionId: string, query: Query): Promise<Page<SessionEvent>> {

@@ -35,6 +35,7 @@ export class SessionsRepository {
   /**
    * Creates the session and its initial events in one transaction. The environment is share-locked
    * so that it cannot be deleted concurrently; returns null when it is gone or archived by then.
+   * A session created with initial events starts `processing`: its first turn is to be enqueued.
    */
   async create(input: NewSession): Promise<{ session: SessionWithAgent; events: EventRow[] } | null> {
     const id = newId('session');
@@ -53,6 +54,7 @@ export class SessionsRepository {
           title: input.title,
           metadata: input.metadata,
           environmentVariables: input.environmentVariables,
+          status: input.initialEvents.length ? 'processing' : 'idle',
           createdAt: now,
           updatedAt: now,
         },

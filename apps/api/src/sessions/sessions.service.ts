@@ -6,6 +6,7 @@ import { boolParam, conflict, createdAtRange, enumArrayParam, EVENT_STORE, notFo
 import { AgentsRepository } from '../agents/agents.repository';
 import { paginate, parseListParams } from '../common/pagination';
 import { EnvironmentsRepository } from '../environments/environments.repository';
+import { TurnsRepository } from '../turns/turns.repository';
 import { toSession } from './session.mapper';
 import { SessionsRepository } from './sessions.repository';
 
@@ -22,6 +23,7 @@ export class SessionsService {
     private readonly environments: EnvironmentsRepository,
     @Inject(SECRET_BOX) private readonly secrets: SecretBox,
     @Inject(EVENT_STORE) private readonly events: EventStore,
+    private readonly turns: TurnsRepository,
   ) {}
 
   /** Creates a session bound to the latest agent version (an id) or a pinned one ({id, version}). */
@@ -53,6 +55,8 @@ export class SessionsService {
     });
     // The environment was deleted or archived between the check above and the insert.
     if (!created) throw conflict(`Environment ${input.environment_id} is no longer available.`, 'environment_id');
+    const lastInitial = created.events.at(-1);
+    if (lastInitial) await this.turns.enqueue(created.session.id, lastInitial.seq);
     return toSession(created.session);
   }
 
@@ -82,15 +86,20 @@ export class SessionsService {
     if (!(await this.sessions.exists(workspaceId, id))) throw notFound('Session', id);
     const status = await this.sessions.requestCancel(id);
     if (!status) throw notFound('Session', id);
+    if (status !== 'idle') await this.turns.signal(id, 'cancel');
     return { status: status === 'idle' ? 200 : 202, body: { id, type: 'session', status } };
   }
 
-  /** Deletes the session and its events; live streams get a final session.deleted. */
+  /**
+   * Deletes the session and its events; live streams get a final session.deleted, and the worker
+   * running its turn (or holding its sandbox) stops it and destroys the sandbox.
+   */
   async delete(workspaceId: string, id: string): Promise<{ id: string; type: 'session_deleted' }> {
     if (!(await this.sessions.exists(workspaceId, id))) throw notFound('Session', id);
     const lastSeq = await this.sessions.delete(id);
     if (lastSeq === null) throw notFound('Session', id);
     await this.events.publishDeleted(id, lastSeq);
+    await this.turns.signal(id, 'delete');
     return { id, type: 'session_deleted' };
   }
 

@@ -2,17 +2,22 @@ import { type DynamicModule, Global, Inject, Logger, Module, type OnApplicationS
 import { createPrismaClient, SecretBox, type PrismaClient } from '@stratus/db';
 import { EventStore } from '@stratus/events';
 import { loadModelsConfig, ModelCatalog } from '@stratus/models';
+import { SessionTurnProducer } from '@stratus/queues';
 import { Redis } from 'ioredis';
 import { DEV_ENCRYPTION_KEY, type ServerEnv } from '../config/env';
-import { SERVER_ENV, EVENT_STORE, MODEL_CATALOG, PRISMA, REDIS, SECRET_BOX } from './tokens';
+import { SERVER_ENV, EVENT_STORE, MODEL_CATALOG, PRISMA, REDIS, SECRET_BOX, TURN_PRODUCER } from './tokens';
 
-/** The clients every module shares: PostgreSQL (Prisma), Redis, the model catalog, the secret box. */
+/**
+ * The clients every module shares: PostgreSQL (Prisma), Redis, the model catalog, the secret box, the
+ * event store and the producer of turn jobs.
+ */
 @Global()
 @Module({})
 export class InfraModule implements OnApplicationShutdown {
   constructor(
     @Inject(PRISMA) private readonly prisma: PrismaClient,
     @Inject(REDIS) private readonly redis: Redis,
+    @Inject(TURN_PRODUCER) private readonly turns: SessionTurnProducer,
   ) {}
 
   static forRoot(env: ServerEnv): DynamicModule {
@@ -35,12 +40,14 @@ export class InfraModule implements OnApplicationShutdown {
           },
         },
         { provide: EVENT_STORE, inject: [PRISMA, REDIS], useFactory: (prisma: PrismaClient, redis: Redis) => new EventStore(prisma, redis) },
+        { provide: TURN_PRODUCER, inject: [REDIS], useFactory: (redis: Redis) => new SessionTurnProducer(redis, env.REDIS_KEY_PREFIX) },
       ],
-      exports: [SERVER_ENV, PRISMA, REDIS, MODEL_CATALOG, SECRET_BOX, EVENT_STORE],
+      exports: [SERVER_ENV, PRISMA, REDIS, MODEL_CATALOG, SECRET_BOX, EVENT_STORE, TURN_PRODUCER],
     };
   }
 
   async onApplicationShutdown(): Promise<void> {
+    await this.turns.close().catch(() => undefined);
     // quit() waits for a connection that may never come back; only a connected client can say goodbye.
     await Promise.allSettled([this.prisma.$disconnect(), this.redis.status === 'ready' ? this.redis.quit() : Promise.resolve(this.redis.disconnect())]);
   }

@@ -5,3 +5,5 @@ export const REDIS = Symbol('REDIS');
 export const MODEL_CATALOG = Symbol('MODEL_CATALOG');
 export const SECRET_BOX = Symbol('SECRET_BOX');
 export const EVENT_STORE = Symbol('EVENT_STORE');
+/** The producer of session-turn jobs (SessionTurnProducer from @stratus/queues). */
+export const TURN_PRODUCER = Symbol('TURN_PRODUCER');

@@ -1,0 +1,32 @@
+import { parseWorkerEnv, queueSettings } from './worker-env';
+
+describe('parseWorkerEnv', () => {
+  it('defaults to the session-turns queue at the default concurrency, with every variable a laptop needs', () => {
+    const env = parseWorkerEnv({});
+    expect(queueSettings(env)).toEqual([{ queue: 'session-turns', concurrency: 32 }]);
+    expect(env).toMatchObject({ STRATUS_TURN_MAX_ITERATIONS: 50, STRATUS_SANDBOX_PROVIDER: 'local', STRATUS_SANDBOX_ISOLATION: 'auto', DATABASE_URL: expect.any(String) });
+  });
+
+  it('reads queues with their own concurrency, or the shared one', () => {
+    expect(queueSettings(parseWorkerEnv({ STRATUS_WORKER_QUEUES: 'session-turns:8' }))).toEqual([{ queue: 'session-turns', concurrency: 8 }]);
+    expect(queueSettings(parseWorkerEnv({ STRATUS_WORKER_QUEUES: ' session-turns ', STRATUS_WORKER_CONCURRENCY: '4' }))).toEqual([{ queue: 'session-turns', concurrency: 4 }]);
+    expect(queueSettings(parseWorkerEnv({ STRATUS_WORKER_QUEUES: '' }))).toEqual([]);
+  });
+
+  it.each([
+    ['STRATUS_WORKER_QUEUES', 'session-turns,webhooks', /STRATUS_WORKER_QUEUES: unknown queue "webhooks"/],
+    ['STRATUS_WORKER_QUEUES', 'session-turns:0', /STRATUS_WORKER_QUEUES: "session-turns:0"/],
+    ['STRATUS_WORKER_QUEUES', 'session-turns,session-turns', /listed twice/],
+    ['STRATUS_WORKER_CONCURRENCY', 'many', /STRATUS_WORKER_CONCURRENCY/],
+    ['STRATUS_SANDBOX_ISOLATION', 'docker', /STRATUS_SANDBOX_ISOLATION/],
+    ['STRATUS_MODEL_TIMEOUT_MS', '-1', /STRATUS_MODEL_TIMEOUT_MS/],
+    ['REDIS_URL', 'not a url', /REDIS_URL/],
+  ])('fails fast naming %s when it is %j', (name, value, message) => {
+    expect(() => parseWorkerEnv({ [name]: value })).toThrow(message);
+  });
+
+  it('applies the rules across variables of every server and of the sandbox provider', () => {
+    expect(() => parseWorkerEnv({ NODE_ENV: 'production' })).toThrow(/STRATUS_ENCRYPTION_KEY/);
+    expect(() => parseWorkerEnv({ STRATUS_SANDBOX_PROVIDER: 'kubernetes' })).toThrow(/STRATUS_SANDBOX_RUNNER_IMAGE/);
+  });
+});

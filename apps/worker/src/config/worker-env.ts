@@ -1,0 +1,93 @@
+import { parseServerEnv, ServerEnv } from '@stratus/nest-common';
+import { isQueueName, QUEUE_NAMES, type QueueName } from '@stratus/queues';
+import { parseSandboxEnv, SandboxEnv } from '@stratus/sandbox';
+import { z } from 'zod';
+
+const ms = (defaultMs: number, min = 0) => z.coerce.number().int().min(min).default(defaultMs);
+
+/** One enabled queue and how many of its jobs a process runs at once. */
+export interface QueueSetting {
+  queue: QueueName;
+  concurrency: number;
+}
+
+/**
+ * STRATUS_WORKER_QUEUES: comma-separated queue names, each optionally with its concurrency
+ * (`session-turns:64`); a name without one takes STRATUS_WORKER_CONCURRENCY.
+ */
+const QueueList = z
+  .string()
+  .transform((raw, ctx) => {
+    const entries = raw.split(',').map((entry) => entry.trim()).filter(Boolean);
+    const settings: { queue: QueueName; concurrency?: number }[] = [];
+    for (const entry of entries) {
+      const [name = '', count, ...rest] = entry.split(':');
+      if (!isQueueName(name)) {
+        ctx.addIssue({ code: 'custom', message: `unknown queue "${name}" (known: ${QUEUE_NAMES.join(', ')})` });
+        continue;
+      }
+      const concurrency = count === undefined ? undefined : Number(count);
+      if (rest.length > 0 || (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency >= 1 && concurrency <= 10_000))) {
+        ctx.addIssue({ code: 'custom', message: `"${entry}": write a queue name, optionally followed by ":" and a concurrency from 1 to 10000` });
+        continue;
+      }
+      if (settings.some((s) => s.queue === name)) {
+        ctx.addIssue({ code: 'custom', message: `queue "${name}" is listed twice` });
+        continue;
+      }
+      settings.push({ queue: name, concurrency });
+    }
+    return settings;
+  });
+
+/**
+ * The worker's variables, beside the ones every server process reads (ServerEnv) and the sandbox
+ * provider's (SandboxEnv, which @stratus/sandbox owns). Parsed once at boot; a bad value stops the
+ * process with a message naming the variable.
+ */
+export const WorkerEnv = ServerEnv.extend(SandboxEnv.shape).extend({
+  /** Which queues this process consumes; one image is deployed as several groups by setting this. */
+  STRATUS_WORKER_QUEUES: QueueList.default([{ queue: 'session-turns' }]),
+  /** Jobs of one queue run at once in this process, unless the queue names its own. */
+  STRATUS_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(10_000).default(32),
+  /** How long a running job may go without renewing its lock before another worker takes it over. */
+  STRATUS_WORKER_LOCK_MS: ms(30_000, 1000),
+  /** How often each worker looks for jobs whose worker died (BullMQ stalled-job check). */
+  STRATUS_WORKER_STALLED_INTERVAL_MS: ms(30_000, 500),
+  /** On shutdown, how long running turns may go on before they are left to another worker to resume. */
+  STRATUS_WORKER_SHUTDOWN_GRACE_MS: ms(10_000),
+  /** How often processing sessions without a live turn job are looked for and re-enqueued; 0 = never. */
+  STRATUS_TURN_RECOVERY_INTERVAL_MS: ms(30_000),
+  /** Model calls per turn; a turn that would need more ends with stop_reason max_iterations. */
+  STRATUS_TURN_MAX_ITERATIONS: z.coerce.number().int().min(1).max(10_000).default(50),
+  /** Wait for a model's response headers (the openai SDK's timeout). */
+  STRATUS_MODEL_TIMEOUT_MS: ms(120_000, 100),
+  /** Longest silence allowed inside a streamed model response before it counts as a timeout. */
+  STRATUS_MODEL_IDLE_TIMEOUT_MS: ms(60_000, 100),
+  /** Retries of a failed model call (429, 5xx, timeouts) before the turn ends with an error. */
+  STRATUS_MODEL_MAX_RETRIES: z.coerce.number().int().min(0).max(100).default(4),
+  /** First retry delay; doubled on each retry (with jitter), capped by STRATUS_MODEL_RETRY_MAX_MS. */
+  STRATUS_MODEL_RETRY_BASE_MS: ms(1000),
+  STRATUS_MODEL_RETRY_MAX_MS: ms(30_000),
+  /** A session's sandbox is stopped after this long without a turn; a later turn starts a new one. */
+  STRATUS_SANDBOX_IDLE_TIMEOUT_MS: ms(15 * 60_000, 1000),
+});
+export type WorkerEnv = z.infer<typeof WorkerEnv>;
+
+/** The enabled queues with their concurrency resolved. */
+export function queueSettings(env: WorkerEnv): QueueSetting[] {
+  return env.STRATUS_WORKER_QUEUES.map((s) => ({ queue: s.queue, concurrency: s.concurrency ?? env.STRATUS_WORKER_CONCURRENCY }));
+}
+
+/** Parses the worker's environment or explains, naming each bad variable, why it cannot. */
+export function parseWorkerEnv(env: NodeJS.ProcessEnv): WorkerEnv {
+  const parsed = WorkerEnv.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+    throw new Error(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  // The rules across variables: every server's (a production encryption key) and the sandbox provider's.
+  parseServerEnv(env);
+  parseSandboxEnv(env);
+  return parsed.data;
+}

@@ -1,0 +1,50 @@
+import { UnknownModelError } from '@stratus/models';
+import { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
+import { classifyModelError, ModelStreamStalledError, retryDelayMs } from './model-errors';
+
+const apiError = (status: number, headers: Record<string, string> = {}) => APIError.generate(status, { error: { message: 'nope' } }, undefined, new Headers(headers));
+
+describe('classifyModelError', () => {
+  it.each([
+    [429, 'model_rate_limited_error', true],
+    [503, 'model_overloaded_error', true],
+    [529, 'model_overloaded_error', true],
+    [500, 'model_request_failed_error', true],
+    [502, 'model_request_failed_error', true],
+    [408, 'model_request_failed_error', true],
+    [400, 'model_request_failed_error', false],
+    [401, 'model_request_failed_error', false],
+    [404, 'model_request_failed_error', false],
+  ])('HTTP %i is a %s, retryable: %s', (status, type, retryable) => {
+    expect(classifyModelError(apiError(status))).toMatchObject({ type, retryable });
+  });
+
+  it('retries timeouts, dropped connections and stalled streams, never an unknown model', () => {
+    expect(classifyModelError(new APIConnectionTimeoutError())).toMatchObject({ retryable: true });
+    expect(classifyModelError(new APIConnectionError({ message: 'ECONNREFUSED' }))).toMatchObject({ retryable: true });
+    expect(classifyModelError(new ModelStreamStalledError(500))).toMatchObject({ retryable: true, message: expect.stringMatching(/500 ms/) });
+    expect(classifyModelError(new TypeError('terminated'))).toMatchObject({ retryable: true });
+    expect(classifyModelError(new UnknownModelError('gone'))).toMatchObject({ retryable: false });
+  });
+
+  it('reads retry-after in seconds and retry-after-ms', () => {
+    expect(classifyModelError(apiError(429, { 'retry-after': '2' })).retryAfterMs).toBe(2000);
+    expect(classifyModelError(apiError(503, { 'retry-after-ms': '150' })).retryAfterMs).toBe(150);
+    expect(classifyModelError(apiError(429)).retryAfterMs).toBeUndefined();
+  });
+});
+
+describe('retryDelayMs', () => {
+  const policy = { baseMs: 100, maxMs: 1000 };
+  const failure = { type: 'model_request_failed_error' as const, message: '', retryable: true };
+
+  it('doubles per retry with jitter in the upper half, capped', () => {
+    expect([0, 1, 2, 3, 4].map((retry) => retryDelayMs(retry, policy, failure, () => 1))).toEqual([100, 200, 400, 800, 1000]);
+    expect([0, 1, 2].map((retry) => retryDelayMs(retry, policy, failure, () => 0))).toEqual([50, 100, 200]);
+  });
+
+  it('waits at least what the provider asked for, up to the cap', () => {
+    expect(retryDelayMs(0, policy, { ...failure, retryAfterMs: 700 }, () => 0)).toBe(700);
+    expect(retryDelayMs(0, policy, { ...failure, retryAfterMs: 60_000 }, () => 0)).toBe(1000);
+  });
+});

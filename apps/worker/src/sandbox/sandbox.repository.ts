@@ -1,0 +1,46 @@
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { RunnerClient, type SandboxProvider, type SandboxSpec } from '@stratus/sandbox';
+import { SANDBOX_PROVIDER } from '../worker.tokens';
+
+/** A running sandbox as a turn uses it. */
+export interface SessionSandbox {
+  runner: RunnerClient;
+  /** How long the provider took to start it (0 when it was already running). */
+  startupMs: number;
+}
+
+/** The sandboxes of the sessions this process runs turns for, and clients of their runners. */
+@Injectable()
+export class SandboxRepository implements OnApplicationShutdown {
+  private readonly runners = new Map<string, { token: string; client: RunnerClient }>();
+
+  constructor(@Inject(SANDBOX_PROVIDER) private readonly provider: SandboxProvider) {}
+
+  /** The session's sandbox, started when it is not running (in this process). */
+  async provision(spec: SandboxSpec): Promise<SessionSandbox> {
+    const running = await this.provider.get(spec.sessionId);
+    const handle = running ?? (await this.provider.provision(spec));
+    let entry = this.runners.get(spec.sessionId);
+    if (entry?.token !== handle.token) {
+      // A new runner (the old one died or was reaped) has a new token and socket.
+      if (entry) void entry.client.close();
+      entry = { token: handle.token, client: RunnerClient.forHandle(handle) };
+      this.runners.set(spec.sessionId, entry);
+    }
+    return { runner: entry.client, startupMs: running ? 0 : handle.startupMs };
+  }
+
+  /** Stops the session's sandbox and deletes its files. */
+  async destroy(sessionId: string): Promise<void> {
+    const entry = this.runners.get(sessionId);
+    this.runners.delete(sessionId);
+    await entry?.client.close();
+    await this.provider.destroy(sessionId);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.allSettled([...this.runners.values()].map((entry) => entry.client.close()));
+    this.runners.clear();
+    await this.provider.shutdown();
+  }
+}

@@ -1,0 +1,455 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from '@nestjs/common';
+import { newId, type Event as EventRow, type SecretBox } from '@stratus/db';
+import type { NewEvent } from '@stratus/events';
+import type { SandboxSpec } from '@stratus/sandbox';
+import type { ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
+import type { WorkerEnv } from '../config/worker-env';
+import { classifyModelError, retryDelayMs } from '../model/model-errors';
+import type { ModelReply, ModelRepository } from '../model/model.repository';
+import type { PendingSandbox, SandboxService } from '../sandbox/sandbox.service';
+import type { BuiltinToolsRepository } from '../tools/builtin-tools.repository';
+import { agentToolSpecs, chatTools, needsSandbox, type ToolSpec } from '../tools/tool-catalog';
+import type { ToolOutcome } from '../tools/tool-output';
+import type { TurnSwitch } from './turn-control.service';
+import { turnKeys } from './turn-keys';
+import { readTurnLog, type OpenTurn, type PendingToolUse } from './turn-log';
+import { TurnStop } from './turn-stop';
+import type { CommitResult, SessionContext, TurnCommit, TurnsRepository } from './turns.repository';
+
+/** What a TurnRun works with (the turn runner service's collaborators). */
+export interface TurnRunDeps {
+  turns: TurnsRepository;
+  model: ModelRepository;
+  tools: BuiltinToolsRepository;
+  sandboxes: SandboxService;
+  secrets: SecretBox;
+  env: WorkerEnv;
+  logger: Logger;
+}
+
+type StopType = 'end_turn' | 'max_iterations' | 'error';
+
+const INTERRUPTED_BY_WORKER =
+  'Interrupted: the worker running this tool call stopped before it reported a result. The call was not repeated; its effects, if any, are unknown.';
+const STOPPED_BY_USER = 'Interrupted: the user stopped the turn before this tool call finished (or before it ran).';
+
+const needsAnswer = (use: PendingToolUse) => use.custom || use.permission === 'ask';
+
+/** Events staged for the next commit, shown to the log reader as if they were stored already. */
+interface Outbox {
+  events: NewEvent[];
+  rows: EventRow[];
+  consume?: TurnCommit['consume'];
+  turnStartKey?: string;
+}
+
+/**
+ * One turn job's run of a session's turns: the agent loop. Everything it decides follows from the
+ * event log (read once, then kept up to date with what it commits), so a run that starts on a log left
+ * by a dead worker simply carries on from there. It runs turn after turn while user messages are queued,
+ * and returns when the session is idle or waiting for tool answers.
+ *
+ * Events are committed in small batches: the next model request's start goes out with the results
+ * before it. A tool is never started before everything preceding it is committed, so a takeover knows
+ * which call may have been in flight.
+ */
+export class TurnRun {
+  private readonly rows: EventRow[];
+  private readonly ids: Set<string>;
+  private outbox: Outbox = { events: [], rows: [] };
+  private readonly specs: ToolSpec[];
+  private readonly chatTools: ChatCompletionTool[];
+  private sandbox: PendingSandbox | undefined;
+  private runningSince = performance.now();
+
+  constructor(
+    private readonly deps: TurnRunDeps,
+    private readonly context: SessionContext,
+    rows: EventRow[],
+    private readonly jobId: string,
+    private readonly turnSwitch: TurnSwitch,
+  ) {
+    this.rows = rows;
+    this.ids = new Set(rows.map((row) => row.id));
+    this.specs = agentToolSpecs(context.agent.tools);
+    this.chatTools = chatTools(this.specs);
+  }
+
+  private get sessionId(): string {
+    return this.context.sessionId;
+  }
+
+  /** Runs the session's turns until it is idle or waiting for tool answers. */
+  async run(): Promise<void> {
+    try {
+      const found = readTurnLog(this.rows).open;
+      if (found && !found.paused) this.recoverInterrupted(found);
+      for (;;) {
+        const log = this.log();
+        let turnId: string;
+        if (log.open?.paused) {
+          if (log.open.pending.some((use) => needsAnswer(use) && !use.answer)) return await this.deps.turns.release(this.sessionId, this.jobId);
+          turnId = this.resume(log.open);
+        } else if (log.open) {
+          turnId = log.open.turnId;
+        } else if (log.queued.length > 0) {
+          turnId = this.start(log.queued);
+        } else {
+          return await this.deps.turns.release(this.sessionId, this.jobId);
+        }
+        if (!(await this.play(turnId))) return;
+        // Messages were queued during the turn: the API stored them, so they are news to this run.
+        await this.reload();
+        this.turnSwitch.renew();
+      }
+    } finally {
+      if (this.sandbox) this.deps.sandboxes.release(this.sessionId);
+    }
+  }
+
+  /** Ends the open turn after its job failed for good (an infrastructure failure or a bug). */
+  async fail(message: string): Promise<CommitResult | undefined> {
+    const open = this.log().open;
+    if (!open) return undefined;
+    this.closeOpenSpan(open);
+    for (const use of open.pending) this.stageResult(open.turnId, use, { text: 'Not run: the turn failed.', isError: true });
+    const error = this.event('session.error', open.turnId, `${open.turnId}:failed`, { error: { type: 'unknown_error', message, retry_status: 'terminal' } });
+    return this.end(open.turnId, 'error', [error]);
+  }
+
+  // ---- turn boundaries -------------------------------------------------------------------------
+
+  private start(queued: EventRow[]): string {
+    const turnId = newId('turn');
+    this.stage([this.event('session.status_running', turnId, turnKeys.running(turnId), {})]);
+    this.outbox.consume = { ids: queued.map((row) => row.id), turnId };
+    this.outbox.turnStartKey = turnKeys.running(turnId);
+    this.markConsumed(queued, turnId);
+    this.runningSince = performance.now();
+    return turnId;
+  }
+
+  private resume(open: OpenTurn): string {
+    this.stage([this.event('session.status_running', open.turnId, turnKeys.resume(open.turnId, open.step), {})]);
+    const answers = this.rows.filter((row) => (row.type === 'user.custom_tool_result' || row.type === 'user.tool_confirmation') && row.processedAt === null);
+    this.outbox.consume = { ids: answers.map((row) => row.id), turnId: open.turnId };
+    this.markConsumed(answers, open.turnId);
+    this.runningSince = performance.now();
+    return open.turnId;
+  }
+
+  /**
+   * A turn left running by a worker that died: a model call it had in flight is closed as failed
+   * (and made again), and the tool call it may have been running is reported to the model as
+   * interrupted instead of being repeated.
+   */
+  private recoverInterrupted(open: OpenTurn): void {
+    this.closeOpenSpan(open);
+    const inFlight = open.pending.find((use) => {
+      if (use.custom) return false;
+      if (use.permission !== 'ask') return true;
+      const answer = use.answer;
+      return answer?.processedAt != null && (answer.payload as { result?: string }).result === 'allow';
+    });
+    if (inFlight) this.stageResult(open.turnId, inFlight, { text: INTERRUPTED_BY_WORKER, isError: true });
+  }
+
+  /** Plays a turn to its end or pause; true when the job is to go on with the next (queued) turn. */
+  private async play(turnId: string): Promise<boolean> {
+    if (needsSandbox(this.specs)) this.acquireSandbox();
+    try {
+      for (;;) {
+        this.checkpoint();
+        const open = this.openTurn(turnId);
+        if (open.pending.length > 0) {
+          const waiting = await this.runTools(open);
+          if (waiting) return await this.pause(open, waiting);
+          continue;
+        }
+        if (open.answered) return (await this.end(turnId, 'end_turn')).continues;
+        if (open.step >= this.deps.env.STRATUS_TURN_MAX_ITERATIONS) return (await this.end(turnId, 'max_iterations')).continues;
+        const ended = await this.modelStep(open);
+        if (ended) return ended.continues;
+      }
+    } catch (error) {
+      if (error instanceof TurnStop && (error.reason === 'cancel' || error.reason === 'interrupt')) return this.windUp(turnId);
+      throw error;
+    }
+  }
+
+  /** A cancel or interrupt: the turn ends at once, every unanswered tool use told it did not finish. */
+  private async windUp(turnId: string): Promise<boolean> {
+    const open = this.openTurn(turnId);
+    this.closeOpenSpan(open);
+    for (const use of open.pending) this.stageResult(turnId, use, { text: STOPPED_BY_USER, isError: true });
+    return (await this.end(turnId, 'end_turn')).continues;
+  }
+
+  private async pause(open: OpenTurn, waiting: PendingToolUse[]): Promise<false> {
+    const idle = this.event('session.status_idle', open.turnId, turnKeys.pause(open.turnId, open.step), {
+      stop_reason: { type: 'requires_action', event_ids: waiting.map((use) => use.event.id) },
+    });
+    await this.commit([idle], { end: 'pause', activeMs: this.activeMs() });
+    return false;
+  }
+
+  private async end(turnId: string, stop: StopType, events: NewEvent[] = [], usage?: TurnCommit['usage']): Promise<CommitResult> {
+    const idle = this.event('session.status_idle', turnId, turnKeys.idle(turnId), { stop_reason: { type: stop } });
+    return this.commit([...events, idle], { end: 'finish', activeMs: this.activeMs(), usage });
+  }
+
+  // ---- model steps -------------------------------------------------------------------------------
+
+  /** One model request (retried on retryable failures); returns the commit when it ended the turn. */
+  private async modelStep(open: OpenTurn): Promise<CommitResult | undefined> {
+    const { turnId, step } = open;
+    const model = this.context.agent.model;
+    for (let attempt = open.attempts; ; attempt++) {
+      this.checkpoint();
+      const startId = newId('event');
+      await this.commit([{ ...this.event('span.model_request_start', turnId, turnKeys.spanStart(turnId, step, attempt), { model }), id: startId }]);
+      const previews: Partial<Record<'message' | 'thinking', string>> = {};
+      let reply: ModelReply;
+      try {
+        reply = await this.deps.model.stream({
+          model,
+          messages: this.messages(),
+          tools: this.chatTools,
+          signal: this.turnSwitch.signal,
+          onText: (kind, text) => {
+            let id = previews[kind];
+            if (id === undefined) {
+              id = previews[kind] = newId('event');
+              this.deps.turns.previewStart(this.sessionId, id, kind === 'message' ? 'agent.message' : 'agent.thinking');
+            }
+            this.deps.turns.previewText(this.sessionId, id, text);
+          },
+        });
+      } catch (error) {
+        if (this.turnSwitch.signal.aborted) throw this.turnSwitch.signal.reason;
+        const failure = classifyModelError(error);
+        const exhausted = !failure.retryable || attempt >= this.deps.env.STRATUS_MODEL_MAX_RETRIES;
+        const retryStatus = !failure.retryable ? 'terminal' : exhausted ? 'exhausted' : 'retrying';
+        this.deps.logger.warn({ sessionId: this.sessionId, turnId, step, attempt, retryStatus, err: failure.message }, 'model call failed');
+        const events = [
+          this.spanEnd(turnId, step, attempt, startId, { input_tokens: 0, output_tokens: 0 }, true),
+          this.event('session.error', turnId, turnKeys.error(turnId, step, attempt), { error: { type: failure.type, message: failure.message, retry_status: retryStatus } }),
+        ];
+        if (exhausted) return this.end(turnId, 'error', events);
+        await this.commit(events);
+        const delay = retryDelayMs(attempt, { baseMs: this.deps.env.STRATUS_MODEL_RETRY_BASE_MS, maxMs: this.deps.env.STRATUS_MODEL_RETRY_MAX_MS }, failure);
+        await sleep(delay, undefined, { signal: this.turnSwitch.signal }).catch(() => this.checkpoint());
+        continue;
+      }
+
+      const events: NewEvent[] = [];
+      if (reply.thinking) events.push({ ...this.event('agent.thinking', turnId, turnKeys.thinking(turnId, step), { content: [{ type: 'text', text: reply.thinking }] }), id: previews.thinking });
+      if (reply.text) events.push({ ...this.event('agent.message', turnId, turnKeys.message(turnId, step), { content: [{ type: 'text', text: reply.text }] }), id: previews.message });
+      reply.toolCalls.forEach((call, index) => events.push(this.toolUseEvent(turnId, step, index, call.name, call.arguments)));
+      events.push(this.spanEnd(turnId, step, attempt, startId, reply.usage, false));
+      const usage = { key: turnKeys.spanEnd(turnId, step, attempt), input: reply.usage.input_tokens, output: reply.usage.output_tokens };
+      if (reply.toolCalls.length === 0) return this.end(turnId, 'end_turn', events, usage);
+      await this.commit(events, { usage });
+      return undefined;
+    }
+  }
+
+  private toolUseEvent(turnId: string, step: number, index: number, name: string, rawArguments: string): NewEvent {
+    let input: unknown;
+    try {
+      input = rawArguments.trim() === '' ? {} : JSON.parse(rawArguments);
+    } catch {
+      // Kept as sent, so the model is told what was wrong with it instead of having it silently changed.
+      input = rawArguments;
+    }
+    const spec = this.specs.find((s) => s.name === name);
+    const key = turnKeys.toolUse(turnId, step, index);
+    if (spec?.kind === 'custom') return this.event('agent.custom_tool_use', turnId, key, { name, input });
+    const permission = spec?.kind === 'builtin' && spec.permission === 'always_ask' ? 'ask' : 'allow';
+    return this.event('agent.tool_use', turnId, key, { name, input, evaluated_permission: permission });
+  }
+
+  private spanEnd(turnId: string, step: number, attempt: number, startId: string, usage: ModelReply['usage'], isError: boolean): NewEvent {
+    return this.event('span.model_request_end', turnId, turnKeys.spanEnd(turnId, step, attempt), {
+      model_request_start_id: startId,
+      model_usage: usage,
+      is_error: isError,
+    });
+  }
+
+  /** A model call left open by a worker that stopped: closed as failed, so the step is asked again. */
+  private closeOpenSpan(open: OpenTurn): void {
+    if (!open.openSpan) return;
+    this.stage([this.spanEnd(open.turnId, open.step, open.attempts - 1, open.openSpan.id, { input_tokens: 0, output_tokens: 0 }, true)]);
+  }
+
+  private messages(): ChatCompletionMessageParam[] {
+    const system = this.context.agent.system;
+    const conversation = this.log().messages;
+    return system ? [{ role: 'system', content: system }, ...conversation] : conversation;
+  }
+
+  // ---- tools -------------------------------------------------------------------------------------
+
+  /**
+   * Runs the step's tool calls in the order the model made them. Stops at the first one that needs an
+   * answer it does not have, and returns every tool use still waiting for one (the turn pauses).
+   */
+  private async runTools(open: OpenTurn): Promise<PendingToolUse[] | undefined> {
+    for (const use of open.pending) {
+      if (needsAnswer(use) && !use.answer) return open.pending.filter((u) => needsAnswer(u) && !u.answer);
+      const confirmation = use.answer?.payload as { result?: 'allow' | 'deny'; deny_message?: string } | undefined;
+      if (confirmation?.result === 'deny') {
+        const why = confirmation.deny_message ? ` Their message: ${confirmation.deny_message}` : '';
+        this.stageResult(open.turnId, use, { text: `The user denied this tool call; it was not run.${why}`, isError: true });
+        continue;
+      }
+      this.checkpoint();
+      // Everything before this call is stored before it starts, so a takeover can tell it was in flight.
+      await this.flush();
+      this.stageResult(open.turnId, use, await this.execute(use));
+    }
+    return undefined;
+  }
+
+  private async execute(use: PendingToolUse): Promise<ToolOutcome> {
+    const spec = this.specs.find((s): s is Extract<ToolSpec, { kind: 'builtin' }> => s.kind === 'builtin' && s.name === use.name);
+    if (!spec) {
+      const offered = this.specs.map((s) => s.name).join(', ') || 'none';
+      return { text: `There is no tool named "${use.name}" (tools offered: ${offered}).`, isError: true };
+    }
+    let sandbox;
+    try {
+      sandbox = await this.acquireSandbox().ready();
+    } catch (error) {
+      return { text: `${use.name} could not run: the sandbox could not be started (${error instanceof Error ? error.message : String(error)}).`, isError: true };
+    }
+    return this.deps.tools.run(sandbox.runner, spec.name, use.input, this.turnSwitch.signal);
+  }
+
+  private stageResult(turnId: string, use: PendingToolUse, outcome: ToolOutcome): void {
+    this.stage([
+      this.event('agent.tool_result', turnId, turnKeys.toolResult(turnId, use.event.id), {
+        tool_use_id: use.event.id,
+        content: [{ type: 'text', text: outcome.text }],
+        is_error: outcome.isError,
+      }),
+    ]);
+  }
+
+  /** Starts the session's sandbox in parallel with the first model call, when the agent has built-in tools. */
+  private acquireSandbox(): PendingSandbox {
+    if (this.sandbox) return this.sandbox;
+    this.sandbox = this.deps.sandboxes.acquire(this.sessionId, () => this.sandboxSpec());
+    return this.sandbox;
+  }
+
+  private sandboxSpec(): SandboxSpec {
+    const { context } = this;
+    return {
+      sessionId: context.sessionId,
+      workspaceId: context.workspaceId,
+      environmentId: context.environmentId,
+      // An environment deleted since the session started gives no network rather than an open one.
+      networking: context.environment?.networking ?? { type: 'none' },
+      environmentVariables: context.sealedVariables ? this.deps.secrets.open<Record<string, string>>(context.sealedVariables) : {},
+      resources: context.environment?.resources,
+      image: context.environment?.image,
+      packages: context.environment?.packages,
+      setupScript: context.environment?.setup_script,
+    };
+  }
+
+  // ---- the log and commits -----------------------------------------------------------------------
+
+  private event(type: NewEvent['type'], turnId: string, dedupeKey: string, payload: Record<string, unknown>): NewEvent {
+    return { type, turnId, dedupeKey, payload, processed: true };
+  }
+
+  private allRows(): EventRow[] {
+    return this.outbox.rows.length > 0 ? [...this.rows, ...this.outbox.rows] : this.rows;
+  }
+
+  private log() {
+    return readTurnLog(this.allRows());
+  }
+
+  private openTurn(turnId: string): OpenTurn {
+    const open = this.log().open;
+    if (open?.turnId !== turnId) throw new Error(`turn ${turnId} of session ${this.sessionId} is not open in the log`);
+    return open;
+  }
+
+  /** Adds events to the next commit; until then they are part of the log this run reads. */
+  private stage(events: NewEvent[]): void {
+    const now = new Date();
+    for (const event of events) {
+      const id = (event.id ??= newId('event'));
+      this.outbox.events.push(event);
+      this.outbox.rows.push({
+        id,
+        sessionId: this.sessionId,
+        workspaceId: this.context.workspaceId,
+        // Not stored yet: the log reader goes by position, and these come after everything stored.
+        seq: 0,
+        type: event.type,
+        turnId: event.turnId ?? null,
+        dedupeKey: event.dedupeKey ?? null,
+        payload: event.payload as EventRow['payload'],
+        createdAt: now,
+        processedAt: now,
+      });
+    }
+  }
+
+  private markConsumed(rows: EventRow[], turnId: string): void {
+    const now = new Date();
+    for (const row of rows) {
+      row.processedAt = now;
+      row.turnId = turnId;
+    }
+  }
+
+  private async reload(): Promise<void> {
+    const rows = await this.deps.turns.loadEvents(this.sessionId);
+    this.rows.splice(0, this.rows.length, ...rows);
+    this.ids.clear();
+    for (const row of rows) this.ids.add(row.id);
+  }
+
+  private async flush(): Promise<void> {
+    if (this.outbox.events.length > 0 || this.outbox.consume) await this.commit([]);
+  }
+
+  /** Commits the staged events and `events` in one transaction, and takes note of a cancel seen there. */
+  private async commit(events: NewEvent[], options: Omit<TurnCommit, 'events' | 'consume' | 'turnStartKey'> = {}): Promise<CommitResult> {
+    this.stage(events);
+    const { outbox } = this;
+    const result = await this.deps.turns.commit(this.sessionId, this.jobId, {
+      ...options,
+      events: outbox.events,
+      consume: outbox.consume,
+      turnStartKey: outbox.turnStartKey,
+    });
+    this.outbox = { events: [], rows: [] };
+    for (const row of result.rows) {
+      if (this.ids.has(row.id)) continue;
+      this.ids.add(row.id);
+      this.rows.push(row);
+    }
+    // The API set `canceling` and its message did not arrive (or has not yet): stop at the next checkpoint.
+    if (result.status === 'canceling' && !options.end) this.turnSwitch.stop('cancel');
+    return result;
+  }
+
+  private checkpoint(): void {
+    this.turnSwitch.signal.throwIfAborted();
+  }
+
+  private activeMs(): number {
+    const ms = performance.now() - this.runningSince;
+    this.runningSince = performance.now();
+    return ms;
+  }
+}

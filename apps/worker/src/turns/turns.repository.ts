@@ -1,0 +1,186 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { AgentTool, EnvironmentConfig } from '@stratus/contracts';
+import type { Event as EventRow, PrismaClient, SessionStatus } from '@stratus/db';
+import { SessionNotFoundError, type EventStore, type NewEvent } from '@stratus/events';
+import { EVENT_STORE, PRISMA } from '@stratus/nest-common';
+import { z } from 'zod';
+
+/** What a turn needs to know about its session besides the event log. */
+export interface SessionContext {
+  sessionId: string;
+  workspaceId: string;
+  environmentId: string;
+  agent: { model: string; system: string; tools: AgentTool[] };
+  /** Null when the environment no longer exists. */
+  environment: EnvironmentConfig | null;
+  /** The sealed environment variables (SecretBox), or null when there are none. */
+  sealedVariables: Uint8Array | null;
+}
+
+/** Whether a turn job may run the session's turns. */
+export type ClaimResult =
+  | { kind: 'claimed' }
+  /** Nothing to do: the session is idle (a late duplicate of a finished wake-up). */
+  | { kind: 'idle' }
+  | { kind: 'gone' }
+  /** Another job owns the session; it may be alive (leave it) or dead (take over). */
+  | { kind: 'owned'; owner: string };
+
+/** One transaction of a turn: events to append and what they do to the session. */
+export interface TurnCommit {
+  events: NewEvent[];
+  /** User events the turn takes (processed_at and turn_id are set). */
+  consume?: { ids: string[]; turnId: string };
+  /** Counts a turn in the session's stats when the event with this dedupe key is new. */
+  turnStartKey?: string;
+  /** Token usage, counted when the event with `key` is new (a replayed step is not counted twice). */
+  usage?: { key: string; input: number; output: number };
+  /** Running time to add to the session's active time. */
+  activeMs?: number;
+  /**
+   * 'pause': the session goes idle (waiting for tool answers). 'finish': the turn is over; the
+   * session goes idle unless user.message events are queued, in which case the job goes on.
+   */
+  end?: 'pause' | 'finish';
+}
+
+export interface CommitResult {
+  rows: EventRow[];
+  fresh: EventRow[];
+  /** The session's status before this commit changed it: `canceling` tells the turn to stop. */
+  status: SessionStatus;
+  /** After end 'finish': user messages are queued, the session stays processing and the job runs the next turn. */
+  continues: boolean;
+}
+
+/** Another turn job took the session over (this one was presumed dead); this one must stop. */
+export class TurnTakenError extends Error {
+  override name = 'TurnTakenError';
+}
+
+const StoredTools = z.array(AgentTool);
+
+@Injectable()
+export class TurnsRepository {
+  constructor(
+    @Inject(PRISMA) private readonly prisma: PrismaClient,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+  ) {}
+
+  /**
+   * Takes the session for a turn job: a processing session without an owner becomes this job's; a
+   * session owned by this job (a retry, a stalled job taken over) stays so. One statement in the
+   * common case; the update is atomic under the row's lock.
+   */
+  async claim(sessionId: string, jobId: string): Promise<ClaimResult> {
+    const taken = await this.prisma.$executeRaw`
+      UPDATE sessions SET turn_job_id = ${jobId}
+      WHERE id = ${sessionId} AND status <> 'idle' AND (turn_job_id IS NULL OR turn_job_id = ${jobId})`;
+    if (taken === 1) return { kind: 'claimed' };
+    const rows = await this.prisma.$queryRaw<{ turn_job_id: string | null }[]>`SELECT turn_job_id FROM sessions WHERE id = ${sessionId}`;
+    const session = rows[0];
+    if (!session) return { kind: 'gone' };
+    // Owned by another job, or idle (a late duplicate of a finished wake-up).
+    return session.turn_job_id !== null && session.turn_job_id !== jobId ? { kind: 'owned', owner: session.turn_job_id } : { kind: 'idle' };
+  }
+
+  /** Takes the session over from a job that is no longer alive; false when someone else did first. */
+  async takeOver(sessionId: string, jobId: string, from: string): Promise<boolean> {
+    const { count } = await this.prisma.session.updateMany({ where: { id: sessionId, turnJobId: from }, data: { turnJobId: jobId } });
+    return count === 1;
+  }
+
+  /** Gives the session up without a turn (nothing to do): idle, no owner. */
+  async release(sessionId: string, jobId: string): Promise<void> {
+    await this.prisma.session.updateMany({ where: { id: sessionId, turnJobId: jobId }, data: { status: 'idle', turnJobId: null, updatedAt: new Date() } });
+  }
+
+  async loadContext(sessionId: string): Promise<SessionContext | null> {
+    const rows = await this.prisma.$queryRaw<
+      { workspace_id: string; environment_id: string; environment_variables: Uint8Array | null; model: string; system: string; tools: unknown; config: unknown }[]
+    >`
+      SELECT s.workspace_id, s.environment_id, s.environment_variables, v.model, v.system, v.tools, e.config
+      FROM sessions s
+      JOIN agent_versions v ON v.agent_id = s.agent_id AND v.version = s.agent_version
+      LEFT JOIN environments e ON e.id = s.environment_id
+      WHERE s.id = ${sessionId}`;
+    const row = rows[0];
+    if (!row) return null;
+    return {
+      sessionId,
+      workspaceId: row.workspace_id,
+      environmentId: row.environment_id,
+      agent: { model: row.model, system: row.system, tools: StoredTools.parse(row.tools) },
+      environment: row.config === null ? null : EnvironmentConfig.parse(row.config),
+      sealedVariables: row.environment_variables,
+    };
+  }
+
+  /** The whole event log of the session, in order. */
+  loadEvents(sessionId: string): Promise<EventRow[]> {
+    return this.prisma.event.findMany({ where: { sessionId }, orderBy: { seq: 'asc' } });
+  }
+
+  /**
+   * Appends a turn's events and applies their effects in one transaction, checking under the session's
+   * row lock that this job still owns the session; then publishes what is new. A commit that takes user
+   * events or ends the turn locks the row first, so that it sees every message committed before it.
+   */
+  async commit(sessionId: string, jobId: string, commit: TurnCommit): Promise<CommitResult> {
+    const result = await this.prisma.$transaction(async (tx) => {
+      let queued = false;
+      if (commit.consume || commit.end === 'finish') {
+        const locked = await tx.$queryRaw<{ turn_job_id: string | null }[]>`SELECT turn_job_id FROM sessions WHERE id = ${sessionId} FOR UPDATE`;
+        if (!locked[0]) throw new SessionNotFoundError(sessionId);
+        if (locked[0].turn_job_id !== jobId) throw new TurnTakenError(`session ${sessionId} is now run by job ${locked[0].turn_job_id ?? '(none)'}`);
+        if (commit.consume && commit.consume.ids.length > 0) {
+          await tx.$executeRaw`
+            UPDATE events SET processed_at = ${new Date()}, turn_id = ${commit.consume.turnId}
+            WHERE session_id = ${sessionId} AND id = ANY(${commit.consume.ids}) AND processed_at IS NULL`;
+        }
+        if (commit.end === 'finish') {
+          const [row] = await tx.$queryRaw<{ queued: boolean }[]>`
+            SELECT EXISTS (SELECT 1 FROM events WHERE session_id = ${sessionId} AND type = 'user.message' AND processed_at IS NULL) AS queued`;
+          queued = row?.queued ?? false;
+        }
+      }
+      const appended = await this.store.appendWithOutcome(tx, sessionId, commit.events, (fresh) => {
+        const freshKeys = new Set(fresh.map((row) => row.dedupeKey));
+        const usage = commit.usage && freshKeys.has(commit.usage.key) ? commit.usage : undefined;
+        const end = commit.end === 'pause' || (commit.end === 'finish' && !queued) ? { status: 'idle' as const, turnJobId: null } : {};
+        return {
+          inputTokens: usage?.input,
+          outputTokens: usage?.output,
+          turns: commit.turnStartKey !== undefined && freshKeys.has(commit.turnStartKey) ? 1 : 0,
+          activeMs: commit.activeMs,
+          ...(commit.end === 'finish' && queued ? { status: 'processing' as const } : end),
+        };
+      });
+      // Checked after the append when the row was not locked before it: throwing rolls the append back.
+      if (appended.turnJobId !== jobId) throw new TurnTakenError(`session ${sessionId} is now run by job ${appended.turnJobId ?? '(none)'}`);
+      return { rows: appended.rows, fresh: appended.fresh, status: appended.status, continues: commit.end === 'finish' && queued };
+    });
+    await this.store.publish(result.fresh);
+    return result;
+  }
+
+  /** Announces the live preview of an event the turn is streaming (best-effort, never stored). */
+  previewStart(sessionId: string, eventId: string, type: 'agent.message' | 'agent.thinking'): void {
+    void this.store.publishDeltaStart(sessionId, { id: eventId, type });
+  }
+
+  /** One streamed piece of a previewed event's text. */
+  previewText(sessionId: string, eventId: string, text: string): void {
+    void this.store.publishDeltaText(sessionId, eventId, 0, text);
+  }
+
+  /** Processing sessions untouched for a while: candidates for the recovery sweep. */
+  async findQuietBusySessions(quietMs: number, limit: number): Promise<{ id: string; turnJobId: string | null; lastSeq: number }[]> {
+    return this.prisma.session.findMany({
+      where: { status: { not: 'idle' }, updatedAt: { lt: new Date(Date.now() - quietMs) } },
+      select: { id: true, turnJobId: true, lastSeq: true },
+      orderBy: { updatedAt: 'asc' },
+      take: limit,
+    });
+  }
+}

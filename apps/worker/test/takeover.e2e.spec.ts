@@ -1,0 +1,239 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, realpath, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { ApiAppModule } from '@stratus/api';
+import { createHttpApp, createLogger, parseServerEnv, TokensService } from '@stratus/nest-common';
+import { createTestDatabase, startScriptedModel, testRedisPrefix, type ScriptedModel, type TestDatabase } from '@stratus/testing';
+import { Client } from 'pg';
+import { eventually, MODEL, ofType, pidsWith, scriptedProviders, stackEnv, textOf } from './harness';
+
+// Two (then three) real worker processes, built as deployed, and the API in this process: a worker is
+// SIGKILLed in the middle of a turn, and another takes the turn over through BullMQ's stalled-job check.
+
+const WORKER_MAIN = path.resolve(__dirname, '..', 'dist', 'main.js');
+
+interface WorkerProcess {
+  child: ChildProcess;
+  /** Session ids whose turn jobs this worker started. */
+  started: Set<string>;
+  /** Session ids whose turns this worker handed back to the queue as it shut down. */
+  handedBack: Set<string>;
+  exited: Promise<number | null>;
+}
+
+let db: TestDatabase;
+let model: ScriptedModel;
+let app: NestFastifyApplication;
+let url: string;
+let token: string;
+let sandboxDir: string;
+let workerEnv: Record<string, string>;
+const workers: WorkerProcess[] = [];
+
+function startWorker(): Promise<WorkerProcess> {
+  const child = spawn(process.execPath, [WORKER_MAIN], { env: { ...process.env, ...workerEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const worker: WorkerProcess = { child, started: new Set(), handedBack: new Set(), exited: new Promise((resolve) => child.once('exit', (code) => resolve(code))) };
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((resolve, reject) => {
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      let entry: { msg?: string; sessionId?: string };
+      try {
+        entry = JSON.parse(line) as typeof entry;
+      } catch {
+        return; // not a log line of ours
+      }
+      if (entry.msg === 'turn job started' && entry.sessionId) worker.started.add(entry.sessionId);
+      if (entry.msg?.startsWith('turn handed back') && entry.sessionId) worker.handedBack.add(entry.sessionId);
+      if (entry.msg?.startsWith('Stratus worker running')) resolve(worker);
+    });
+    void worker.exited.then((code) => reject(new Error(`worker exited (${code}) before it was ready: ${stderr}`)));
+  });
+}
+
+async function request(method: string, route: string, body?: unknown): Promise<any> {
+  const response = await fetch(`${url}${route}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return response.json();
+}
+
+async function events(sessionId: string): Promise<any[]> {
+  return (await request('GET', `/sessions/${sessionId}/events?limit=100`)).data;
+}
+
+async function newSession(): Promise<string> {
+  const agent = await request('POST', '/agents', { name: 'agent', model: MODEL, tools: [{ type: 'agent_toolset_20260401' }] });
+  const environment = await request('POST', '/environments', { name: `env-${Math.random()}` });
+  return (await request('POST', '/sessions', { agent: agent.id, environment_id: environment.id })).id;
+}
+
+/** The live worker that started the session's turn job. */
+const ownerOf = (sessionId: string) => eventually(async () => workers.find((w) => w.child.exitCode === null && w.started.has(sessionId)), 10_000, `the worker running ${sessionId}`);
+
+const idleAfterTakeover = (sessionId: string) =>
+  eventually(
+    async () => {
+      const all = await events(sessionId);
+      return all.at(-1)?.type === 'session.status_idle' ? all : undefined;
+    },
+    30_000,
+    `the turn of ${sessionId} to end on another worker`,
+  );
+
+/** Asserts what makes a log trustworthy after a takeover: gap-free sequence, each dedupe key once. */
+async function expectCleanLog(sessionId: string): Promise<void> {
+  const client = new Client({ connectionString: db.url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ seq: number; dedupe_key: string | null }>('SELECT seq, dedupe_key FROM events WHERE session_id = $1 ORDER BY seq', [sessionId]);
+    expect(rows.map((r) => r.seq)).toEqual(rows.map((_, i) => i + 1));
+    const keys = rows.map((r) => r.dedupe_key).filter((k) => k !== null);
+    expect(new Set(keys).size).toBe(keys.length);
+  } finally {
+    await client.end();
+  }
+}
+
+beforeAll(async () => {
+  db = await createTestDatabase('stratus_takeover');
+  model = await startScriptedModel({ models: [MODEL] });
+  sandboxDir = await realpath(await mkdtemp(path.join(tmpdir(), 'wk-')));
+  workerEnv = {
+    ...stackEnv(db, testRedisPrefix(), sandboxDir, {
+      LOG_LEVEL: 'debug',
+      // Takeover within ~3 s instead of BullMQ's default ~60 s.
+      STRATUS_WORKER_LOCK_MS: '2000',
+      STRATUS_WORKER_STALLED_INTERVAL_MS: '1000',
+      STRATUS_MODEL_IDLE_TIMEOUT_MS: '60000',
+    }),
+    STRATUS_MODEL_PROVIDERS: scriptedProviders(model),
+  };
+  // The API's model catalog is read from the process environment, as in a deployment.
+  process.env.STRATUS_MODEL_PROVIDERS = workerEnv.STRATUS_MODEL_PROVIDERS;
+  const env = parseServerEnv(workerEnv);
+  app = await createHttpApp(ApiAppModule.forRoot(env), { bodyLimit: env.BODY_LIMIT_BYTES, logger: createLogger('silent') });
+  await app.init();
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.getHttpServer().address();
+  url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/api/v1/cloud`;
+  const tokens = app.get(TokensService);
+  token = (await tokens.issue(await tokens.createWorkspace('test'), 'test')).secret;
+  workers.push(...(await Promise.all([startWorker(), startWorker(), startWorker()])));
+}, 60_000);
+
+afterAll(async () => {
+  for (const worker of workers) if (worker.child.exitCode === null) worker.child.kill('SIGTERM');
+  await Promise.all(workers.map((w) => w.exited));
+  await app?.close();
+  await model?.close();
+  await db?.drop();
+  await rm(sandboxDir, { recursive: true, force: true });
+  delete process.env.STRATUS_MODEL_PROVIDERS;
+}, 30_000);
+
+it('a worker killed while a tool runs: another resumes the turn, reports the call as interrupted and does not run it again', async () => {
+  const sessionId = await newSession();
+  const marker = `${60 + Math.random()}`;
+  model.script(
+    { kind: 'tool_calls', calls: [{ name: 'Bash', arguments: { command: `echo run >> runs.txt; sleep ${marker}` } }] },
+    { kind: 'tool_calls', calls: [{ name: 'Bash', arguments: { command: 'cat runs.txt' } }] },
+    { kind: 'text', text: 'done' },
+  );
+  await request('POST', `/sessions/${sessionId}/events`, { events: [{ type: 'user.message', content: 'go' }] });
+  await eventually(async () => ((await pidsWith(marker)).length > 0 ? true : undefined), 10_000, 'the command to run');
+  const owner = await ownerOf(sessionId);
+  owner.child.kill('SIGKILL');
+  // The sandbox goes down with its worker, command and all.
+  await eventually(async () => ((await pidsWith(marker)).length === 0 ? true : undefined), 5000, 'the command to die with its worker');
+
+  const log = await idleAfterTakeover(sessionId);
+  expect(workers.some((w) => w !== owner && w.started.has(sessionId))).toBe(true);
+  expect(log.map((e) => e.type)).toEqual([
+    'user.message',
+    'session.status_running',
+    'span.model_request_start',
+    'agent.tool_use',
+    'span.model_request_end',
+    'agent.tool_result',
+    'span.model_request_start',
+    'agent.tool_use',
+    'span.model_request_end',
+    'agent.tool_result',
+    'span.model_request_start',
+    'agent.message',
+    'span.model_request_end',
+    'session.status_idle',
+  ]);
+  const [interrupted, second] = ofType(log, 'agent.tool_result');
+  expect(interrupted).toMatchObject({ is_error: true, tool_use_id: ofType(log, 'agent.tool_use')[0].id });
+  expect(textOf(interrupted)).toMatch(/not repeated/);
+  // The interrupted command ran once: the file it appends to has one line.
+  expect(textOf(second)).toBe('run');
+  expect(log.at(-1).stop_reason).toEqual({ type: 'end_turn' });
+  await expectCleanLog(sessionId);
+}, 45_000);
+
+it('a worker killed while the model streams: another closes the span as failed and asks the model again', async () => {
+  const sessionId = await newSession();
+  const first = model.requests.length;
+  model.script({ kind: 'text', text: 'never completed', stallAfterChunks: 2 }, { kind: 'text', text: 'recovered' });
+  await request('POST', `/sessions/${sessionId}/events`, { events: [{ type: 'user.message', content: 'hi' }] });
+  await eventually(async () => (model.requests.length > first ? true : undefined), 10_000, 'the model request');
+  const owner = await ownerOf(sessionId);
+  owner.child.kill('SIGKILL');
+
+  const log = await idleAfterTakeover(sessionId);
+  expect(log.map((e) => e.type)).toEqual([
+    'user.message',
+    'session.status_running',
+    'span.model_request_start',
+    'span.model_request_end',
+    'span.model_request_start',
+    'agent.message',
+    'span.model_request_end',
+    'session.status_idle',
+  ]);
+  const [start1, start2] = ofType(log, 'span.model_request_start');
+  expect(ofType(log, 'span.model_request_end')).toEqual([
+    expect.objectContaining({ model_request_start_id: start1.id, is_error: true }),
+    expect.objectContaining({ model_request_start_id: start2.id, is_error: false }),
+  ]);
+  expect(textOf(ofType(log, 'agent.message')[0])).toBe('recovered');
+  expect(model.requests.length - first).toBe(2);
+  await expectCleanLog(sessionId);
+}, 45_000);
+
+it('a worker shut down in the middle of a turn hands it back to the queue, and another resumes it at once', async () => {
+  workers.push(await startWorker());
+  const sessionId = await newSession();
+  const marker = `${70 + Math.random()}`;
+  model.script({ kind: 'tool_calls', calls: [{ name: 'Bash', arguments: { command: `sleep ${marker}` } }] }, { kind: 'text', text: 'resumed' });
+  await request('POST', `/sessions/${sessionId}/events`, { events: [{ type: 'user.message', content: 'go' }] });
+  await eventually(async () => ((await pidsWith(marker)).length > 0 ? true : undefined), 10_000, 'the command to run');
+  const owner = await ownerOf(sessionId);
+  owner.child.kill('SIGTERM');
+  await owner.exited;
+  expect(owner.handedBack.has(sessionId)).toBe(true);
+
+  const log = await idleAfterTakeover(sessionId);
+  expect(workers.some((w) => w !== owner && w.started.has(sessionId))).toBe(true);
+  expect(ofType(log, 'session.status_running')).toHaveLength(1);
+  expect(textOf(ofType(log, 'agent.tool_result')[0])).toMatch(/not repeated/);
+  expect(textOf(ofType(log, 'agent.message')[0])).toBe('resumed');
+  await expectCleanLog(sessionId);
+}, 45_000);
+
+it('a worker refuses to start with a queue it does not know, naming the variable', async () => {
+  const child = spawn(process.execPath, [WORKER_MAIN], { env: { ...process.env, ...workerEnv, STRATUS_WORKER_QUEUES: 'session-turns,webhooks' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const code = await new Promise((resolve) => child.once('exit', resolve));
+  expect(code).toBe(1);
+  expect(stderr).toMatch(/STRATUS_WORKER_QUEUES: unknown queue "webhooks"/);
+});

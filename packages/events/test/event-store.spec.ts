@@ -1,0 +1,119 @@
+import { createPrismaClient, newId, type PrismaClient } from '@stratus/db';
+import { createTestDatabase, TEST_REDIS_URL, type TestDatabase } from '@stratus/testing';
+import { Redis } from 'ioredis';
+import { deltaChannel, EventStore, sessionChannel } from '../src';
+
+// Integration tier: real PostgreSQL and Redis.
+let db: TestDatabase;
+let prisma: PrismaClient;
+let publisher: Redis;
+let subscriber: Redis;
+let store: EventStore;
+
+async function newSession(): Promise<string> {
+  const workspaceId = newId('workspace');
+  const agentId = newId('agent');
+  const sessionId = newId('session');
+  const now = new Date();
+  await prisma.workspace.create({ data: { id: workspaceId, name: 'w' } });
+  await prisma.agent.create({ data: { id: agentId, workspaceId, currentVersion: 1, updatedAt: now } });
+  await prisma.agentVersion.create({ data: { agentId, version: 1, name: 'a', description: '', model: 'm', system: '', tools: [], mcpServers: [], metadata: {} } });
+  await prisma.session.create({ data: { id: sessionId, workspaceId, agentId, agentVersion: 1, environmentId: 'env_x', title: '', metadata: {}, status: 'processing', updatedAt: now } });
+  return sessionId;
+}
+
+/** Collects what is published on `channel` while `action` runs. */
+async function published(channel: string, action: () => Promise<unknown>, expected: number): Promise<unknown[]> {
+  const messages: unknown[] = [];
+  const onMessage = (from: string, raw: string) => from === channel && messages.push(JSON.parse(raw));
+  subscriber.on('message', onMessage);
+  await subscriber.subscribe(channel);
+  try {
+    await action();
+    for (let i = 0; i < 100 && messages.length < expected; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    return messages;
+  } finally {
+    subscriber.off('message', onMessage);
+    await subscriber.unsubscribe(channel);
+  }
+}
+
+beforeAll(async () => {
+  db = await createTestDatabase('stratus_events');
+  prisma = createPrismaClient({ url: db.url });
+  publisher = new Redis(TEST_REDIS_URL);
+  subscriber = new Redis(TEST_REDIS_URL);
+  store = new EventStore(prisma, publisher);
+});
+afterAll(async () => {
+  await prisma.$disconnect();
+  publisher.disconnect();
+  subscriber.disconnect();
+  await db.drop();
+});
+
+describe('EventStore', () => {
+  it('keeps a preassigned id, stores a dedupe key once, and says which rows are new and the locked status', async () => {
+    const sessionId = await newSession();
+    const id = newId('event');
+    const first = await prisma.$transaction((tx) =>
+      store.appendWithOutcome(tx, sessionId, [
+        { id, type: 'agent.message', dedupeKey: 't:0:message', payload: { content: [] }, processed: true },
+        { type: 'span.model_request_end', dedupeKey: 't:0:end', payload: {}, processed: true },
+        { type: 'span.model_request_end', dedupeKey: 't:0:end', payload: { duplicate: true }, processed: true },
+      ]),
+    );
+    expect(first.status).toBe('processing');
+    expect(first.rows.map((r) => [r.id === id, r.seq])).toEqual([
+      [true, 1],
+      [false, 2],
+      [false, 2],
+    ]);
+    expect(first.fresh.map((r) => r.seq)).toEqual([1, 2]);
+
+    const again = await prisma.$transaction((tx) =>
+      store.appendWithOutcome(tx, sessionId, [
+        { type: 'span.model_request_end', dedupeKey: 't:0:end', payload: {}, processed: true },
+        { type: 'session.status_idle', dedupeKey: 't:idle', payload: {}, processed: true },
+      ]),
+    );
+    expect(again.rows.map((r) => r.seq)).toEqual([2, 3]);
+    expect(again.fresh.map((r) => r.seq)).toEqual([3]);
+    expect((await prisma.session.findUniqueOrThrow({ where: { id: sessionId } })).lastSeq).toBe(3);
+  });
+
+  it('publishes only what an append stored', async () => {
+    const sessionId = await newSession();
+    await store.append(sessionId, [{ type: 'agent.message', dedupeKey: 'k1', payload: {}, processed: true }]);
+    const messages = await published(
+      sessionChannel(sessionId),
+      () =>
+        store.append(sessionId, [
+          { type: 'agent.message', dedupeKey: 'k1', payload: {}, processed: true },
+          { type: 'agent.message', dedupeKey: 'k2', payload: {}, processed: true },
+        ]),
+      1,
+    );
+    expect(messages).toEqual([{ seq: 2, event: expect.objectContaining({ type: 'agent.message', session_id: sessionId }) }]);
+  });
+
+  it('publishes live previews on the session\'s delta channel, in the stream\'s frame shapes', async () => {
+    const sessionId = await newSession();
+    const id = newId('event');
+    const messages = await published(
+      deltaChannel(sessionId),
+      async () => {
+        await store.publishDeltaStart(sessionId, { id, type: 'agent.message' });
+        await store.publishDeltaText(sessionId, id, 0, 'Hel');
+        await store.publishDeltaText(sessionId, id, 0, 'lo');
+      },
+      3,
+    );
+    expect(deltaChannel(sessionId)).toBe(`${sessionChannel(sessionId)}:deltas`);
+    expect(messages).toEqual([
+      { type: 'event_start', event: { id, type: 'agent.message' } },
+      { type: 'event_delta', event_id: id, delta: { type: 'content_delta', index: 0, content: { type: 'text', text: 'Hel' } } },
+      { type: 'event_delta', event_id: id, delta: { type: 'content_delta', index: 0, content: { type: 'text', text: 'lo' } } },
+    ]);
+  });
+});

@@ -1,0 +1,16 @@
+import type { JobsOptions } from 'bullmq';
+import type { QueueName } from './names';
+
+/**
+ * Default options of each queue's jobs. A turn job that fails on infrastructure (PostgreSQL down, a
+ * bug) is retried with backoff; it resumes from the event log, so a retry never repeats a stored step.
+ * Finished jobs are removed: the event log, not Redis, is the record of what happened.
+ */
+export const DEFAULT_JOB_OPTIONS: Record<QueueName, JobsOptions> = {
+  'session-turns': {
+    attempts: 5,
+    backoff: { type: 'exponential', delay: 1000 },
+    removeOnComplete: true,
+    removeOnFail: { age: 7 * 24 * 3600, count: 10_000 },
+  },
+};
