@@ -1,0 +1,33 @@
+import { z } from 'zod';
+
+/** The gateway's own variables, on top of the ServerEnv every process reads. Parsed once at boot. */
+export const GatewayEnv = z.object({
+  /** How often an idle stream gets a `: heartbeat` comment, so proxies and clients see it alive. */
+  GATEWAY_HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(100).default(15_000),
+  /**
+   * What one connection may hold for a client that does not read fast enough (queued live events
+   * plus unflushed socket bytes); beyond it the connection is closed and the client resumes.
+   */
+  GATEWAY_CONNECTION_BUFFER_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
+  /**
+   * How often open streams are checked against PostgreSQL: delivers a last event whose publish
+   * was lost (no later message reveals the gap) and ends streams of sessions deleted unseen.
+   */
+  GATEWAY_RECONCILE_INTERVAL_MS: z.coerce.number().int().min(100).default(15_000),
+  /** The `retry:` sent when the gateway shuts down: how soon clients should reconnect elsewhere. */
+  GATEWAY_RETRY_MS: z.coerce.number().int().min(0).default(1000),
+});
+export type GatewayEnv = z.infer<typeof GatewayEnv>;
+
+/** Parses the gateway's variables or explains, naming each bad variable, why it cannot. */
+export function parseGatewayEnv(env: NodeJS.ProcessEnv): GatewayEnv {
+  const parsed = GatewayEnv.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+    throw new Error(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  return parsed.data;
+}
+
+/** Injection token of the parsed GatewayEnv. */
+export const GATEWAY_ENV = Symbol('GATEWAY_ENV');
