@@ -1,11 +1,19 @@
 /**
  * @module @stratus/sandbox
- * Where a session's tools run: the SandboxProvider interface, the local provider (a sandbox-runner
- * process per session, isolated with bubblewrap) and the typed client of the runner's HTTP API.
+ * Where a session's tools run: the SandboxProvider interface, the kubernetes provider (a Job per
+ * session), the local provider (a sandbox-runner process per session, isolated with bubblewrap), the
+ * warm pool and reconciliation both share, and the typed client of the runner's HTTP API.
  */
 export * from './provider';
 export * from './runner-protocol';
 export * from './runner-client';
+export * from './sandbox-errors';
 export { LocalSandboxProvider, type LocalSandboxProviderOptions, type SandboxLogger } from './local/local-provider';
 export { RunnerStartError } from './local/runner-process';
 export { resolveRunnerInstall, type RunnerInstall } from './local/runner-install';
+export { KubernetesSandboxProvider, type KubernetesSandboxProviderOptions } from './kubernetes/kubernetes-provider';
+export { KubeApiError, type KubeConnection } from './kubernetes/kube-api';
+export type { NetworkPolicyConfig } from './kubernetes/network-policies';
+export type { WarmPoolConfig } from './pool/warm-pool';
+export { templateDigest } from './pool/template-digest';
+export { SandboxEnv, parseSandboxEnv, createSandboxProvider, kubernetesOptionsFromEnv } from './sandbox-config';

@@ -1,8 +1,18 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, realpath, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, realpath, rm, stat, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
-import type { SandboxHandle, SandboxProvider, SandboxSpec } from '../provider';
+import { templateOf } from '../pool/template-digest';
+import { WarmPool, type WarmPoolConfig } from '../pool/warm-pool';
+import type {
+  ReconcileOptions,
+  ReconcileReport,
+  SandboxHandle,
+  SandboxProvider,
+  SandboxRecord,
+  SandboxSpec,
+  SandboxTemplate,
+} from '../provider';
 import { bwrapArgs, findExecutable } from './bwrap';
 import { RunnerProcess } from './runner-process';
 import { resolveRunnerInstall, type RunnerInstall } from './runner-install';
@@ -27,12 +37,27 @@ export interface LocalSandboxProviderOptions {
   /** Defaults to the Node.js running this process. */
   nodePath?: string;
   logger?: SandboxLogger;
+  /** Pre-started runners per environment. */
+  warmPool?: WarmPoolConfig;
 }
 
 interface LocalSandbox {
   handle: SandboxHandle;
   process: RunnerProcess;
+  /** The sandbox's directory name under the base directory: the session id, or warm-<hex> for a warm one. */
+  dirName: string;
 }
+
+/** sandbox.json in each sandbox directory: whose it is, so list() and reconcile() can tell after a restart. */
+interface SandboxMarker {
+  sessionId?: string;
+  workspaceId: string;
+  environmentId: string;
+  createdAt: string;
+}
+
+const MARKER = 'sandbox.json';
+const WARM_PREFIX = 'warm-';
 
 /** Session ids become directory names; anything else could walk out of the base directory. */
 const SESSION_ID = /^[A-Za-z0-9_-]{1,128}$/;
@@ -63,6 +88,7 @@ export class LocalSandboxProvider implements SandboxProvider {
   private readonly nodePath: string;
   private readonly logger: SandboxLogger;
   private readonly readyTimeoutMs: number;
+  private readonly pool?: WarmPool<LocalSandbox>;
 
   constructor(private readonly options: LocalSandboxProviderOptions) {
     this.nodePath = options.nodePath ?? process.execPath;
@@ -80,6 +106,16 @@ export class LocalSandboxProvider implements SandboxProvider {
         'bwrap not found: local sandboxes run as plain processes with the worker\'s file and network access; install bubblewrap to isolate them',
       );
     }
+    if (options.warmPool !== undefined) {
+      this.pool = new WarmPool<LocalSandbox>(
+        options.warmPool,
+        {
+          start: (template, digest) => this.start(template, `${WARM_PREFIX}${digest.slice(0, 6)}-${randomBytes(4).toString('hex')}`),
+          stop: (sandbox) => this.remove(sandbox),
+        },
+        this.logger,
+      );
+    }
   }
 
   async provision(spec: SandboxSpec): Promise<SandboxHandle> {
@@ -88,10 +124,42 @@ export class LocalSandboxProvider implements SandboxProvider {
     if (running) return running.handle;
     let starting = this.starting.get(spec.sessionId);
     if (!starting) {
-      starting = this.start(spec).finally(() => this.starting.delete(spec.sessionId));
+      starting = this.claimOrStart(spec).finally(() => this.starting.delete(spec.sessionId));
       this.starting.set(spec.sessionId, starting);
     }
     return (await starting).handle;
+  }
+
+  private async claimOrStart(spec: SandboxSpec): Promise<LocalSandbox> {
+    const began = performance.now();
+    this.pool?.prewarm(templateOf(spec));
+    const warm = await this.pool?.claim(spec, async (sandbox) => {
+      if (!sandbox.process.running) throw new Error('warm runner exited');
+      const sessionDir = path.join(this.options.baseDir, sandbox.dirName);
+      await writeMarker(sessionDir, { ...markerOf(spec), sessionId: spec.sessionId });
+      const claimed: LocalSandbox = {
+        ...sandbox,
+        handle: { ...sandbox.handle, sessionId: spec.sessionId, startedAt: new Date(), startupMs: performance.now() - began, warm: true },
+      };
+      this.adoptRunning(claimed);
+      return claimed;
+    });
+    if (warm !== undefined) return warm;
+    const sandbox = await this.start(spec, spec.sessionId, spec.sessionId);
+    this.adoptRunning(sandbox);
+    return sandbox;
+  }
+
+  /** Registers a session's running sandbox and forgets it if its runner dies on its own. */
+  private adoptRunning(sandbox: LocalSandbox): void {
+    const sessionId = sandbox.handle.sessionId;
+    this.sandboxes.set(sessionId, sandbox);
+    void sandbox.process.exited.then(() => {
+      // A runner that dies on its own is forgotten, so the next turn provisions a new one.
+      if (this.sandboxes.get(sessionId) !== sandbox) return;
+      this.sandboxes.delete(sessionId);
+      this.logger.warn({ sessionId, stderr: sandbox.process.stderr }, 'sandbox runner exited unexpectedly');
+    });
   }
 
   async get(sessionId: string): Promise<SandboxHandle | undefined> {
@@ -102,29 +170,100 @@ export class LocalSandboxProvider implements SandboxProvider {
     await this.starting.get(sessionId)?.catch(() => undefined);
     const sandbox = this.sandboxes.get(sessionId);
     this.sandboxes.delete(sessionId);
-    await sandbox?.process.stop();
-    if (SESSION_ID.test(sessionId)) await rm(this.sessionDir(sessionId), { recursive: true, force: true });
+    if (sandbox !== undefined) await this.remove(sandbox);
+    if (SESSION_ID.test(sessionId)) await rm(path.join(this.options.baseDir, sessionId), { recursive: true, force: true });
+  }
+
+  async list(): Promise<SandboxRecord[]> {
+    const entries = await readdir(this.options.baseDir, { withFileTypes: true }).catch(() => []);
+    const running = new Set([...this.sandboxes.values(), ...(this.pool?.held() ?? [])].map((sandbox) => sandbox.dirName));
+    const records: SandboxRecord[] = [];
+    for (const entry of entries) {
+      if (!entry.isDirectory()) continue;
+      const dir = path.join(this.options.baseDir, entry.name);
+      const marker = await readMarker(dir);
+      const warm = entry.name.startsWith(WARM_PREFIX) && marker?.sessionId === undefined;
+      const sessionId = marker?.sessionId ?? (warm || !SESSION_ID.test(entry.name) ? undefined : entry.name);
+      records.push({
+        id: entry.name,
+        sessionId,
+        workspaceId: marker?.workspaceId ?? '',
+        environmentId: marker?.environmentId ?? '',
+        // A directory without a runner is what a crashed worker leaves: its workspace, no process.
+        state: running.has(entry.name) ? 'running' : 'finished',
+        warm,
+        createdAt: marker === undefined ? (await stat(dir)).birthtime : new Date(marker.createdAt),
+      });
+    }
+    return records;
+  }
+
+  /**
+   * Removes directories of sessions that are gone and warm directories no pool holds. The directory
+   * of a live session whose runner is gone (a worker restart) stays: the next provision reuses its workspace.
+   */
+  async reconcile(options: ReconcileOptions): Promise<ReconcileReport> {
+    const records = await this.list();
+    const sessionIds = [...new Set(records.map((record) => record.sessionId).filter((id) => id !== undefined))];
+    const live = sessionIds.length > 0 ? await options.liveSessions(sessionIds) : new Set<string>();
+    const held = new Set((this.pool?.held() ?? []).map((sandbox) => sandbox.dirName));
+    const starting = new Set(this.starting.keys());
+    const report: ReconcileReport = { destroyed: [] };
+    for (const record of records) {
+      if (record.sessionId !== undefined) {
+        if (live.has(record.sessionId) || starting.has(record.sessionId)) continue;
+        await this.destroyDirectory(record.id, record.sessionId);
+        report.destroyed.push({ id: record.id, sessionId: record.sessionId, reason: 'session_gone' });
+      } else if (record.warm && !held.has(record.id) && record.state === 'finished') {
+        await rm(path.join(this.options.baseDir, record.id), { recursive: true, force: true });
+        report.destroyed.push({ id: record.id, reason: 'stale_warm' });
+      }
+    }
+    return report;
+  }
+
+  prewarm(template: SandboxTemplate): void {
+    this.pool?.prewarm(template);
+  }
+
+  /** Warm sandboxes of the environment ready to be claimed (a gauge for metrics). */
+  warmSandboxes(environmentId: string): number {
+    return this.pool?.readyCount(environmentId) ?? 0;
   }
 
   async shutdown(): Promise<void> {
+    await this.pool?.close();
     const ids = new Set([...this.sandboxes.keys(), ...this.starting.keys()]);
     await Promise.all([...ids].map((id) => this.destroy(id)));
   }
 
-  private sessionDir(sessionId: string): string {
-    return path.join(this.options.baseDir, sessionId);
+  private async destroyDirectory(dirName: string, sessionId: string): Promise<void> {
+    const sandbox = this.sandboxes.get(sessionId);
+    if (sandbox?.dirName === dirName) {
+      this.sandboxes.delete(sessionId);
+      await sandbox.process.stop();
+    }
+    await rm(path.join(this.options.baseDir, dirName), { recursive: true, force: true });
   }
 
-  private async start(spec: SandboxSpec): Promise<LocalSandbox> {
+  /** Stops a sandbox's runner and deletes its directory. */
+  private async remove(sandbox: LocalSandbox): Promise<void> {
+    await sandbox.process.stop();
+    await rm(path.join(this.options.baseDir, sandbox.dirName), { recursive: true, force: true });
+  }
+
+  /** Starts a runner in `baseDir/dirName`; `sessionId` is unset for a warm sandbox. */
+  private async start(spec: SandboxTemplate, dirName: string, sessionId?: string): Promise<LocalSandbox> {
     const started = performance.now();
     await mkdir(this.options.baseDir, { recursive: true });
-    const sessionDir = path.join(await realpath(this.options.baseDir), spec.sessionId);
+    const sessionDir = path.join(await realpath(this.options.baseDir), dirName);
     const dirs = { workspace: path.join(sessionDir, 'workspace'), run: path.join(sessionDir, 'run'), tmp: path.join(sessionDir, 'tmp') };
     const socketPath = path.join(dirs.run, 'runner.sock');
     if (Buffer.byteLength(socketPath) > MAX_SOCKET_PATH_BYTES) {
       throw new Error(`sandbox socket path ${socketPath} is longer than ${MAX_SOCKET_PATH_BYTES} bytes; use a shorter base directory`);
     }
     await Promise.all(Object.values(dirs).map((dir) => mkdir(dir, { recursive: true })));
+    await writeMarker(sessionDir, { ...markerOf(spec), sessionId });
 
     const runner = this.options.runner ?? resolveRunnerInstall();
     const token = randomBytes(32).toString('base64url');
@@ -163,20 +302,28 @@ export class LocalSandboxProvider implements SandboxProvider {
             this.readyTimeoutMs,
           );
     const handle: SandboxHandle = {
-      sessionId: spec.sessionId,
+      sessionId: sessionId ?? '',
       endpoint: { socketPath },
       token,
       startedAt: new Date(),
       startupMs: performance.now() - started,
     };
-    const sandbox = { handle, process: runnerProcess };
-    this.sandboxes.set(spec.sessionId, sandbox);
-    void runnerProcess.exited.then(() => {
-      // A runner that dies on its own is forgotten, so the next turn provisions a new one.
-      if (this.sandboxes.get(spec.sessionId) !== sandbox) return;
-      this.sandboxes.delete(spec.sessionId);
-      this.logger.warn({ sessionId: spec.sessionId, stderr: runnerProcess.stderr }, 'sandbox runner exited unexpectedly');
-    });
-    return sandbox;
+    return { handle, process: runnerProcess, dirName };
+  }
+}
+
+function markerOf(spec: SandboxTemplate): SandboxMarker {
+  return { workspaceId: spec.workspaceId, environmentId: spec.environmentId, createdAt: new Date().toISOString() };
+}
+
+async function writeMarker(dir: string, marker: SandboxMarker): Promise<void> {
+  await writeFile(path.join(dir, MARKER), JSON.stringify(marker));
+}
+
+async function readMarker(dir: string): Promise<SandboxMarker | undefined> {
+  try {
+    return JSON.parse(await readFile(path.join(dir, MARKER), 'utf8')) as SandboxMarker;
+  } catch {
+    return undefined;
   }
 }

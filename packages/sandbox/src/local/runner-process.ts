@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
+import { SandboxStartError } from '../sandbox-errors';
 
 /** The line the runner prints once it accepts connections. */
 const READY_LINE = /^stratus-sandbox-runner listening on /;
@@ -9,8 +10,13 @@ const STDERR_TAIL_BYTES = 8 * 1024;
 /** SIGTERM first so the runner can kill its commands and unlink its socket; SIGKILL after this. */
 const STOP_GRACE_MS = 2000;
 
-export class RunnerStartError extends Error {
+/** The local runner process died or stalled before it was ready. */
+export class RunnerStartError extends SandboxStartError {
   override name = 'RunnerStartError';
+
+  constructor(message: string) {
+    super('runner_failed', message);
+  }
 }
 
 /** A started runner process (bwrap or node), leader of its own process group. */
@@ -50,6 +56,11 @@ export class RunnerProcess {
 
   get pid(): number | undefined {
     return this.child.pid;
+  }
+
+  /** False once the process has exited. */
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
   }
 
   get stderr(): string {

@@ -1,0 +1,198 @@
+import { createServer, request as httpRequest, STATUS_CODES, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { connect, type Socket } from 'node:net';
+import { EgressCredentialError, egressDecision, verifyEgressGrant, type EgressGrant } from '@stratus/sandbox/egress';
+import { DestinationRefused, resolveDestination, systemResolver, type Resolver } from './destination-guard';
+
+/** The part of a pino logger the proxy uses. */
+export interface ProxyLogger {
+  info(details: Record<string, unknown>, message: string): void;
+  warn(details: Record<string, unknown>, message: string): void;
+}
+
+export interface EgressProxyOptions {
+  /** Keys whose signatures the proxy accepts (the current one first during a rotation). */
+  signingKeys: readonly string[];
+  /** Ports CONNECT may open; default 443 only. */
+  connectPorts?: readonly number[] | 'any';
+  /** Let allowed names resolve to private addresses (tests on loopback); default false. */
+  allowPrivateAddresses?: boolean;
+  resolver?: Resolver;
+  logger: ProxyLogger;
+  /** Give up connecting upstream after this long; default 10 s. */
+  connectTimeoutMs?: number;
+}
+
+const REALM = 'Proxy-Authenticate';
+/** Allowed hosts lists travel in the credential: up to 256 names, deflated, in one header. */
+const MAX_HEADER_BYTES = 256 * 1024;
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+]);
+
+class Refusal extends Error {
+  constructor(
+    readonly status: 400 | 403 | 407 | 502 | 504,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The grant in `Proxy-Authorization: Basic base64(<session>:<credential>)`. */
+function authenticate(header: string | undefined, keys: readonly string[]): EgressGrant {
+  const match = /^Basic\s+(.+)$/i.exec(header ?? '');
+  if (!match) throw new Refusal(407, 'proxy credentials required: this sandbox has no egress through the proxy');
+  const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
+  const password = decodeURIComponent(decoded.slice(decoded.indexOf(':') + 1));
+  try {
+    return verifyEgressGrant(password, keys);
+  } catch (error) {
+    if (error instanceof EgressCredentialError) throw new Refusal(407, error.message);
+    throw error;
+  }
+}
+
+function forwardHeaders(headers: IncomingHttpHeaders): IncomingHttpHeaders {
+  const listed = new Set(
+    String(headers.connection ?? '')
+      .split(',')
+      .map((h) => h.trim().toLowerCase()),
+  );
+  return Object.fromEntries(Object.entries(headers).filter(([name]) => !HOP_BY_HOP.has(name) && !listed.has(name)));
+}
+
+/**
+ * The sandboxes' egress proxy: plain-HTTP requests in absolute form are forwarded, anything else
+ * goes through CONNECT tunnels. Every request must carry the sandbox's signed egress credential
+ * (HTTP(S)_PROXY=http://<session>:<credential>@proxy); the policy inside it decides the host (exact
+ * names and `*.` wildcards for allowed_hosts, the package registries for limited). A refusal is
+ * logged and answered 403 with the reason as the body, which curl, pip, npm and the runner's fetch
+ * show the model as the tool's error. `GET /healthz` answers 200 for probes.
+ */
+export function createEgressProxy(options: EgressProxyOptions): Server {
+  const resolver = options.resolver ?? systemResolver;
+  const connectPorts = options.connectPorts ?? [443];
+  const allowPrivate = options.allowPrivateAddresses ?? false;
+  const timeoutMs = options.connectTimeoutMs ?? 10_000;
+  const { logger } = options;
+
+  /** Authenticates, checks the policy and the port, and resolves the address to connect to. */
+  const admit = async (proxyAuthorization: string | undefined, host: string, port: number, kind: 'forward' | 'connect') => {
+    const grant = authenticate(proxyAuthorization, options.signingKeys);
+    const who = { sessionId: grant.sessionId, workspaceId: grant.workspaceId, host, port, kind };
+    const decision = egressDecision(grant.policy, host);
+    if (!decision.allowed) {
+      logger.warn({ ...who, reason: decision.reason }, 'egress refused');
+      throw new Refusal(403, `stratus egress proxy refused ${host}: ${decision.reason}`);
+    }
+    if (kind === 'connect' && connectPorts !== 'any' && !connectPorts.includes(port)) {
+      logger.warn({ ...who, reason: 'port' }, 'egress refused');
+      throw new Refusal(403, `stratus egress proxy refused ${host}:${port}: tunnels may only use port ${connectPorts.join(', ')}`);
+    }
+    try {
+      const address = await resolveDestination(host, resolver, allowPrivate);
+      logger.info({ ...who, address }, 'egress allowed');
+      return address;
+    } catch (error) {
+      if (error instanceof DestinationRefused) {
+        logger.warn({ ...who, reason: error.message }, 'egress refused');
+        throw new Refusal(403, `stratus egress proxy refused ${host}: ${error.message}`);
+      }
+      throw new Refusal(502, `stratus egress proxy could not resolve ${host}: ${(error as Error).message}`);
+    }
+  };
+
+  const refuse = (res: ServerResponse, error: unknown) => {
+    const refusal = error instanceof Refusal ? error : new Refusal(502, `stratus egress proxy: ${(error as Error).message}`);
+    if (res.headersSent) return res.destroy();
+    res.writeHead(refusal.status, {
+      'content-type': 'text/plain; charset=utf-8',
+      ...(refusal.status === 407 ? { [REALM]: 'Basic realm="stratus-egress"' } : {}),
+    });
+    res.end(`${refusal.message}\n`);
+  };
+
+  const forward = async (req: IncomingMessage, res: ServerResponse) => {
+    if (req.url === '/healthz' && req.method === 'GET') {
+      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
+      return;
+    }
+    let target: URL;
+    try {
+      target = new URL(req.url ?? '');
+    } catch {
+      throw new Refusal(400, 'stratus egress proxy: send requests in absolute form (http://host/path), or use CONNECT');
+    }
+    if (target.protocol !== 'http:') throw new Refusal(400, `stratus egress proxy: ${target.protocol} URLs go through CONNECT`);
+    const port = Number(target.port || 80);
+    const address = await admit(req.headers['proxy-authorization'], target.hostname, port, 'forward');
+    await new Promise<void>((resolve, reject) => {
+      const upstream = httpRequest(
+        { host: address, port, method: req.method, path: `${target.pathname}${target.search}`, headers: { ...forwardHeaders(req.headers), host: target.host }, timeout: timeoutMs },
+        (response) => {
+          res.writeHead(response.statusCode ?? 502, response.statusMessage, forwardHeaders(response.headers));
+          response.pipe(res);
+          response.once('end', resolve);
+          response.once('error', reject);
+        },
+      );
+      upstream.once('timeout', () => upstream.destroy(new Refusal(504, `stratus egress proxy: ${target.host} did not answer in time`)));
+      upstream.once('error', (error) => reject(error instanceof Refusal ? error : new Refusal(502, `stratus egress proxy could not reach ${target.host}: ${error.message}`)));
+      req.pipe(upstream);
+    });
+  };
+
+  const tunnel = async (req: IncomingMessage, client: Socket, head: Buffer) => {
+    const match = /^(\[[^\]]+\]|[^:]+):(\d+)$/.exec(req.url ?? '');
+    if (!match) throw new Refusal(400, 'stratus egress proxy: CONNECT needs host:port');
+    const host = match[1]!;
+    const port = Number(match[2]);
+    const address = await admit(req.headers['proxy-authorization'], host.replace(/^\[(.*)\]$/, '$1'), port, 'connect');
+    const upstream = connect({ host: address, port, timeout: timeoutMs });
+    await new Promise<void>((resolve, reject) => {
+      upstream.once('connect', () => {
+        upstream.setTimeout(0);
+        resolve();
+      });
+      upstream.once('timeout', () => reject(new Refusal(504, `stratus egress proxy: ${host}:${port} did not answer in time`)));
+      upstream.once('error', (error) => reject(new Refusal(502, `stratus egress proxy could not reach ${host}:${port}: ${error.message}`)));
+    }).catch((error: unknown) => {
+      upstream.destroy();
+      throw error;
+    });
+    client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+    if (head.length > 0) upstream.write(head);
+    const close = () => {
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('error', close).on('close', close);
+    upstream.on('error', close).on('close', close);
+    client.pipe(upstream).pipe(client);
+  };
+
+  const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, (req, res) => {
+    forward(req, res).catch((error: unknown) => refuse(res, error));
+  });
+  server.on('connect', (req: IncomingMessage, client: Socket, head: Buffer) => {
+    client.on('error', () => client.destroy());
+    tunnel(req, client, head).catch((error: unknown) => {
+      const refusal = error instanceof Refusal ? error : new Refusal(502, `stratus egress proxy: ${(error as Error).message}`);
+      const body = `${refusal.message}\n`;
+      const authenticateHeader = refusal.status === 407 ? `${REALM}: Basic realm="stratus-egress"\r\n` : '';
+      client.end(
+        `HTTP/1.1 ${refusal.status} ${STATUS_CODES[refusal.status] ?? 'Error'}\r\n` +
+          `content-type: text/plain; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\n${authenticateHeader}connection: close\r\n\r\n${body}`,
+      );
+    });
+  });
+  return server;
+}

@@ -1,0 +1,151 @@
+// pnpm bench:sandbox — sandbox provision→ready for both providers, with and without the warm pool.
+// Kubernetes runs against the API test server, whose fake kubelet starts the runner as a local
+// process: "own overhead" is provision() time minus the pod's own start (Job received → pod Ready),
+// i.e. what Stratus adds: creating the Secret and Job, the watch delivering Ready, the health check.
+// Prints the figures and writes a JSON report under bench/reports/.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { cpus, tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(import.meta.url);
+const { KubernetesSandboxProvider, LocalSandboxProvider, resolveRunnerInstall } = require(path.join(root, 'packages/sandbox/dist/index.js'));
+const { startKubeApiServer } = require(path.join(root, 'packages/testing/dist/kube-api-server/index.js'));
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 30);
+const ENVIRONMENT = 'env_bench';
+const TARGETS = { warmClaimP50Ms: 50, kubernetesOverheadP50Ms: 100 };
+
+let sequence = 0;
+const spec = () => ({
+  sessionId: `sess_bench${process.pid}_${++sequence}`,
+  workspaceId: 'wksp_bench',
+  environmentId: ENVIRONMENT,
+  networking: { type: 'unrestricted' },
+  environmentVariables: {},
+});
+const template = () => {
+  const { sessionId: _, ...rest } = spec();
+  return rest;
+};
+
+function stats(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (q) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
+  const round = (v) => Math.round(v * 10) / 10;
+  return { n: sorted.length, p50: round(at(0.5)), p99: round(at(0.99)), mean: round(sorted.reduce((a, b) => a + b, 0) / sorted.length), min: round(sorted[0]), max: round(sorted.at(-1)) };
+}
+
+async function until(check, timeoutMs = 15_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting for the warm pool');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+/** Cold provisions; `timing(handle)` may return the cluster's own share of each. */
+async function cold(provider, timing) {
+  const total = [];
+  const own = [];
+  for (let i = 0; i < RUNS; i++) {
+    const s = spec();
+    const began = performance.now();
+    const handle = await provider.provision(s);
+    const elapsed = performance.now() - began;
+    total.push(elapsed);
+    const podStart = timing?.(handle);
+    if (podStart !== undefined) own.push(elapsed - podStart);
+    await provider.destroy(s.sessionId);
+  }
+  return { total: stats(total), ...(own.length > 0 ? { ownOverhead: stats(own) } : {}) };
+}
+
+/** Claims from a warm pool that is full before each claim (refilling is not what is measured). */
+async function warm(provider) {
+  provider.prewarm(template());
+  const claims = [];
+  for (let i = 0; i < RUNS; i++) {
+    await until(() => provider.warmSandboxes(ENVIRONMENT) >= 1);
+    const s = spec();
+    const began = performance.now();
+    const handle = await provider.provision(s);
+    claims.push(performance.now() - began);
+    if (!handle.warm) throw new Error('expected a warm sandbox');
+    await provider.destroy(s.sessionId);
+  }
+  return { claim: stats(claims) };
+}
+
+async function kubernetes(work) {
+  const server = await startKubeApiServer({ kubelet: { runnerEntry: resolveRunnerInstall().entry, workDir: path.join(work, 'pods') } });
+  const options = { connection: { kubeconfig: server.kubeconfig() }, namespace: 'stratus-sandboxes', runnerImage: 'ghcr.io/stratus/sandbox-runner:bench', logger: { warn: () => {} } };
+  try {
+    const coldProvider = new KubernetesSandboxProvider(options);
+    await coldProvider.start();
+    // One throwaway start: loads the client's lazy parts and the runner's code into the page cache.
+    const first = spec();
+    await coldProvider.provision(first);
+    await coldProvider.destroy(first.sessionId);
+    const podStart = (handle) => {
+      const pods = server.store.list('pods', 'stratus-sandboxes').filter((p) => p.metadata.labels?.['stratus.dev/session-id'] === handle.sessionId);
+      const t = server.kubelet.timingsOfJob(pods[0]?.metadata.labels?.['batch.kubernetes.io/job-name']);
+      return t?.ready !== undefined && t.jobCreated !== undefined ? t.ready - t.jobCreated : undefined;
+    };
+    const coldResult = await cold(coldProvider, podStart);
+    await coldProvider.shutdown();
+    const warmProvider = new KubernetesSandboxProvider({ ...options, warmPool: { sizes: { [ENVIRONMENT]: 2 } } });
+    await warmProvider.start();
+    const warmResult = await warm(warmProvider);
+    await warmProvider.shutdown();
+    return { cold: coldResult, warm: warmResult };
+  } finally {
+    await server.close();
+  }
+}
+
+async function local(work) {
+  const coldProvider = new LocalSandboxProvider({ baseDir: path.join(work, 'local-cold'), logger: { warn: () => {} } });
+  const isolation = coldProvider.isolation;
+  const coldResult = await cold(coldProvider);
+  await coldProvider.shutdown();
+  const warmProvider = new LocalSandboxProvider({ baseDir: path.join(work, 'local-warm'), warmPool: { sizes: { [ENVIRONMENT]: 2 } }, logger: { warn: () => {} } });
+  const warmResult = await warm(warmProvider);
+  await warmProvider.shutdown();
+  return { isolation, cold: coldResult, warm: warmResult };
+}
+
+const work = mkdtempSync(path.join(tmpdir(), 'sbx-bench-'));
+try {
+  const results = { kubernetes: await kubernetes(work), local: await local(work) };
+  const report = {
+    benchmark: 'sandbox provision→ready',
+    date: new Date().toISOString(),
+    node: process.version,
+    cpus: cpus().length,
+    runs: RUNS,
+    targets: TARGETS,
+    results,
+    verdict: {
+      warmClaimP50: results.kubernetes.warm.claim.p50 <= TARGETS.warmClaimP50Ms && results.local.warm.claim.p50 <= TARGETS.warmClaimP50Ms,
+      kubernetesOverheadP50: results.kubernetes.cold.ownOverhead.p50 <= TARGETS.kubernetesOverheadP50Ms,
+    },
+  };
+  const row = (name, s) => `  ${name.padEnd(44)} p50 ${String(s.p50).padStart(7)} ms   p99 ${String(s.p99).padStart(7)} ms   mean ${String(s.mean).padStart(7)} ms   (n=${s.n})`;
+  console.log(`sandbox provision→ready, ${RUNS} runs each, node ${process.version}, ${cpus().length} CPUs`);
+  console.log(row('kubernetes cold (total)', results.kubernetes.cold.total));
+  console.log(row('kubernetes cold (Stratus own overhead)', results.kubernetes.cold.ownOverhead));
+  console.log(row('kubernetes warm-pool claim', results.kubernetes.warm.claim));
+  console.log(row(`local cold (${results.local.isolation})`, results.local.cold.total));
+  console.log(row(`local warm-pool claim (${results.local.isolation})`, results.local.warm.claim));
+  console.log(`targets: warm-pool claim p50 <= ${TARGETS.warmClaimP50Ms} ms: ${report.verdict.warmClaimP50 ? 'met' : 'MISSED'}; own overhead on a cold Kubernetes start p50 <= ${TARGETS.kubernetesOverheadP50Ms} ms: ${report.verdict.kubernetesOverheadP50 ? 'met' : 'MISSED'}`);
+  const dir = path.join(root, 'bench', 'reports');
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `sandbox-${report.date.replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+  console.log(`report: ${path.relative(root, file)}`);
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}

@@ -1,0 +1,43 @@
+import { createSandboxProvider, kubernetesOptionsFromEnv, parseSandboxEnv } from './sandbox-config';
+import { KubernetesSandboxProvider } from './kubernetes/kubernetes-provider';
+import { LocalSandboxProvider } from './local/local-provider';
+
+describe('sandbox configuration from env', () => {
+  it('defaults to local sandboxes', () => {
+    const env = parseSandboxEnv({});
+    expect(env).toMatchObject({ STRATUS_SANDBOX_PROVIDER: 'local', STRATUS_SANDBOX_ISOLATION: 'auto', STRATUS_SANDBOX_WARM_POOL: {} });
+    expect(createSandboxProvider({ ...env, STRATUS_SANDBOX_ISOLATION: 'none' })).toBeInstanceOf(LocalSandboxProvider);
+  });
+
+  it('builds the Kubernetes provider options, NetworkPolicy peers included', () => {
+    const env = parseSandboxEnv({
+      STRATUS_SANDBOX_PROVIDER: 'kubernetes',
+      STRATUS_SANDBOX_KUBECONFIG: '/etc/stratus/kubeconfig',
+      STRATUS_SANDBOX_RUNNER_IMAGE: 'ghcr.io/stratus/sandbox-runner:1.2.3',
+      STRATUS_SANDBOX_RUNTIME_CLASS: 'gvisor',
+      STRATUS_SANDBOX_CONTROL_NAMESPACE: 'agents',
+      STRATUS_SANDBOX_WARM_POOL: '{"env_a":2}',
+      STRATUS_EGRESS_PROXY_URL: 'http://stratus-egress-proxy.agents.svc:3130',
+      STRATUS_EGRESS_PROXY_SIGNING_KEY: 'k'.repeat(32),
+    });
+    const options = kubernetesOptionsFromEnv(env);
+    expect(options).toMatchObject({
+      connection: { kubeconfigPath: '/etc/stratus/kubeconfig' },
+      namespace: 'stratus-sandboxes',
+      runnerImage: 'ghcr.io/stratus/sandbox-runner:1.2.3',
+      runtimeClassName: 'gvisor',
+      warmPool: { sizes: { env_a: 2 } },
+      egressProxy: { url: 'http://stratus-egress-proxy.agents.svc:3130' },
+      networkPolicies: { workers: { namespace: 'agents' }, egressProxy: { namespace: 'agents', port: 3130 } },
+    });
+    expect(createSandboxProvider(env)).toBeInstanceOf(KubernetesSandboxProvider);
+  });
+
+  it('names each bad variable', () => {
+    expect(() => parseSandboxEnv({ STRATUS_SANDBOX_PROVIDER: 'kubernetes', STRATUS_EGRESS_PROXY_URL: 'http://proxy:3128' })).toThrow(
+      /STRATUS_SANDBOX_RUNNER_IMAGE: required[\s\S]*STRATUS_EGRESS_PROXY_SIGNING_KEY: set both/,
+    );
+    expect(() => parseSandboxEnv({ STRATUS_SANDBOX_WARM_POOL: '{' })).toThrow('STRATUS_SANDBOX_WARM_POOL: must be JSON');
+    expect(() => parseSandboxEnv({ STRATUS_SANDBOX_RUNTIME_CLASS: '', STRATUS_SANDBOX_PROVIDER: 'docker' })).toThrow('STRATUS_SANDBOX_PROVIDER');
+  });
+});

@@ -1,0 +1,72 @@
+import { existsSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { LocalSandboxProvider, RunnerClient } from '../src';
+import { eventually, makeBaseDir, sandboxSpec } from './sandbox-harness';
+
+/** The local provider's warm pool and reconciliation (plain processes: the same code paths as under bubblewrap). */
+describe('LocalSandboxProvider lifecycle', () => {
+  let base: Awaited<ReturnType<typeof makeBaseDir>>;
+  beforeEach(async () => {
+    base = await makeBaseDir();
+  });
+  afterEach(async () => {
+    await base.remove();
+  });
+
+  it('hands out a pre-started runner of the same template and starts a replacement', async () => {
+    const provider = new LocalSandboxProvider({ baseDir: base.baseDir, isolation: 'none', warmPool: { sizes: { env_pool: 1 } } });
+    try {
+      const { sessionId: _, ...template } = sandboxSpec({ environmentId: 'env_pool', environmentVariables: { POOLED: 'yes' } });
+      provider.prewarm(template);
+      expect(await eventually(async () => provider.warmSandboxes('env_pool') === 1, 5000)).toBe(true);
+      const spec = sandboxSpec({ ...template });
+      const handle = await provider.provision(spec);
+      expect(handle).toMatchObject({ sessionId: spec.sessionId, warm: true });
+      expect(handle.startupMs).toBeLessThan(50);
+      const client = RunnerClient.forHandle(handle);
+      expect((await client.exec({ command: 'echo $POOLED' })).stdout).toBe('yes\n');
+      await client.close();
+      expect(await provider.get(spec.sessionId)).toBe(handle);
+      expect((await provider.list()).find((r) => r.sessionId === spec.sessionId)).toMatchObject({ state: 'running', warm: false, environmentId: 'env_pool' });
+      expect(await eventually(async () => provider.warmSandboxes('env_pool') === 1, 5000)).toBe(true);
+      const other = await provider.provision(sandboxSpec({ ...template, environmentVariables: { POOLED: 'no' } }));
+      expect(other.warm).toBeUndefined();
+      await provider.destroy(spec.sessionId);
+      expect((await provider.list()).map((r) => r.sessionId)).not.toContain(spec.sessionId);
+    } finally {
+      await provider.shutdown();
+    }
+    expect(await readdir(base.baseDir)).toEqual([]);
+  });
+
+  it('after a worker crash, removes the directories of gone sessions and keeps a live session\'s workspace for reuse', async () => {
+    const crashed = new LocalSandboxProvider({ baseDir: base.baseDir, isolation: 'none' });
+    const live = sandboxSpec();
+    const gone = sandboxSpec();
+    for (const spec of [live, gone]) {
+      const client = RunnerClient.forHandle(await crashed.provision(spec));
+      await client.write({ path: 'kept.txt', content: spec.sessionId });
+      // A crashed worker takes its runners with it (their stdin lifeline closes); here they are killed outright.
+      await client.exec({ command: 'kill -KILL $PPID' }).catch(() => undefined);
+      await client.close();
+      expect(await eventually(async () => (await crashed.get(spec.sessionId)) === undefined, 2000)).toBe(true);
+    }
+
+    const restarted = new LocalSandboxProvider({ baseDir: base.baseDir, isolation: 'none' });
+    try {
+      expect((await restarted.list()).map((r) => [r.sessionId, r.state]).sort()).toEqual([
+        [gone.sessionId, 'finished'],
+        [live.sessionId, 'finished'],
+      ].sort());
+      const report = await restarted.reconcile({ liveSessions: async (ids) => new Set(ids.filter((id) => id === live.sessionId)) });
+      expect(report.destroyed).toEqual([{ id: gone.sessionId, sessionId: gone.sessionId, reason: 'session_gone' }]);
+      expect(existsSync(path.join(base.baseDir, gone.sessionId))).toBe(false);
+      const client = RunnerClient.forHandle(await restarted.provision(live));
+      expect((await client.read({ path: 'kept.txt' })).content).toBe(live.sessionId);
+      await client.close();
+    } finally {
+      await restarted.shutdown();
+    }
+  });
+});
