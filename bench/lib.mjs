@@ -78,6 +78,8 @@ export async function startServer(extraEnv = {}) {
     url,
     token,
     pid: child.pid,
+    /** The throwaway database's name, for benchmarks that read the event log directly. */
+    database: db,
     async stop() {
       child.kill('SIGTERM');
       await new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));

@@ -1,7 +1,9 @@
 import 'reflect-metadata';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { ApiModule } from '@stratus/api';
-import { CoreModule, exitOnStartupError, prepare, startHttp, type ServerEnv } from '@stratus/nest-common';
+import { GatewayModule, parseGatewayEnv, type GatewayEnv } from '@stratus/gateway';
+import { CoreModule, exitOnStartupError, prepare, startHttp } from '@stratus/nest-common';
+import { parseWorkerEnv, WorkerModule, type WorkerEnv } from '@stratus/worker';
 
 /**
  * The all-in-one composition. The deployables stay separate apps; this process only imports
@@ -10,14 +12,17 @@ import { CoreModule, exitOnStartupError, prepare, startHttp, type ServerEnv } fr
  */
 @Module({})
 class AllInOneModule {
-  static forRoot(env: ServerEnv): DynamicModule {
-    return { module: AllInOneModule, imports: [CoreModule.forRoot(env), ApiModule] };
+  static forRoot(env: WorkerEnv, gatewayEnv: GatewayEnv): DynamicModule {
+    return { module: AllInOneModule, imports: [CoreModule.forRoot(env), ApiModule, GatewayModule.forRoot(gatewayEnv), WorkerModule.register(env)] };
   }
 }
 
 async function main(): Promise<void> {
-  const { env, logger } = await prepare(process.env);
-  const { url } = await startHttp(AllInOneModule.forRoot(env), env, logger);
+  // The worker's variables extend every server's: one parse, failing fast on any bad one.
+  const env = parseWorkerEnv(process.env);
+  const gatewayEnv = parseGatewayEnv(process.env);
+  const { logger } = await prepare(process.env);
+  const { url } = await startHttp(AllInOneModule.forRoot(env, gatewayEnv), env, logger);
   logger.info(`Stratus (all-in-one) listening on ${url} — API reference at ${url}/docs`);
 }
 

@@ -12,11 +12,13 @@ import { EventsController } from './events/events.controller';
 import { EventsRepository } from './events/events.repository';
 import { EventsService } from './events/events.service';
 import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
+import { IdempotencyJanitor } from './idempotency/idempotency-janitor.service';
 import { IdempotencyRepository } from './idempotency/idempotency.repository';
 import { ModelsController } from './models/models.controller';
 import { SessionsController } from './sessions/sessions.controller';
 import { SessionsRepository } from './sessions/sessions.repository';
 import { SessionsService } from './sessions/sessions.service';
+import { TurnsRepository } from './turns/turns.repository';
 
 /**
  * The control-plane REST API: every route of the public contract except the event stream.
@@ -34,6 +36,8 @@ import { SessionsService } from './sessions/sessions.service';
     EventsRepository,
     EventsService,
     IdempotencyRepository,
+    IdempotencyJanitor,
+    TurnsRepository,
     { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
   ],
 })

@@ -1,3 +1,4 @@
+import { IdempotencyJanitor } from '../src/idempotency/idempotency-janitor.service';
 import { demoAgent, demoEnvironment, expectError, startTestApi, type TestApi } from './harness';
 
 let api: TestApi;
@@ -72,5 +73,16 @@ describe('Idempotency-Key', () => {
 
   it('rejects a key longer than 255 characters', async () => {
     expectError(await api.request('POST', '/agents', { body: demoAgent(), headers: { 'idempotency-key': 'k'.repeat(256) } }), 400, 'invalid_request_error', 'Idempotency-Key');
+  });
+
+  it('sweeps keys older than 24 h, and a key whose record expired acts again', async () => {
+    await api.request('POST', '/environments', { body: demoEnvironment({ name: 'sweep-a' }), headers: { 'idempotency-key': 'sweep' } });
+    await api.sql("UPDATE idempotency_keys SET expires_at = now() - interval '1 second' WHERE key = 'sweep'");
+    const again = await api.request('POST', '/environments', { body: demoEnvironment({ name: 'sweep-b' }), headers: { 'idempotency-key': 'sweep' } });
+    expect(again.status).toBe(201);
+    expect(again.headers.get('idempotent-replayed')).toBeNull();
+    await api.sql("UPDATE idempotency_keys SET expires_at = now() - interval '1 second' WHERE key = 'sweep'");
+    expect(await api.app.get(IdempotencyJanitor).sweep()).toBeGreaterThanOrEqual(1);
+    expect(await api.sql("SELECT key FROM idempotency_keys WHERE key = 'sweep'")).toEqual([]);
   });
 });
