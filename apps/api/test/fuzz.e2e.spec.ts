@@ -1,3 +1,4 @@
+import { ERROR_TYPES } from '@stratus/contracts';
 import fc from 'fast-check';
 import { createSession, startTestApi, type TestApi } from './harness';
 
@@ -12,15 +13,8 @@ beforeAll(async () => {
 });
 afterAll(() => api.close());
 
-const STATUS_TYPES: Record<number, string> = {
-  400: 'invalid_request_error',
-  401: 'authentication_error',
-  403: 'permission_error',
-  404: 'not_found_error',
-  409: 'conflict_error',
-  413: 'request_too_large',
-  429: 'rate_limit_error',
-};
+// Every documented error status except 500 and 503, which bad input must never produce.
+const STATUS_TYPES: Record<number, string> = Object.fromEntries(Object.entries(ERROR_TYPES).filter(([status]) => Number(status) < 500));
 
 const ROUTES: [string, (ids: { agentId: string; environmentId: string; sessionId: string }, id: string) => string][] = [
   ['POST', () => '/agents'],
