@@ -31,6 +31,7 @@ describe('toErrorResponse', () => {
     expect(response.body.error.type).toBe('overloaded_error');
     expect(response.headers['retry-after']).toBe('1');
     expect(isDependencyUnavailable(new Error('Connection is closed.'))).toBe(true);
+    expect(isDependencyUnavailable(Object.assign(new Error('Unable to start a transaction in the given time.'), { code: 'P2028' }))).toBe(true);
     expect(isDependencyUnavailable(new Error('column does not exist'))).toBe(false);
   });
 

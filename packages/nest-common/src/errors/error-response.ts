@@ -10,7 +10,9 @@ export interface ErrorResponse {
   unexpected: boolean;
 }
 
-const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE', 'P1001', 'P1002', 'P1017', '57P01', '57P03', '53300']);
+// Connection failures, and P2028: no pooled connection became free in time to start a transaction,
+// which is overload rather than a bug.
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE', 'P1001', 'P1002', 'P1017', 'P2028', '57P01', '57P03', '53300']);
 
 /** True when the error says PostgreSQL or Redis cannot be reached, which is retryable (503). */
 export function isDependencyUnavailable(error: unknown): boolean {
