@@ -11,6 +11,7 @@ import { createSession, demoAgent, startTestApi, type TestApi } from './harness'
 let api: TestApi;
 let env: ServerEnv;
 let queue: Queue;
+let lifecycle: Queue;
 let connection: Redis;
 let subscriber: Redis;
 const control: any[] = [];
@@ -20,6 +21,7 @@ beforeAll(async () => {
   env = api.app.get(SERVER_ENV);
   connection = new Redis(TEST_REDIS_URL);
   queue = new Queue('session-turns', { connection, prefix: queuePrefix(env.REDIS_KEY_PREFIX) });
+  lifecycle = new Queue('sandbox-lifecycle', { connection, prefix: queuePrefix(env.REDIS_KEY_PREFIX) });
   subscriber = new Redis(TEST_REDIS_URL);
   await subscriber.subscribe(turnControlChannel(env.REDIS_KEY_PREFIX));
   subscriber.on('message', (_channel, raw: string) => control.push(JSON.parse(raw)));
@@ -27,6 +29,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await queue.obliterate({ force: true });
   await queue.close();
+  await lifecycle.obliterate({ force: true });
+  await lifecycle.close();
   connection.disconnect();
   subscriber.disconnect();
   await api.close();
@@ -91,6 +95,16 @@ describe('turn scheduling', () => {
     await send(sessionId, { type: 'user.tool_confirmation', tool_use_id: ids[1], result: 'allow' });
     expect(await statusOf(sessionId)).toBe('processing');
     expect((await jobsOf(sessionId)).map((job) => job.id)).toEqual([`${sessionId}-6`]);
+  });
+});
+
+describe('sandbox lifecycle', () => {
+  it('asks for the sandbox when a session is created and for its end when the session is deleted', async () => {
+    const { sessionId } = await createSession(api);
+    const actions = async () => (await lifecycle.getJobs(['waiting'])).filter((job) => job.data.sessionId === sessionId).map((job) => job.data.action);
+    expect(await actions()).toEqual(['provision']);
+    expect((await api.request('DELETE', `/sessions/${sessionId}`)).status).toBe(200);
+    expect((await actions()).sort()).toEqual(['destroy', 'provision']);
   });
 });
 

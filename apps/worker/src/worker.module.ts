@@ -5,6 +5,10 @@ import type { WorkerEnv } from './config/worker-env';
 import { ModelRepository } from './model/model.repository';
 import { QUEUE_PROCESSORS, type QueueProcessor } from './queues/queue-processor';
 import { QueueWorkersService } from './queues/queue-workers.service';
+import { SandboxLifecycleProcessor } from './sandbox/sandbox-lifecycle.processor';
+import { SandboxLifecycleRepository } from './sandbox/sandbox-lifecycle.repository';
+import { SandboxLifecycleService } from './sandbox/sandbox-lifecycle.service';
+import { SandboxSessionsRepository } from './sandbox/sandbox-sessions.repository';
 import { SandboxRepository } from './sandbox/sandbox.repository';
 import { SandboxService } from './sandbox/sandbox.service';
 import { BuiltinToolsRepository } from './tools/builtin-tools.repository';
@@ -18,8 +22,8 @@ import { TurnsRepository } from './turns/turns.repository';
 import { SANDBOX_PROVIDER, WORKER_ENV } from './worker.tokens';
 
 /**
- * The worker: BullMQ processors for the queues the environment enables, with the agent loop of session
- * turns. It relies on CoreModule, which the process's root module imports once.
+ * The worker: BullMQ processors for the queues the environment enables: the agent loop of session
+ * turns and the sandbox lifecycle. It relies on CoreModule, which the process's root module imports once.
  */
 @Module({})
 export class WorkerModule {
@@ -36,7 +40,11 @@ export class WorkerModule {
           },
         },
         SandboxRepository,
+        SandboxLifecycleRepository,
+        SandboxSessionsRepository,
         SandboxService,
+        SandboxLifecycleService,
+        SandboxLifecycleProcessor,
         BuiltinToolsRepository,
         ModelRepository,
         TurnsRepository,
@@ -46,7 +54,11 @@ export class WorkerModule {
         TurnRunnerService,
         TurnRecoveryService,
         SessionTurnsProcessor,
-        { provide: QUEUE_PROCESSORS, inject: [SessionTurnsProcessor], useFactory: (turns: SessionTurnsProcessor): QueueProcessor[] => [turns] },
+        {
+          provide: QUEUE_PROCESSORS,
+          inject: [SessionTurnsProcessor, SandboxLifecycleProcessor],
+          useFactory: (turns: SessionTurnsProcessor, lifecycle: SandboxLifecycleProcessor): QueueProcessor[] => [turns, lifecycle],
+        },
         QueueWorkersService,
       ],
     };

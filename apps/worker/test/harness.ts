@@ -5,8 +5,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ApiModule } from '@stratus/api';
-import { CoreModule, createHttpApp, createLogger, TokensService, TURN_PRODUCER } from '@stratus/nest-common';
-import type { SessionTurnProducer } from '@stratus/queues';
+import { CoreModule, createHttpApp, createLogger, SANDBOX_LIFECYCLE_PRODUCER, TokensService, TURN_PRODUCER } from '@stratus/nest-common';
+import type { SandboxLifecycleProducer, SessionTurnProducer } from '@stratus/queues';
 import { createTestDatabase, startScriptedModel, TEST_REDIS_URL, testRedisPrefix, type ScriptedModel, type TestDatabase } from '@stratus/testing';
 import { Client } from 'pg';
 import { parseWorkerEnv, type WorkerEnv } from '../src/config/worker-env';
@@ -83,6 +83,7 @@ export function stackEnv(db: TestDatabase, redisKeyPrefix: string, sandboxDir: s
     STRATUS_MODEL_MAX_RETRIES: '2',
     STRATUS_TURN_MAX_ITERATIONS: '4',
     STRATUS_TURN_RECOVERY_INTERVAL_MS: '0',
+    STRATUS_SANDBOX_RECONCILE_INTERVAL_MS: '0',
     STRATUS_WORKER_SHUTDOWN_GRACE_MS: '0',
     ...overrides,
   };
@@ -184,6 +185,7 @@ export async function startStack(overrides: Record<string, string> = {}): Promis
     async close() {
       const producer = app.get<SessionTurnProducer>(TURN_PRODUCER);
       await producer.queue.obliterate({ force: true }).catch(() => undefined);
+      await app.get<SandboxLifecycleProducer>(SANDBOX_LIFECYCLE_PRODUCER).queue.obliterate({ force: true }).catch(() => undefined);
       await app.close();
       await model.close();
       await db.drop();

@@ -1,8 +1,8 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { TURN_PRODUCER } from '@stratus/nest-common';
-import type { SessionTurnProducer } from '@stratus/queues';
+import { SANDBOX_LIFECYCLE_PRODUCER, TURN_PRODUCER } from '@stratus/nest-common';
+import { sandboxReapJobId, type SandboxLifecycleProducer, type SessionTurnProducer } from '@stratus/queues';
 import { TurnRecoveryService } from '../src/turns/turn-recovery.service';
 import { eventually, ofType, pidsWith, startStack, textOf, type Stack } from './harness';
 
@@ -142,6 +142,9 @@ describe('sandboxes', () => {
     await stack.idle(sessionId);
     const workspace = path.join(stack.env.STRATUS_SANDBOX_DIR, sessionId, 'workspace');
     expect((await pidsWith(workspace)).length).toBeGreaterThan(0);
+    // The reap waits on the queue, not in this process: it survives a restart and runs on any worker.
+    const lifecycle = stack.app.get<SandboxLifecycleProducer>(SANDBOX_LIFECYCLE_PRODUCER).queue;
+    await eventually(async () => ((await lifecycle.getJob(sandboxReapJobId(sessionId)))?.opts.delay === 1500 ? true : undefined), 2000, 'the delayed reap');
     await eventually(async () => ((await pidsWith(workspace)).length === 0 ? true : undefined), 5000, 'the idle sandbox to be stopped');
 
     // A later turn starts a new sandbox.

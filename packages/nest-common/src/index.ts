@@ -16,5 +16,5 @@ export { API_PREFIX, createHttpApp, type HttpAppOptions } from './http/create-ap
 export { arrayParam, boolParam, createdAtRange, dateParam, enumArrayParam, stringParam, type Query } from './http/query';
 export { parseOrThrow } from './http/validation';
 export { InfraModule } from './infra/infra.module';
-export { EVENT_STORE, MODEL_CATALOG, PRISMA, REDIS, SECRET_BOX, SERVER_ENV, TURN_PRODUCER } from './infra/tokens';
+export { EVENT_STORE, MODEL_CATALOG, PRISMA, REDIS, SANDBOX_LIFECYCLE_PRODUCER, SECRET_BOX, SERVER_ENV, TURN_PRODUCER } from './infra/tokens';
 export { createLogger, PinoNestLogger } from './logger';

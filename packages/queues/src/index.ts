@@ -6,5 +6,6 @@
 export * from './names';
 export * from './options';
 export * from './payloads';
+export * from './sandbox-lifecycle-producer';
 export * from './turn-control';
 export * from './turn-producer';

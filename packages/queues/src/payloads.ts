@@ -15,9 +15,21 @@ export const SessionTurnJob = z.object({
 });
 export type SessionTurnJob = z.infer<typeof SessionTurnJob>;
 
+/**
+ * A change to a session's sandbox: start it ahead of the first turn (`provision`), stop it once the
+ * session has idled out (`reap`, delayed; it re-checks the session when it fires), or stop it because
+ * the session was deleted (`destroy`). `reconcile` (from a job scheduler, no session) removes orphans.
+ */
+export const SandboxLifecycleJob = z.discriminatedUnion('action', [
+  z.object({ action: z.enum(['provision', 'reap', 'destroy']), sessionId: z.string().min(1).max(64) }),
+  z.object({ action: z.literal('reconcile') }),
+]);
+export type SandboxLifecycleJob = z.infer<typeof SandboxLifecycleJob>;
+
 /** The payload schema of each queue; producers and processors both validate against it. */
 export const QUEUE_PAYLOADS = {
   'session-turns': SessionTurnJob,
+  'sandbox-lifecycle': SandboxLifecycleJob,
 } as const satisfies Record<QueueName, z.ZodType>;
 
 /** The payload type of a queue. */
@@ -32,5 +44,6 @@ export class InvalidJobPayloadError extends Error {
 export function parseJobPayload<N extends QueueName>(queue: N, data: unknown): QueuePayload<N> {
   const parsed = QUEUE_PAYLOADS[queue].safeParse(data);
   if (!parsed.success) throw new InvalidJobPayloadError(`invalid ${queue} job payload: ${z.prettifyError(parsed.error)}`);
-  return parsed.data;
+  // safeParse on the indexed schema loses the link to N; the schema is N's, so the data is N's payload.
+  return parsed.data as QueuePayload<N>;
 }

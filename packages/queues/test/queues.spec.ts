@@ -1,6 +1,6 @@
 import { TEST_REDIS_URL, testRedisPrefix } from '@stratus/testing';
 import { Redis } from 'ioredis';
-import { InvalidJobPayloadError, parseJobPayload, parseTurnControl, publishTurnControl, queuePrefix, SessionTurnProducer, turnControlChannel } from '../src';
+import { InvalidJobPayloadError, parseJobPayload, parseTurnControl, publishTurnControl, queuePrefix, SandboxLifecycleProducer, sandboxReapJobId, SessionTurnProducer, turnControlChannel } from '../src';
 
 // Integration tier: real Redis, a key prefix of this file's own.
 const prefix = testRedisPrefix();
@@ -55,5 +55,25 @@ describe('payloads and control messages', () => {
     }
     expect(parseTurnControl('{"sessionId":"s","action":"explode"}')).toBeUndefined();
     expect(parseTurnControl('not json')).toBeUndefined();
+  });
+});
+
+describe('SandboxLifecycleProducer', () => {
+  it('keeps one pending reap per session, counted from the latest schedule', async () => {
+    const lifecycle = new SandboxLifecycleProducer(redis, prefix);
+    try {
+      await lifecycle.scheduleReap('sess_r', 60_000);
+      const first = await lifecycle.queue.getJob(sandboxReapJobId('sess_r'));
+      await lifecycle.scheduleReap('sess_r', 120_000);
+      const delayed = await lifecycle.queue.getJobs(['delayed']);
+      expect(delayed.map((job) => job.id)).toEqual([sandboxReapJobId('sess_r')]);
+      expect(delayed[0]!.data).toEqual({ action: 'reap', sessionId: 'sess_r' });
+      expect(delayed[0]!.opts.delay).toBe(120_000);
+      expect(delayed[0]!.timestamp).toBeGreaterThanOrEqual(first!.timestamp);
+      expect(() => parseJobPayload('sandbox-lifecycle', { action: 'reap' })).toThrow(InvalidJobPayloadError);
+    } finally {
+      await lifecycle.queue.obliterate({ force: true });
+      await lifecycle.close();
+    }
   });
 });

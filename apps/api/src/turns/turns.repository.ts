@@ -1,11 +1,11 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { publishTurnControl, type SessionTurnProducer, type TurnControlMessage } from '@stratus/queues';
-import { REDIS, SERVER_ENV, TURN_PRODUCER, type ServerEnv } from '@stratus/nest-common';
+import { publishTurnControl, type SandboxLifecycleProducer, type SessionTurnProducer, type TurnControlMessage } from '@stratus/queues';
+import { REDIS, SANDBOX_LIFECYCLE_PRODUCER, SERVER_ENV, TURN_PRODUCER, type ServerEnv } from '@stratus/nest-common';
 import type { Redis } from 'ioredis';
 
 /**
- * How the control plane reaches the worker fleet: turn jobs on the queue, and control messages to
- * the worker running a session's turn.
+ * How the control plane reaches the worker fleet: turn and sandbox lifecycle jobs on their queues, and
+ * control messages to the worker running a session's turn.
  */
 @Injectable()
 export class TurnsRepository {
@@ -13,6 +13,7 @@ export class TurnsRepository {
 
   constructor(
     @Inject(TURN_PRODUCER) private readonly producer: SessionTurnProducer,
+    @Inject(SANDBOX_LIFECYCLE_PRODUCER) private readonly lifecycle: SandboxLifecycleProducer,
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(SERVER_ENV) private readonly env: ServerEnv,
   ) {}
@@ -32,6 +33,16 @@ export class TurnsRepository {
   async signal(sessionId: string, action: TurnControlMessage['action']): Promise<void> {
     await publishTurnControl(this.redis, this.env.REDIS_KEY_PREFIX, { sessionId, action, at: Date.now() }).catch((error: unknown) => {
       this.logger.warn({ sessionId, action, err: String(error) }, 'could not publish the turn control message');
+    });
+  }
+
+  /**
+   * Asks a worker to start (`provision`) or stop (`destroy`) the session's sandbox. Best-effort: a lost
+   * provision only makes the first tool call wait for the sandbox, a lost destroy is left to the reconciler.
+   */
+  async sandbox(sessionId: string, action: 'provision' | 'destroy'): Promise<void> {
+    await this.lifecycle[action](sessionId).catch((error: unknown) => {
+      this.logger.warn({ sessionId, action, err: String(error) }, 'could not enqueue the sandbox lifecycle job');
     });
   }
 }

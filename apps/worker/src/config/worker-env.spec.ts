@@ -1,9 +1,12 @@
 import { parseWorkerEnv, queueSettings } from './worker-env';
 
 describe('parseWorkerEnv', () => {
-  it('defaults to the session-turns queue at the default concurrency, with every variable a laptop needs', () => {
+  it('defaults to both queues at the default concurrency, with every variable a laptop needs', () => {
     const env = parseWorkerEnv({});
-    expect(queueSettings(env)).toEqual([{ queue: 'session-turns', concurrency: 32 }]);
+    expect(queueSettings(env)).toEqual([
+      { queue: 'session-turns', concurrency: 32 },
+      { queue: 'sandbox-lifecycle', concurrency: 32 },
+    ]);
     expect(env).toMatchObject({ STRATUS_TURN_MAX_ITERATIONS: 50, STRATUS_SANDBOX_PROVIDER: 'local', STRATUS_SANDBOX_ISOLATION: 'auto', DATABASE_URL: expect.any(String) });
   });
 

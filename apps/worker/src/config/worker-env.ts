@@ -47,7 +47,7 @@ const QueueList = z
  */
 export const WorkerEnv = ServerEnv.extend(SandboxEnv.shape).extend({
   /** Which queues this process consumes; one image is deployed as several groups by setting this. */
-  STRATUS_WORKER_QUEUES: QueueList.default([{ queue: 'session-turns' }]),
+  STRATUS_WORKER_QUEUES: QueueList.default([{ queue: 'session-turns' }, { queue: 'sandbox-lifecycle' }]),
   /** Jobs of one queue run at once in this process, unless the queue names its own. */
   STRATUS_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(10_000).default(32),
   /** How long a running job may go without renewing its lock before another worker takes it over. */
@@ -71,6 +71,8 @@ export const WorkerEnv = ServerEnv.extend(SandboxEnv.shape).extend({
   STRATUS_MODEL_RETRY_MAX_MS: ms(30_000),
   /** A session's sandbox is stopped after this long without a turn; a later turn starts a new one. */
   STRATUS_SANDBOX_IDLE_TIMEOUT_MS: ms(15 * 60_000, 1000),
+  /** How often orphaned sandboxes (their session gone or archived) are looked for and removed; 0 = never. */
+  STRATUS_SANDBOX_RECONCILE_INTERVAL_MS: ms(60_000),
 });
 export type WorkerEnv = z.infer<typeof WorkerEnv>;
 

@@ -13,11 +13,21 @@ export interface SessionSandbox {
 @Injectable()
 export class SandboxRepository implements OnApplicationShutdown {
   private readonly runners = new Map<string, { token: string; client: RunnerClient }>();
+  /** Provisions under way: a turn and the lifecycle queue asking at once share one, never start two. */
+  private readonly starting = new Map<string, Promise<SessionSandbox>>();
 
   constructor(@Inject(SANDBOX_PROVIDER) private readonly provider: SandboxProvider) {}
 
   /** The session's sandbox, started when it is not running (in this process). */
-  async provision(spec: SandboxSpec): Promise<SessionSandbox> {
+  provision(spec: SandboxSpec): Promise<SessionSandbox> {
+    const pending = this.starting.get(spec.sessionId);
+    if (pending) return pending;
+    const started = this.start(spec).finally(() => this.starting.delete(spec.sessionId));
+    this.starting.set(spec.sessionId, started);
+    return started;
+  }
+
+  private async start(spec: SandboxSpec): Promise<SessionSandbox> {
     const running = await this.provider.get(spec.sessionId);
     const handle = running ?? (await this.provider.provision(spec));
     let entry = this.runners.get(spec.sessionId);

@@ -2,11 +2,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '@nestjs/common';
 import { newId, type Event as EventRow, type SecretBox } from '@stratus/db';
 import type { NewEvent } from '@stratus/events';
-import type { SandboxSpec } from '@stratus/sandbox';
 import type { ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
 import type { WorkerEnv } from '../config/worker-env';
 import { classifyModelError, retryDelayMs } from '../model/model-errors';
 import type { ModelReply, ModelRepository } from '../model/model.repository';
+import { sandboxSpecOf } from '../sandbox/sandbox-spec';
 import type { PendingSandbox, SandboxService } from '../sandbox/sandbox.service';
 import type { BuiltinToolsRepository } from '../tools/builtin-tools.repository';
 import { agentToolSpecs, chatTools, needsSandbox, type ToolSpec } from '../tools/tool-catalog';
@@ -104,7 +104,7 @@ export class TurnRun {
         this.turnSwitch.renew();
       }
     } finally {
-      if (this.sandbox) this.deps.sandboxes.release(this.sessionId);
+      if (this.sandbox) await this.deps.sandboxes.release(this.sessionId);
     }
   }
 
@@ -341,24 +341,8 @@ export class TurnRun {
   /** Starts the session's sandbox in parallel with the first model call, when the agent has built-in tools. */
   private acquireSandbox(): PendingSandbox {
     if (this.sandbox) return this.sandbox;
-    this.sandbox = this.deps.sandboxes.acquire(this.sessionId, () => this.sandboxSpec());
+    this.sandbox = this.deps.sandboxes.acquire(this.sessionId, () => sandboxSpecOf(this.context, this.deps.secrets));
     return this.sandbox;
-  }
-
-  private sandboxSpec(): SandboxSpec {
-    const { context } = this;
-    return {
-      sessionId: context.sessionId,
-      workspaceId: context.workspaceId,
-      environmentId: context.environmentId,
-      // An environment deleted since the session started gives no network rather than an open one.
-      networking: context.environment?.networking ?? { type: 'none' },
-      environmentVariables: context.sealedVariables ? this.deps.secrets.open<Record<string, string>>(context.sealedVariables) : {},
-      resources: context.environment?.resources,
-      image: context.environment?.image,
-      packages: context.environment?.packages,
-      setupScript: context.environment?.setup_script,
-    };
   }
 
   // ---- the log and commits -----------------------------------------------------------------------

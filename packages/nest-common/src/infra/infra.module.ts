@@ -2,14 +2,14 @@ import { type DynamicModule, Global, Inject, Logger, Module, type OnApplicationS
 import { createPrismaClient, SecretBox, type PrismaClient } from '@stratus/db';
 import { EventStore } from '@stratus/events';
 import { loadModelsConfig, ModelCatalog } from '@stratus/models';
-import { SessionTurnProducer } from '@stratus/queues';
+import { SandboxLifecycleProducer, SessionTurnProducer } from '@stratus/queues';
 import { Redis } from 'ioredis';
 import { DEV_ENCRYPTION_KEY, type ServerEnv } from '../config/env';
-import { SERVER_ENV, EVENT_STORE, MODEL_CATALOG, PRISMA, REDIS, SECRET_BOX, TURN_PRODUCER } from './tokens';
+import { SERVER_ENV, EVENT_STORE, MODEL_CATALOG, PRISMA, REDIS, SANDBOX_LIFECYCLE_PRODUCER, SECRET_BOX, TURN_PRODUCER } from './tokens';
 
 /**
  * The clients every module shares: PostgreSQL (Prisma), Redis, the model catalog, the secret box, the
- * event store and the producer of turn jobs.
+ * event store and the producers of turn and sandbox lifecycle jobs.
  */
 @Global()
 @Module({})
@@ -18,6 +18,7 @@ export class InfraModule implements OnApplicationShutdown {
     @Inject(PRISMA) private readonly prisma: PrismaClient,
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(TURN_PRODUCER) private readonly turns: SessionTurnProducer,
+    @Inject(SANDBOX_LIFECYCLE_PRODUCER) private readonly lifecycle: SandboxLifecycleProducer,
   ) {}
 
   static forRoot(env: ServerEnv): DynamicModule {
@@ -41,13 +42,14 @@ export class InfraModule implements OnApplicationShutdown {
         },
         { provide: EVENT_STORE, inject: [PRISMA, REDIS], useFactory: (prisma: PrismaClient, redis: Redis) => new EventStore(prisma, redis) },
         { provide: TURN_PRODUCER, inject: [REDIS], useFactory: (redis: Redis) => new SessionTurnProducer(redis, env.REDIS_KEY_PREFIX) },
+        { provide: SANDBOX_LIFECYCLE_PRODUCER, inject: [REDIS], useFactory: (redis: Redis) => new SandboxLifecycleProducer(redis, env.REDIS_KEY_PREFIX) },
       ],
-      exports: [SERVER_ENV, PRISMA, REDIS, MODEL_CATALOG, SECRET_BOX, EVENT_STORE, TURN_PRODUCER],
+      exports: [SERVER_ENV, PRISMA, REDIS, MODEL_CATALOG, SECRET_BOX, EVENT_STORE, TURN_PRODUCER, SANDBOX_LIFECYCLE_PRODUCER],
     };
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.turns.close().catch(() => undefined);
+    await Promise.allSettled([this.turns.close(), this.lifecycle.close()]);
     // quit() waits for a connection that may never come back; only a connected client can say goodbye.
     await Promise.allSettled([this.prisma.$disconnect(), this.redis.status === 'ready' ? this.redis.quit() : Promise.resolve(this.redis.disconnect())]);
   }

@@ -7,3 +7,5 @@ export const SECRET_BOX = Symbol('SECRET_BOX');
 export const EVENT_STORE = Symbol('EVENT_STORE');
 /** The producer of session-turn jobs (SessionTurnProducer from @stratus/queues). */
 export const TURN_PRODUCER = Symbol('TURN_PRODUCER');
+/** The producer of sandbox lifecycle jobs (SandboxLifecycleProducer from @stratus/queues). */
+export const SANDBOX_LIFECYCLE_PRODUCER = Symbol('SANDBOX_LIFECYCLE_PRODUCER');
