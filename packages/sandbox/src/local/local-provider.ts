@@ -214,7 +214,9 @@ export class LocalSandboxProvider implements SandboxProvider {
         if (live.has(record.sessionId) || starting.has(record.sessionId)) continue;
         await this.destroyDirectory(record.id, record.sessionId);
         report.destroyed.push({ id: record.id, sessionId: record.sessionId, reason: 'session_gone' });
-      } else if (record.warm && !held.has(record.id) && record.state === 'finished') {
+      } else if (record.warm && !held.has(record.id) && record.state === 'finished' && Date.now() - record.createdAt.getTime() > this.readyTimeoutMs) {
+        // The pool holds a warm sandbox only once it is ready; one still starting (younger than the
+        // start timeout) has a directory but no entry yet, and must not be swept from under it.
         await rm(path.join(this.options.baseDir, record.id), { recursive: true, force: true });
         report.destroyed.push({ id: record.id, reason: 'stale_warm' });
       }
