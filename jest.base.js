@@ -1,7 +1,6 @@
 // Shared jest settings: TypeScript through swc (with decorator metadata for NestJS) and
 // workspace packages resolved to their sources through the "@stratus/source" export condition,
 // so tests never need a prior build.
-const path = require('node:path');
 
 /** @param {string} dir the package directory (pass __dirname) */
 module.exports = function jestConfig(dir, overrides = {}) {
@@ -27,7 +26,6 @@ module.exports = function jestConfig(dir, overrides = {}) {
     moduleFileExtensions: ['ts', 'js', 'json'],
     // Sources written for Node's resolution (the generated Prisma client) import './x.js' meaning x.ts.
     moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
-    reporters: ['default', [path.join(__dirname, '.ci/jest-json-reporter.js'), {}]],
     testTimeout: 30_000,
     ...overrides,
   };
