@@ -1,0 +1,25 @@
+// Totals of the last `pnpm test` from jest's own JSON reports (--json --outputFile), one line per
+// package on stderr and "N passed, N failed" on stdout. A package whose suite could not run counts
+// as a failure, and so does a non-zero exit of the test run that left no failure in any report.
+// Usage: node scripts/test-summary.mjs <exit code of the test run>
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const runExitCode = Number(process.argv[2] ?? 0);
+let passed = 0;
+let failed = 0;
+for (const group of ['apps', 'packages', 'deploy']) {
+  for (const name of existsSync(group) ? readdirSync(group).sort() : []) {
+    const file = join(group, name, 'jest-report.json');
+    if (!existsSync(file)) continue;
+    const report = JSON.parse(readFileSync(file, 'utf8'));
+    const p = report.numPassedTests;
+    const f = report.numFailedTests + report.numRuntimeErrorTestSuites;
+    passed += p;
+    failed += f;
+    process.stderr.write(`  ${group}/${name}: ${p} passed, ${f} failed\n`);
+  }
+}
+if (runExitCode !== 0 && failed === 0) failed = 1;
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);
