@@ -2,15 +2,11 @@ import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { ALL_SCOPES, applyMigrations, checkPostgres, CoreModule, parseServerEnv, type Scope, type ServerEnv, TokensRepository, TokensService } from '@stratus/nest-common';
+import { applyMigrations, checkPostgres, CoreModule, parseServerEnv, type ServerEnv, TokensRepository, TokensService } from '@stratus/nest-common';
+import { commandHelp, COMMANDS, usage } from './cli/commands';
+import { CommandError, type CliIo, UsageError } from './cli/output';
 
-const USAGE = `usage: stratus <command>
-
-  workspaces create --name NAME          create a workspace and print its first token (shown once)
-  tokens create --workspace ID [--name NAME] [--scope read|write ...]
-                                         issue a token for a workspace (shown once)
-  tokens list --workspace ID             list a workspace's tokens (never their secrets)
-  tokens revoke TOKEN_ID                 revoke a token (tok_…)`;
+export type { CliIo } from './cli/output';
 
 @Module({})
 class CliModule {
@@ -19,74 +15,65 @@ class CliModule {
   }
 }
 
-export interface CliIo {
-  out(text: string): void;
-  err(text: string): void;
-}
+const COMMON_OPTIONS = { help: { type: 'boolean', short: 'h' }, json: { type: 'boolean' } } as const;
 
-class UsageError extends Error {}
-
-/** Runs one CLI command; returns the exit code (0 ok, 1 failure, 2 bad usage). */
+/**
+ * Runs one administration command; returns the exit code: 0 done, 1 the command failed (a missing
+ * object), 2 bad usage. Mistakes are one line on stderr: the full usage only on --help.
+ */
 export async function runCli(argv: string[], env: NodeJS.ProcessEnv, io: CliIo): Promise<number> {
-  let values: { name?: string; workspace?: string; scope?: string[]; help?: boolean };
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: { name: { type: 'string' }, workspace: { type: 'string' }, scope: { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' } },
-    }));
-  } catch (error) {
-    io.err(`${(error as Error).message}\n\n${USAGE}\n`);
+  const words = argv.filter((arg) => !arg.startsWith('-')).slice(0, 2);
+  const wantsHelp = argv.includes('--help') || argv.includes('-h');
+  const command = COMMANDS.find((c) => c.name === words.join(' '));
+  if (!command) {
+    if (words.length === 0 && (wantsHelp || argv.length === 0)) {
+      io.out(usage());
+      return 0;
+    }
+    const group = COMMANDS.filter((c) => c.name.startsWith(`${words[0]} `)).map((c) => c.name.split(' ')[1]);
+    io.err(
+      group.length && words.length < 2
+        ? `stratus ${words[0]}: which one? ${group.join(', ')} (stratus --help)\n`
+        : `stratus: unknown command "${words.join(' ')}" (stratus --help lists the commands)\n`,
+    );
     return 2;
   }
-  const [group, command, arg] = positionals;
-  if (values.help || !group) {
-    io.out(`${USAGE}\n`);
+  let values: Record<string, string | boolean | string[] | undefined>;
+  let args: string[];
+  try {
+    const parsed = parseArgs({ args: argv, allowPositionals: true, strict: true, options: { ...COMMON_OPTIONS, ...command.options } });
+    values = parsed.values;
+    args = parsed.positionals.slice(2);
+  } catch (error) {
+    io.err(`stratus ${command.name}: ${(error as Error).message} (stratus ${command.name} --help)\n`);
+    return 2;
+  }
+  if (values.help) {
+    io.out(commandHelp(command));
     return 0;
   }
-  const scopes = (values.scope ?? ALL_SCOPES) as Scope[];
-  if (scopes.some((s) => !ALL_SCOPES.includes(s))) {
-    io.err(`--scope must be one of ${ALL_SCOPES.join(', ')}\n\n${USAGE}\n`);
+  if (args.length > command.arity) {
+    io.err(`stratus ${command.name}: unexpected argument ${JSON.stringify(args[command.arity])} (stratus ${command.name} --help)\n`);
     return 2;
   }
+
   const config = parseServerEnv(env);
   await checkPostgres(config.DATABASE_URL);
   await applyMigrations(config.DATABASE_URL, (m) => io.err(`${m}\n`));
   const app = await NestFactory.createApplicationContext(CliModule.forRoot(config), { logger: ['error'] });
   try {
-    const tokens = app.get(TokensService);
-    const repository = app.get(TokensRepository);
-    const need = <T>(value: T | undefined, message: string): T => {
-      if (value === undefined) throw new UsageError(message);
-      return value;
-    };
-    if (group === 'workspaces' && command === 'create') {
-      const workspaceId = await tokens.createWorkspace(need(values.name, '--name is required'));
-      const token = await tokens.issue(workspaceId, 'default', scopes);
-      io.out(`workspace ${workspaceId}\ntoken ${token.id}\n${token.secret}\n`);
-      io.err('Store the token now: it is shown once and only its hash is kept.\n');
-    } else if (group === 'tokens' && command === 'create') {
-      const workspaceId = need(values.workspace, '--workspace is required');
-      if (!(await repository.workspaceExists(workspaceId))) throw new UsageError(`no workspace ${workspaceId}`);
-      const token = await tokens.issue(workspaceId, values.name ?? 'token', scopes);
-      io.out(`token ${token.id}\n${token.secret}\n`);
-    } else if (group === 'tokens' && command === 'list') {
-      for (const t of await repository.listTokens(need(values.workspace, '--workspace is required'))) {
-        io.out(`${t.id}\t${t.hint}…\t${t.name}\t${t.scopes.join(',')}\t${t.revokedAt ? `revoked ${t.revokedAt.toISOString()}` : 'active'}\n`);
-      }
-    } else if (group === 'tokens' && command === 'revoke') {
-      const tokenId = need(arg, 'the token id (tok_…) is required');
-      if (!(await tokens.revoke(tokenId))) throw new UsageError(`no token ${tokenId}`);
-      io.out(`revoked ${tokenId}\n`);
-    } else {
-      throw new UsageError(`unknown command: ${positionals.join(' ')}`);
-    }
+    await command.run({ values, args, tokens: app.get(TokensService), repository: app.get(TokensRepository), io });
     return 0;
   } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    io.err(`${error.message}\n\n${USAGE}\n`);
-    return 2;
+    if (error instanceof UsageError) {
+      io.err(`stratus ${command.name}: ${error.message}\n`);
+      return 2;
+    }
+    if (error instanceof CommandError) {
+      io.err(`stratus ${command.name}: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
   } finally {
     await app.close();
   }

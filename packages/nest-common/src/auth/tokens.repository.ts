@@ -42,6 +42,15 @@ export class TokensRepository {
     return count > 0 || (await this.prisma.apiToken.findUnique({ where: { id: tokenId } })) !== null;
   }
 
+  /** Every workspace with how many of its tokens are not revoked, oldest first. */
+  async listWorkspaces(): Promise<{ id: string; name: string; createdAt: Date; activeTokens: number }[]> {
+    const rows = await this.prisma.workspace.findMany({
+      orderBy: { id: 'asc' },
+      include: { _count: { select: { tokens: { where: { revokedAt: null } } } } },
+    });
+    return rows.map((row) => ({ id: row.id, name: row.name, createdAt: row.createdAt, activeTokens: row._count.tokens }));
+  }
+
   listTokens(workspaceId: string): Promise<ApiToken[]> {
     return this.prisma.apiToken.findMany({ where: { workspaceId }, orderBy: { id: 'asc' } });
   }
