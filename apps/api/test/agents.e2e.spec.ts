@@ -113,9 +113,11 @@ describe('agents', () => {
     expectError(await api.request('POST', `/agents/${agent.id}`, { body: { name: 'x' } }), 409, 'conflict_error');
   });
 
-  it('has no DELETE route', async () => {
+  it('has no DELETE route: 405 with the methods the path answers', async () => {
     const { body: agent } = await api.request('POST', '/agents', { body: demoAgent() });
-    expectError(await api.request('DELETE', `/agents/${agent.id}`), 404, 'not_found_error');
+    const reply = await api.request('DELETE', `/agents/${agent.id}`);
+    expectError(reply, 405, 'invalid_request_error');
+    expect(reply.headers.get('allow')).toBe('GET, HEAD, POST');
     expect((await api.request('GET', `/agents/${agent.id}`)).status).toBe(200);
   });
 

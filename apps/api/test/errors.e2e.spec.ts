@@ -40,9 +40,9 @@ describe('transport and errors', () => {
     expect(reply.status).toBe(200);
   });
 
-  it('answers unknown routes and methods with a 404 envelope', async () => {
+  it('answers unknown routes with a 404 envelope and wrong methods with 405', async () => {
     expectError(await api.request('GET', '/nothing-here'), 404, 'not_found_error');
-    expectError(await api.request('PUT', '/agents'), 404, 'not_found_error');
+    expectError(await api.request('PUT', '/agents'), 405, 'invalid_request_error');
     expectError(await api.request('GET', '/totally/elsewhere', { token: null }), 404, 'not_found_error');
   });
 

@@ -70,7 +70,7 @@ describe('sessions', () => {
     [{ environment_variables: { 'BAD-NAME': 'x' } }, 400, 'invalid_request_error', 'environment_variables.BAD-NAME'],
     [{ initial_events: [{ type: 'user.interrupt' }] }, 400, 'invalid_request_error', 'initial_events.0.type'],
     [{ title: 7 }, 400, 'invalid_request_error', 'title'],
-    [{ agent: { version: 1 } }, 400, 'invalid_request_error', 'agent'],
+    [{ agent: { version: 1 } }, 400, 'invalid_request_error', 'agent.id'],
   ])('rejects %j', async (overrides, status, type, param) => {
     expectError(await api.request('POST', '/sessions', { body: { agent: agentId, environment_id: environmentId, ...overrides } }), status, type, param);
   });

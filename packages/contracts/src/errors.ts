@@ -6,6 +6,7 @@ export const ERROR_TYPES = {
   401: 'authentication_error',
   403: 'permission_error',
   404: 'not_found_error',
+  405: 'invalid_request_error',
   409: 'conflict_error',
   413: 'request_too_large',
   429: 'rate_limit_error',

@@ -10,7 +10,7 @@ const DEFINITION_KEYS = ['name', 'description', 'model', 'system', 'tools', 'mcp
 
 function parseVersion(raw: string | undefined): number | undefined {
   if (raw === undefined) return undefined;
-  if (!/^\d+$/.test(raw) || Number(raw) < 1) throw invalidRequest('version must be a positive integer.', 'version');
+  if (!/^\d+$/.test(raw) || Number(raw) < 1) throw invalidRequest('version: must be a positive integer.', 'version');
   return Number(raw);
 }
 

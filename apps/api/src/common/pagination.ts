@@ -28,7 +28,7 @@ function decodeCursor(page: string): PageCursor {
   } catch {
     // fall through to the 400 below
   }
-  throw invalidRequest('page is not a valid cursor.', 'page');
+  throw invalidRequest('page: must be a cursor from next_page or prev_page.', 'page');
 }
 
 /**
@@ -40,13 +40,13 @@ export function parseListParams(query: Query, defaultOrder: SortOrder): ListPara
   const rawLimit = stringParam(query, 'limit');
   let limit = DEFAULT_PAGE_LIMIT;
   if (rawLimit !== undefined) {
-    if (!/^-?\d+$/.test(rawLimit.trim())) throw invalidRequest('limit must be an integer between 1 and 100.', 'limit');
+    if (!/^-?\d+$/.test(rawLimit.trim())) throw invalidRequest('limit: must be an integer between 1 and 100.', 'limit');
     limit = Number(rawLimit);
-    if (limit < 1) throw invalidRequest('limit must be an integer between 1 and 100.', 'limit');
+    if (limit < 1) throw invalidRequest('limit: must be an integer between 1 and 100.', 'limit');
     limit = Math.min(limit, MAX_PAGE_LIMIT);
   }
   const rawOrder = stringParam(query, 'order');
-  if (rawOrder !== undefined && rawOrder !== 'asc' && rawOrder !== 'desc') throw invalidRequest('order must be "asc" or "desc".', 'order');
+  if (rawOrder !== undefined && rawOrder !== 'asc' && rawOrder !== 'desc') throw invalidRequest('order: must be "asc" or "desc".', 'order');
   let order: SortOrder = rawOrder ?? defaultOrder;
 
   const afterId = stringParam(query, 'after_id');

@@ -39,7 +39,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
   }
 
   private async run(request: FastifyRequest, reply: FastifyReply, key: string, next: CallHandler): Promise<unknown> {
-    if (key.length === 0 || key.length > MAX_KEY_LENGTH) throw invalidRequest(`Idempotency-Key must be 1 to ${MAX_KEY_LENGTH} characters.`, 'Idempotency-Key');
+    if (key.length === 0 || key.length > MAX_KEY_LENGTH) throw invalidRequest(`Idempotency-Key: must be 1 to ${MAX_KEY_LENGTH} characters long.`, 'Idempotency-Key');
     const tokenId = request.auth!.tokenId;
     const hash = fingerprint(request);
     const held = await this.keys.claim(tokenId, key, hash, TTL_MS);

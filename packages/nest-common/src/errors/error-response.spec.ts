@@ -14,9 +14,9 @@ describe('toErrorResponse', () => {
     expect(toErrorResponse(new ApiError(400, 'bad', 'name'), 'r').body.error.param).toBe('name');
   });
 
-  it('maps unmatched routes and methods to the 404 envelope', () => {
+  it('maps unmatched routes to the 404 envelope and a wrong method to 405', () => {
     expect(toErrorResponse(new NotFoundException(), 'r').body.error).toEqual({ type: 'not_found_error', message: 'Route not found.' });
-    expect(toErrorResponse(new HttpException('nope', 405), 'r').status).toBe(404);
+    expect(toErrorResponse(new HttpException('nope', 405), 'r').status).toBe(405);
   });
 
   it('maps Fastify body errors to 413 and 400', () => {

@@ -27,7 +27,6 @@ export function isDependencyUnavailable(error: unknown): boolean {
 
 function fromStatus(status: number, message: string): ApiError {
   if (status in ERROR_TYPES) return new ApiError(status as ErrorStatus, message);
-  if (status === 405) return new ApiError(404, message);
   if (status === 415 || status === 422 || (status >= 400 && status < 500)) return new ApiError(400, message);
   return new ApiError(500, 'Internal server error.');
 }

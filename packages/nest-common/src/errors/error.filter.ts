@@ -1,6 +1,17 @@
-import { type ArgumentsHost, Catch, type ExceptionFilter, Logger } from '@nestjs/common';
+import { type ArgumentsHost, Catch, type ExceptionFilter, Logger, NotFoundException } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { routeMethodsOf } from '../http/route-methods';
+import { ApiError } from './api-error';
 import { toErrorResponse } from './error-response';
+
+/** Nest's "no route" for a path that other methods do answer becomes 405 with `allow`. */
+function methodNotAllowed(exception: unknown, request: FastifyRequest): ApiError | undefined {
+  if (!(exception instanceof NotFoundException)) return undefined;
+  const allowed = routeMethodsOf(request.server)?.allowed(request.url) ?? [];
+  if (allowed.length === 0) return undefined;
+  const allow = allowed.join(', ');
+  return new ApiError(405, `${request.method} is not allowed on this path; it answers ${allow}.`, undefined, { allow });
+}
 
 /** Renders every error thrown in a route as the public error envelope. */
 @Catch()
@@ -11,7 +22,7 @@ export class ErrorFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
-    const response = toErrorResponse(exception, request.id);
+    const response = toErrorResponse(methodNotAllowed(exception, request) ?? exception, request.id);
     if (response.unexpected) {
       this.logger.error({ err: exception, requestId: request.id, method: request.method, url: request.url }, (exception as Error)?.stack);
     }

@@ -6,7 +6,7 @@ export type Query = Record<string, string | string[] | undefined>;
 /** A single-valued parameter; sending it twice is a 400. */
 export function stringParam(query: Query, name: string): string | undefined {
   const value = query[name];
-  if (Array.isArray(value)) throw invalidRequest(`${name} must be given once.`, name);
+  if (Array.isArray(value)) throw invalidRequest(`${name}: must be given once.`, name);
   return value;
 }
 
@@ -25,7 +25,7 @@ export function boolParam(query: Query, name: string): boolean | undefined {
   if (value === undefined) return undefined;
   if (value === 'true' || value === '1') return true;
   if (value === 'false' || value === '0') return false;
-  throw invalidRequest(`${name} must be true or false.`, name);
+  throw invalidRequest(`${name}: must be true or false.`, name);
 }
 
 const RFC3339 = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$/;
@@ -35,7 +35,7 @@ export function dateParam(query: Query, name: string): Date | undefined {
   const value = stringParam(query, name);
   if (value === undefined) return undefined;
   const date = new Date(value);
-  if (!RFC3339.test(value) || Number.isNaN(date.getTime())) throw invalidRequest(`${name} must be an RFC 3339 timestamp.`, name);
+  if (!RFC3339.test(value) || Number.isNaN(date.getTime())) throw invalidRequest(`${name}: must be an RFC 3339 timestamp.`, name);
   return date;
 }
 
@@ -51,7 +51,7 @@ export function enumArrayParam<T extends string>(query: Query, name: string, all
   const values = arrayParam(query, name);
   if (!values) return undefined;
   for (const value of values) {
-    if (!allowed.includes(value as T)) throw invalidRequest(`${name}[] has an unknown value "${value}"; expected one of ${allowed.join(', ')}.`, `${name}[]`);
+    if (!allowed.includes(value as T)) throw invalidRequest(`${name}[]: must be one of ${allowed.join(', ')} (got "${value}").`, `${name}[]`);
   }
   return values as T[];
 }
