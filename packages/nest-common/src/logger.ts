@@ -1,9 +1,21 @@
 import type { LoggerService } from '@nestjs/common';
 import pino, { type Logger } from 'pino';
+import pretty from 'pino-pretty';
 
-/** The process's structured logger (JSON lines). */
-export function createLogger(level: string): Logger {
-  return pino({ level, base: { service: 'stratus' }, timestamp: pino.stdTimeFunctions.isoTime });
+export type LogFormat = 'auto' | 'pretty' | 'json';
+
+/**
+ * The process's structured logger: JSON lines for machines, or coloured one-line logs for a
+ * person at a terminal (`auto` picks by whether stdout is a TTY). Pretty printing runs in-process
+ * and synchronously, so the last lines before an exit are never lost.
+ */
+export function createLogger(level: string, format: LogFormat = 'json', destination: NodeJS.WritableStream = process.stdout): Logger {
+  const options = { level, base: { service: 'stratus' }, timestamp: pino.stdTimeFunctions.isoTime };
+  const isTty = (destination as NodeJS.WriteStream).isTTY === true;
+  if (format === 'pretty' || (format === 'auto' && isTty)) {
+    return pino(options, pretty({ destination, sync: true, colorize: isTty, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service' }));
+  }
+  return pino(options, destination);
 }
 
 /** Routes NestJS's own log calls into pino, so every line is structured. */

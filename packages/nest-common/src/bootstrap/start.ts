@@ -20,7 +20,7 @@ export interface StartedApp {
  */
 export async function prepare(processEnv: NodeJS.ProcessEnv): Promise<{ env: ServerEnv; logger: Logger }> {
   const env = parseServerEnv(processEnv);
-  const logger = createLogger(env.LOG_LEVEL);
+  const logger = createLogger(env.LOG_LEVEL, env.LOG_FORMAT);
   await checkPostgres(env.DATABASE_URL);
   await checkRedis(env.REDIS_URL);
   if (env.MIGRATE_ON_START) await applyMigrations(env.DATABASE_URL, (m) => logger.info(m));

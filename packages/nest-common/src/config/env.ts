@@ -25,6 +25,8 @@ export const ServerEnv = z.object({
     .regex(/^pt-[A-Za-z0-9_-]{16,128}$/, { message: 'must look like pt-<16 to 128 letters, digits, "_" or "-">' })
     .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** auto: coloured one-line logs when stdout is a terminal, JSON lines otherwise. */
+  LOG_FORMAT: z.enum(['auto', 'pretty', 'json']).default('auto'),
   NODE_ENV: z.string().default('development'),
   /** Apply pending migrations when the process starts. */
   MIGRATE_ON_START: bool.default(true),

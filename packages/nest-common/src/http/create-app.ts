@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { invalidRequest } from '../errors/api-error';
 import { PinoNestLogger } from '../logger';
+import { logRequests } from './request-log';
 import { trackRouteMethods } from './route-methods';
 
 /** Every public route lives under this prefix. */
@@ -68,6 +69,7 @@ export async function createHttpApp(rootModule: unknown, options: HttpAppOptions
   const fastify = adapter.getInstance<FastifyInstance>();
   registerJsonParser(fastify);
   trackRouteMethods(fastify);
+  logRequests(fastify, options.logger);
   fastify.addHook('onRequest', async (request, reply) => {
     void reply.header('request-id', request.id);
     // A NUL in a path segment or query value could never match a stored id or value.
