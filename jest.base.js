@@ -2,6 +2,11 @@
 // workspace packages resolved to their sources through the "@stratus/source" export condition,
 // so tests never need a prior build.
 
+// Names this jest run before its workers start (they inherit the environment), so every Redis key
+// prefix and database its tests make carries the run's id, and the teardown removes exactly what
+// this run left, never another run's.
+process.env.STRATUS_TEST_RUN ??= require('node:crypto').randomBytes(4).toString('hex');
+
 /** @param {string} dir the package directory (pass __dirname) */
 module.exports = function jestConfig(dir, overrides = {}) {
   return {
@@ -27,6 +32,8 @@ module.exports = function jestConfig(dir, overrides = {}) {
     // Sources written for Node's resolution (the generated Prisma client) import './x.js' meaning x.ts.
     moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
     testTimeout: 30_000,
+    // Removes the Redis keys and databases this run's tests left behind.
+    globalTeardown: require('node:path').join(__dirname, 'packages/testing/jest/global-teardown.js'),
     ...overrides,
   };
 };

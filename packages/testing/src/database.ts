@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { migrate } from '@stratus/db';
 import { Client } from 'pg';
+import { testRunId } from './redis';
 
 /** The server tests run against; CI and the README start it on 127.0.0.1:5432. */
 export const TEST_POSTGRES_URL = process.env.TEST_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
@@ -20,7 +21,7 @@ function withDatabase(url: string, name: string): string {
 
 /** A fresh, migrated database of its own for one test file, on the real PostgreSQL server. */
 export async function createTestDatabase(prefix = 'stratus_test'): Promise<TestDatabase> {
-  const name = `${prefix}_${randomBytes(6).toString('hex')}`;
+  const name = `${prefix}_r${testRunId()}_${randomBytes(6).toString('hex')}`;
   const url = withDatabase(TEST_POSTGRES_URL, name);
   await migrate(url);
   return {
@@ -40,6 +41,6 @@ export async function createTestDatabase(prefix = 'stratus_test'): Promise<TestD
 
 /** A database name that does not exist yet, for tests of creation and migration from nothing. */
 export function unusedDatabaseUrl(prefix = 'stratus_empty'): { url: string; name: string } {
-  const name = `${prefix}_${randomBytes(6).toString('hex')}`;
+  const name = `${prefix}_r${testRunId()}_${randomBytes(6).toString('hex')}`;
   return { url: withDatabase(TEST_POSTGRES_URL, name), name };
 }
