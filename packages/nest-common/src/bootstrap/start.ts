@@ -5,6 +5,7 @@ import { createLogger } from '../logger';
 import { type ServerEnv, parseServerEnv } from '../config/env';
 import { createHttpApp } from '../http/create-app';
 import { applyMigrations, checkPostgres, checkRedis, StartupError } from './dependencies';
+import { stopOnSignals } from './signals';
 
 export interface StartedApp {
   app: NestFastifyApplication;
@@ -27,12 +28,26 @@ export async function prepare(processEnv: NodeJS.ProcessEnv): Promise<{ env: Ser
   return { env, logger };
 }
 
+/** Listens on PORT/HOST, turning the two usual failures into one line that says what to do. */
+async function listen(app: NestFastifyApplication, env: ServerEnv): Promise<void> {
+  try {
+    await app.listen({ port: env.PORT, host: env.HOST });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new StartupError(`port ${env.PORT} on ${env.HOST} is already in use: stop what holds it, or set PORT to a free port.`);
+    if (code === 'EACCES') throw new StartupError(`no permission to listen on port ${env.PORT} on ${env.HOST}: set PORT to a port above 1023.`);
+    if (code === 'EADDRNOTAVAIL') throw new StartupError(`HOST ${env.HOST} is not an address of this machine: set HOST (0.0.0.0 listens on every address).`);
+    throw error;
+  }
+}
+
 /** Builds and starts the HTTP app of a root module that imports CoreModule. */
 export async function startHttp(rootModule: unknown, env: ServerEnv, logger: Logger): Promise<StartedApp> {
   const app = await createHttpApp(rootModule, { bodyLimit: env.BODY_LIMIT_BYTES, logger });
   await app.init();
   if (env.STRATUS_BOOTSTRAP_TOKEN) await app.get(TokensService).ensureBootstrapToken(env.STRATUS_BOOTSTRAP_TOKEN);
-  await app.listen({ port: env.PORT, host: env.HOST });
+  await listen(app, env);
+  stopOnSignals(app, logger, env.SHUTDOWN_TIMEOUT_MS);
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : env.PORT;
   const url = `http://${env.HOST === '0.0.0.0' ? '127.0.0.1' : env.HOST}:${port}`;

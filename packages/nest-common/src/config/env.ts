@@ -28,6 +28,8 @@ export const ServerEnv = z.object({
   /** auto: coloured one-line logs when stdout is a terminal, JSON lines otherwise. */
   LOG_FORMAT: z.enum(['auto', 'pretty', 'json']).default('auto'),
   NODE_ENV: z.string().default('development'),
+  /** How long a SIGINT/SIGTERM drain may take before the process exits anyway. */
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(30_000),
   /** Apply pending migrations when the process starts. */
   MIGRATE_ON_START: bool.default(true),
 });

@@ -81,6 +81,5 @@ export async function createHttpApp(rootModule: unknown, options: HttpAppOptions
     bodyParser: false,
   });
   app.setGlobalPrefix(API_PREFIX, { exclude: UNPREFIXED });
-  app.enableShutdownHooks();
   return app;
 }
