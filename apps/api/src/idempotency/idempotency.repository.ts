@@ -6,7 +6,6 @@ import { PRISMA } from '@stratus/nest-common';
 /** The row that holds a key, as claim() finds it. */
 export interface IdempotencyRecord {
   requestHash: string;
-  claimToken: string | null;
   /** null while its request is still in flight. */
   responseStatus: number | null;
   responseBody: unknown;
@@ -61,7 +60,7 @@ export class IdempotencyRepository {
       RETURNING request_hash, claim_token, response_status, response_body`;
     if (row!.claim_token === claimToken) return { claimed: { tokenId, key, requestHash, claimToken } };
     return {
-      held: { requestHash: row!.request_hash, claimToken: row!.claim_token, responseStatus: row!.response_status, responseBody: row!.response_body },
+      held: { requestHash: row!.request_hash, responseStatus: row!.response_status, responseBody: row!.response_body },
     };
   }
 
