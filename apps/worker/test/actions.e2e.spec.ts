@@ -223,6 +223,25 @@ describe('model errors', () => {
     expect((await stack.request('GET', `/sessions/${rejected}`)).body.status).toBe('idle');
   });
 
+  it('reports a provider error by our own message, status and error type, never by the provider\'s text', async () => {
+    const sessionId = await stack.session();
+    const leaky = 'Incorrect API key provided: sk-proj-Zq81xTSECRETkey. See https://llm-gateway.internal.example:8443/v1/keys (org-internal-42)';
+    stack.model.script(
+      { kind: 'error', status: 503, type: 'overloaded_error', message: leaky },
+      { kind: 'error', status: 500, type: 'server_error', message: leaky, inStream: true },
+      { kind: 'error', status: 401, type: 'sk-proj-Zq81xTSECRETkey', message: leaky },
+    );
+    await stack.send(sessionId, { type: 'user.message', content: 'hi' });
+    const errors = ofType(await stack.idle(sessionId), 'session.error');
+    expect(errors.map((e) => e.error)).toEqual([
+      { type: 'model_overloaded_error', message: 'the model provider is overloaded (HTTP 503)', retry_status: 'retrying', provider_status: 503, provider_error_type: 'overloaded_error' },
+      { type: 'model_request_failed_error', message: 'the model provider reported an error in its stream', retry_status: 'retrying', provider_error_type: 'server_error' },
+      { type: 'model_request_failed_error', message: 'the model provider refused the credentials (HTTP 401)', retry_status: 'terminal', provider_status: 401 },
+    ]);
+    const stored = JSON.stringify(await stack.events(sessionId));
+    for (const secret of ['sk-proj', 'SECRET', 'llm-gateway', 'org-internal', 'Incorrect API key']) expect(stored).not.toContain(secret);
+  });
+
   it('never hangs on a model that sends no headers: the request times out and is retried', async () => {
     const sessionId = await stack.session();
     stack.model.script({ kind: 'hang' }, { kind: 'text', text: 'there you are' });

@@ -62,6 +62,11 @@ export interface ErrorStep {
   code?: string;
   /** Sent as the `retry-after` header, in seconds. */
   retryAfter?: number;
+  /**
+   * Report the error inside a 200 event stream, as an SSE `data: {"error":{…}}` event (how some
+   * providers fail mid-stream), instead of as an HTTP error status; `status` then only picks the default type.
+   */
+  inStream?: boolean;
 }
 
 /** Never answers — no headers, no body — until the client aborts or the server closes. */
@@ -200,6 +205,11 @@ export async function startScriptedModel(options: ScriptedModelOptions = {}): Pr
 async function answer(record: ScriptedRequest, res: ServerResponse, gone: AbortSignal): Promise<void> {
   const step = record.step!;
   if (step.kind === 'hang') return untilAborted(gone);
+  if (step.kind === 'error' && step.inStream && record.body.stream) {
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+    res.end(`data: ${JSON.stringify({ error: errorBody(step) })}\n\n`);
+    return;
+  }
   if (step.kind === 'error') return sendError(res, step);
   if (step.delayMs) await sleep(step.delayMs, undefined, { signal: gone });
   const reply = toReply(step, record);
@@ -302,14 +312,17 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
   res.end(JSON.stringify(body));
 }
 
-function sendError(res: ServerResponse, step: ErrorStep): void {
-  const error = {
+function errorBody(step: ErrorStep) {
+  return {
     message: step.message ?? `scripted error ${step.status}`,
     type: step.type ?? errorType(step.status),
     param: null,
     code: step.code ?? null,
   };
-  sendJson(res, step.status, { error }, step.retryAfter === undefined ? {} : { 'retry-after': String(step.retryAfter) });
+}
+
+function sendError(res: ServerResponse, step: ErrorStep): void {
+  sendJson(res, step.status, { error: errorBody(step) }, step.retryAfter === undefined ? {} : { 'retry-after': String(step.retryAfter) });
 }
 
 function errorType(status: number): string {

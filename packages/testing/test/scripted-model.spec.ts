@@ -122,6 +122,20 @@ describe('scripted model server, through the openai SDK', () => {
     expect(apiError.headers?.get('retry-after')).toBe('7');
   });
 
+  it('reports an in-stream error step inside a 200 event stream, which the SDK raises without a status', async () => {
+    model.script({ kind: 'error', status: 500, type: 'server_error', message: 'upstream broke', inStream: true });
+    const stream = await client.chat.completions.create({ model: 'm1', messages: user('hi'), stream: true });
+    const error = await (async () => {
+      for await (const chunk of stream) void chunk;
+    })().catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(APIError);
+    const apiError = error as APIError;
+    expect(apiError.status).toBeUndefined();
+    expect(apiError.message).toContain('upstream broke');
+    expect(apiError.type).toBe('server_error');
+  });
+
   it('answers a clear 500 when the script is empty', async () => {
     const error = (await client.chat.completions.create({ model: 'm1', messages: user('unexpected') }).catch((e: unknown) => e)) as APIError;
     expect(error).toBeInstanceOf(APIError);

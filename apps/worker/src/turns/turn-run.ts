@@ -4,7 +4,7 @@ import { newId, type Event as EventRow, type SecretBox } from '@stratus/db';
 import type { NewEvent } from '@stratus/events';
 import type { ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
 import type { WorkerEnv } from '../config/worker-env';
-import { classifyModelError, retryDelayMs } from '../model/model-errors';
+import { classifyModelError, modelErrorPayload, retryDelayMs } from '../model/model-errors';
 import type { ModelReply, ModelRepository } from '../model/model.repository';
 import { sandboxSpecOf } from '../sandbox/sandbox-spec';
 import type { PendingSandbox, SandboxService } from '../sandbox/sandbox.service';
@@ -231,10 +231,10 @@ export class TurnRun {
         const failure = classifyModelError(error);
         const exhausted = !failure.retryable || attempt >= this.deps.env.STRATUS_MODEL_MAX_RETRIES;
         const retryStatus = !failure.retryable ? 'terminal' : exhausted ? 'exhausted' : 'retrying';
-        this.deps.logger.warn({ sessionId: this.sessionId, turnId, step, attempt, retryStatus, err: failure.message }, 'model call failed');
+        this.deps.logger.warn({ sessionId: this.sessionId, turnId, step, attempt, retryStatus, err: failure.detail }, 'model call failed');
         const events = [
           this.spanEnd(turnId, step, attempt, startId, { input_tokens: 0, output_tokens: 0 }, true),
-          this.event('session.error', turnId, turnKeys.error(turnId, step, attempt), { error: { type: failure.type, message: failure.message, retry_status: retryStatus } }),
+          this.event('session.error', turnId, turnKeys.error(turnId, step, attempt), { error: modelErrorPayload(failure, retryStatus) }),
         ];
         if (exhausted) return this.end(turnId, 'error', events);
         await this.commit(events);

@@ -12,6 +12,8 @@ export const ServerEnv = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   HOST: z.string().default('0.0.0.0'),
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(32 * 1024 * 1024),
+  /** How long an in-flight Idempotency-Key claim holds the key before a retry may take it over. */
+  STRATUS_IDEMPOTENCY_LEASE_MS: z.coerce.number().int().min(1000).default(120_000),
   /** Requests per token per window; 0 disables the limit. */
   RATE_LIMIT_REQUESTS: z.coerce.number().int().min(0).default(6000),
   RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).default(60),
