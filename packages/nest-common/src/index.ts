@@ -8,6 +8,7 @@ export { TokensRepository } from './auth/tokens.repository';
 export { DEFAULT_WORKSPACE_ID, TokensService } from './auth/tokens.service';
 export { applyMigrations, checkPostgres, checkRedis, StartupError } from './bootstrap/dependencies';
 export { exitOnStartupError, prepare, startHttp, type StartedApp } from './bootstrap/start';
+export { stopOnSignals } from './bootstrap/signals';
 export { parseServerEnv, ServerEnv } from './config/env';
 export { CoreModule } from './core.module';
 export { ApiError, conflict, forbidden, invalidRequest, notFound, overloaded, unauthenticated } from './errors/api-error';

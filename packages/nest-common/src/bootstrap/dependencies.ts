@@ -15,7 +15,7 @@ export async function checkPostgres(url: string): Promise<void> {
   } catch (error) {
     throw new StartupError(
       `PostgreSQL is not reachable at ${redact(url)} (${(error as Error).message}).\n` +
-        `Start PostgreSQL 14+ (for example: docker compose -f deploy/compose/docker-compose.yml up -d postgres) or set DATABASE_URL.`,
+        `Start PostgreSQL 14+ (docker compose -f deploy/compose/docker-compose.yml up -d postgres, or on Debian/Ubuntu: apt-get install postgresql && service postgresql start) or set DATABASE_URL.`,
     );
   }
 }
@@ -30,7 +30,7 @@ export async function checkRedis(url: string): Promise<void> {
   } catch (error) {
     throw new StartupError(
       `Redis is not reachable at ${redact(url)} (${(error as Error).message}).\n` +
-        `Start Redis 7 (for example: docker compose -f deploy/compose/docker-compose.yml up -d redis, or redis-server --port 6379) or set REDIS_URL.`,
+        `Start Redis 7 (docker compose -f deploy/compose/docker-compose.yml up -d redis, or on Debian/Ubuntu: apt-get install redis-server && service redis-server start) or set REDIS_URL.`,
     );
   } finally {
     redis.disconnect();
