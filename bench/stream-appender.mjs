@@ -13,11 +13,11 @@ const { Redis } = require('ioredis');
 const now = () => Number(process.hrtime.bigint());
 
 /** Appends one batch per call, round-robin over the sessions, keeping at most `concurrency` in flight. */
-async function run({ databaseUrl, redisUrl, sessions, rate, seconds, total, batch, concurrency }) {
+async function run({ databaseUrl, redisUrl, redisKeyPrefix, sessions, rate, seconds, total, batch, concurrency }) {
   total ??= Infinity;
   const prisma = createPrismaClient({ url: databaseUrl, poolSize: concurrency });
   const publisher = new Redis(redisUrl);
-  const store = new EventStore(prisma, publisher);
+  const store = new EventStore(prisma, publisher, redisKeyPrefix);
   const published = [];
   let appended = 0;
   let inFlight = 0;

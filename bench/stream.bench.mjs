@@ -62,6 +62,9 @@ function cpuSeconds(pid) {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
+/** The gateway's key prefix, which the writers publish under too. */
+const redisKeyPrefix = (db) => `stratus-bench-${db}:`;
+
 async function startGateway(db, token) {
   const port = 20000 + Math.floor(Math.random() * 20000);
   const child = spawn(process.execPath, [path.join(ROOT, 'apps/gateway/dist/main.js')], {
@@ -72,7 +75,10 @@ async function startGateway(db, token) {
       DATABASE_URL: databaseUrl(db),
       DATABASE_POOL_SIZE: '20',
       REDIS_URL,
-      REDIS_KEY_PREFIX: `stratus-bench-${db}:`,
+      REDIS_KEY_PREFIX: redisKeyPrefix(db),
+      // Thousands of streams with one token, on one gateway: the stream caps are not what is measured.
+      GATEWAY_MAX_STREAMS_PER_TOKEN: String(CAPACITY_STREAMS + STREAMS + 1000),
+      GATEWAY_MAX_STREAMS: String(CAPACITY_STREAMS + STREAMS + 1000),
       STRATUS_BOOTSTRAP_TOKEN: token,
       // Thousands of streams connect with one token within seconds: no rate limit in this run.
       RATE_LIMIT_REQUESTS: '0',
@@ -226,7 +232,7 @@ async function measureCapacity(gateway, client, database) {
   const openSeconds = (Date.now() - openStarted) / 1000;
   await sleep(2000);
   const rssOpen = rssBytes(gateway.pid);
-  await runWriters({ databaseUrl: database, redisUrl: REDIS_URL, sessions, rate: 2000, seconds: 60, total: CAPACITY_STREAMS, batch: 1, concurrency: WRITER_CONCURRENCY });
+  await runWriters({ databaseUrl: database, redisUrl: REDIS_URL, redisKeyPrefix: redisKeyPrefix(db), sessions, rate: 2000, seconds: 60, total: CAPACITY_STREAMS, batch: 1, concurrency: WRITER_CONCURRENCY });
   await waitUntil(() => streams.every((s) => s.ids.length >= 1), 30_000);
   const rssLive = rssBytes(gateway.pid);
   const { lost, duplicated, misordered } = await audit(client, streams);
@@ -259,9 +265,9 @@ async function measureFanout(gateway, client, database) {
     const at = now();
     rawReceivedAt.set(JSON.parse(message).event.id, at);
   });
-  await subscriber.subscribe(...sessions.map(sessionChannel));
+  await subscriber.subscribe(...sessions.map((id) => sessionChannel(redisKeyPrefix(db), id)));
   const cpuBefore = cpuSeconds(gateway.pid);
-  const writer = await runWriters({ databaseUrl: database, redisUrl: REDIS_URL, sessions, rate: RATE, seconds: SECONDS, batch: BATCH, concurrency: WRITER_CONCURRENCY });
+  const writer = await runWriters({ databaseUrl: database, redisUrl: REDIS_URL, redisKeyPrefix: redisKeyPrefix(db), sessions, rate: RATE, seconds: SECONDS, batch: BATCH, concurrency: WRITER_CONCURRENCY });
   const cpuUsed = cpuSeconds(gateway.pid) - cpuBefore;
   const publishedAt = new Map();
   for (let i = 0; i < writer.published.length; i += 2) publishedAt.set(writer.published[i], writer.published[i + 1]);
@@ -336,7 +342,7 @@ try {
   // Warm-up: JIT, pools and the auth cache, before anything is measured.
   const warmSessions = await createSessions(client, 50);
   const warm = await openMany(gateway.port, warmSessions, token, 200);
-  await runWriters({ databaseUrl: databaseUrl(db), redisUrl: REDIS_URL, sessions: warmSessions, rate: 500, seconds: 2, batch: 1, concurrency: 8 });
+  await runWriters({ databaseUrl: databaseUrl(db), redisUrl: REDIS_URL, redisKeyPrefix: redisKeyPrefix(db), sessions: warmSessions, rate: 500, seconds: 2, batch: 1, concurrency: 8 });
   for (const stream of warm) stream.close();
   await sleep(1000);
 

@@ -3,6 +3,9 @@ import { CoreModule, type ServerEnv } from '@stratus/nest-common';
 import { GATEWAY_ENV, type GatewayEnv } from './config/gateway-env';
 import { HistoryRepository } from './history/history.repository';
 import { UnusedConnections } from './http/unused-connections';
+import { StreamLimits } from './limits/stream-limits.service';
+import { StreamSlotsRepository } from './limits/stream-slots.repository';
+import { TokenStatusRepository } from './limits/token-status.repository';
 import { LiveSubscriberRepository } from './live/live-subscriber.repository';
 import { StreamHub } from './stream/stream-hub.service';
 import { StreamController } from './stream/stream.controller';
@@ -18,7 +21,17 @@ export class GatewayModule {
     return {
       module: GatewayModule,
       controllers: [StreamController],
-      providers: [{ provide: GATEWAY_ENV, useValue: env }, HistoryRepository, LiveSubscriberRepository, StreamHub, StreamService, UnusedConnections],
+      providers: [
+        { provide: GATEWAY_ENV, useValue: env },
+        HistoryRepository,
+        LiveSubscriberRepository,
+        StreamHub,
+        StreamLimits,
+        StreamService,
+        StreamSlotsRepository,
+        TokenStatusRepository,
+        UnusedConnections,
+      ],
     };
   }
 }

@@ -1,8 +1,8 @@
 import { sessionChannel } from '@stratus/events';
+import { startOwnRedis, type OwnRedis } from '@stratus/testing';
 import { Redis } from 'ioredis';
 import { createFixture, type Fixture } from './support/fixture';
 import { openConnections, startGateway, type TestGateway } from './support/gateway-app';
-import { startOwnRedis, type OwnRedis } from './support/redis-server';
 import { openRaw, type RawStream } from './support/sse-reader';
 import { waitFor } from './support/wait';
 
@@ -52,7 +52,7 @@ describe('Redis restarted mid-stream', () => {
     await fx.append(one, 3);
     await fx.append(two, 3);
     await allDelivered();
-    expect(await subscriptions(sessionChannel(one), sessionChannel(two))).toEqual({ perChannel: [1, 1], subscriberConnections: 1 });
+    expect(await subscriptions(sessionChannel(fx.redisKeyPrefix, one), sessionChannel(fx.redisKeyPrefix, two))).toEqual({ perChannel: [1, 1], subscriberConnections: 1 });
 
     await redis.kill();
     // Appended while Redis is down: committed, but their publishes are lost.
@@ -61,8 +61,8 @@ describe('Redis restarted mid-stream', () => {
     await redis.start();
     // Nothing else is appended: only the repair after the resubscription can deliver them.
     await allDelivered();
-    await waitFor('the subscriptions to be back', async () => (await subscriptions(sessionChannel(one))).perChannel[0] === 1);
-    expect(await subscriptions(sessionChannel(one), sessionChannel(two))).toEqual({ perChannel: [1, 1], subscriberConnections: 1 });
+    await waitFor('the subscriptions to be back', async () => (await subscriptions(sessionChannel(fx.redisKeyPrefix, one))).perChannel[0] === 1);
+    expect(await subscriptions(sessionChannel(fx.redisKeyPrefix, one), sessionChannel(fx.redisKeyPrefix, two))).toEqual({ perChannel: [1, 1], subscriberConnections: 1 });
 
     await fx.publisherReady();
     await fx.append(one, 2);
@@ -73,10 +73,10 @@ describe('Redis restarted mid-stream', () => {
     const connections = await openConnections(gateway);
     streams[0]![0].close();
     await waitFor('the gateway to see the stream closed', async () => (await openConnections(gateway)) === connections - 1);
-    expect((await subscriptions(sessionChannel(one))).perChannel).toEqual([1]);
+    expect((await subscriptions(sessionChannel(fx.redisKeyPrefix, one))).perChannel).toEqual([1]);
     streams[1]![0].close();
-    await waitFor('the unsubscription', async () => (await subscriptions(sessionChannel(one))).perChannel[0] === 0);
-    expect(await subscriptions(sessionChannel(one), sessionChannel(two))).toEqual({ perChannel: [0, 1], subscriberConnections: 1 });
+    await waitFor('the unsubscription', async () => (await subscriptions(sessionChannel(fx.redisKeyPrefix, one))).perChannel[0] === 0);
+    expect(await subscriptions(sessionChannel(fx.redisKeyPrefix, one), sessionChannel(fx.redisKeyPrefix, two))).toEqual({ perChannel: [0, 1], subscriberConnections: 1 });
     streams[2]![0].close();
   });
 });

@@ -258,7 +258,7 @@ describe('live previews', () => {
     const subscriber = new Redis(TEST_REDIS_URL);
     const frames: any[] = [];
     try {
-      await subscriber.subscribe(deltaChannel(sessionId));
+      await subscriber.subscribe(deltaChannel(stack.env.REDIS_KEY_PREFIX, sessionId));
       subscriber.on('message', (_channel, raw: string) => frames.push(JSON.parse(raw)));
       stack.model.script({ kind: 'text', text: 'alpha beta gamma', reasoning: 'thinking it over' });
       await stack.send(sessionId, { type: 'user.message', content: 'hi' });

@@ -1,8 +1,12 @@
 import type { DeltaEventType } from '@stratus/contracts';
 
-/** The Redis pub/sub channel that carries a session's live events. */
-export function sessionChannel(sessionId: string): string {
-  return `stratus:session:${sessionId}`;
+/**
+ * The Redis pub/sub channel that carries a session's live events, under the deployment's
+ * REDIS_KEY_PREFIX: deployments sharing one Redis never hear each other's sessions, even when
+ * their ids are equal (a copy restored from another deployment's backup).
+ */
+export function sessionChannel(redisKeyPrefix: string, sessionId: string): string {
+  return `${redisKeyPrefix}session:${sessionId}`;
 }
 
 /** What is published on a session channel: the stored event and its sequence number. */
@@ -12,8 +16,8 @@ export interface PublishedEvent {
 }
 
 /** The channel of a session's live previews (event_start / event_delta); never stored, best-effort. */
-export function deltaChannel(sessionId: string): string {
-  return `${sessionChannel(sessionId)}:deltas`;
+export function deltaChannel(redisKeyPrefix: string, sessionId: string): string {
+  return `${sessionChannel(redisKeyPrefix, sessionId)}:deltas`;
 }
 
 /** What is published on a delta channel, exactly as the stream forwards it. */

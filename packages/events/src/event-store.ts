@@ -91,6 +91,8 @@ export class EventStore {
   constructor(
     private readonly prisma: PrismaClient,
     private readonly publisher: Redis,
+    /** The deployment's REDIS_KEY_PREFIX, which every channel is published under. */
+    private readonly redisKeyPrefix: string,
   ) {}
 
   /**
@@ -197,7 +199,7 @@ export class EventStore {
     const pipeline = this.publisher.pipeline();
     for (const row of rows) {
       const message: PublishedEvent = { seq: row.seq, event: toPublicEvent(row) };
-      pipeline.publish(sessionChannel(row.sessionId), JSON.stringify(message));
+      pipeline.publish(sessionChannel(this.redisKeyPrefix, row.sessionId), JSON.stringify(message));
     }
     await pipeline.exec().catch(() => undefined);
   }
@@ -211,7 +213,7 @@ export class EventStore {
       seq: lastSeq + 1,
       event: { id: newId('event'), type: 'session.deleted', session_id: sessionId, turn_id: null, created_at: new Date().toISOString(), processed_at: null },
     };
-    await this.publisher.publish(sessionChannel(sessionId), JSON.stringify(message)).catch(() => undefined);
+    await this.publisher.publish(sessionChannel(this.redisKeyPrefix, sessionId), JSON.stringify(message)).catch(() => undefined);
   }
 
   /**
@@ -228,7 +230,7 @@ export class EventStore {
   }
 
   private async publishDelta(sessionId: string, message: DeltaMessage): Promise<void> {
-    await this.publisher.publish(deltaChannel(sessionId), JSON.stringify(message)).catch(() => undefined);
+    await this.publisher.publish(deltaChannel(this.redisKeyPrefix, sessionId), JSON.stringify(message)).catch(() => undefined);
   }
 
   /** Events of a session after a sequence number, in order (history replay and gap repair). */

@@ -1,5 +1,5 @@
 import { createPrismaClient, newId, type PrismaClient } from '@stratus/db';
-import { createTestDatabase, TEST_REDIS_URL, type TestDatabase } from '@stratus/testing';
+import { createTestDatabase, TEST_REDIS_URL, testRedisPrefix, type TestDatabase } from '@stratus/testing';
 import { Redis } from 'ioredis';
 import { deltaChannel, EventStore, sessionChannel } from '../src';
 
@@ -9,6 +9,7 @@ let prisma: PrismaClient;
 let publisher: Redis;
 let subscriber: Redis;
 let store: EventStore;
+const prefix = testRedisPrefix();
 
 async function newSession(): Promise<string> {
   const workspaceId = newId('workspace');
@@ -43,7 +44,7 @@ beforeAll(async () => {
   prisma = createPrismaClient({ url: db.url });
   publisher = new Redis(TEST_REDIS_URL);
   subscriber = new Redis(TEST_REDIS_URL);
-  store = new EventStore(prisma, publisher);
+  store = new EventStore(prisma, publisher, prefix);
 });
 afterAll(async () => {
   await prisma.$disconnect();
@@ -86,7 +87,7 @@ describe('EventStore', () => {
     const sessionId = await newSession();
     await store.append(sessionId, [{ type: 'agent.message', dedupeKey: 'k1', payload: {}, processed: true }]);
     const messages = await published(
-      sessionChannel(sessionId),
+      sessionChannel(prefix, sessionId),
       () =>
         store.append(sessionId, [
           { type: 'agent.message', dedupeKey: 'k1', payload: {}, processed: true },
@@ -101,7 +102,7 @@ describe('EventStore', () => {
     const sessionId = await newSession();
     const id = newId('event');
     const messages = await published(
-      deltaChannel(sessionId),
+      deltaChannel(prefix, sessionId),
       async () => {
         await store.publishDeltaStart(sessionId, { id, type: 'agent.message' });
         await store.publishDeltaText(sessionId, id, 0, 'Hel');
@@ -109,7 +110,7 @@ describe('EventStore', () => {
       },
       3,
     );
-    expect(deltaChannel(sessionId)).toBe(`${sessionChannel(sessionId)}:deltas`);
+    expect(deltaChannel(prefix, sessionId)).toBe(`${prefix}session:${sessionId}:deltas`);
     expect(messages).toEqual([
       { type: 'event_start', event: { id, type: 'agent.message' } },
       { type: 'event_delta', event_id: id, delta: { type: 'content_delta', index: 0, content: { type: 'text', text: 'Hel' } } },

@@ -8,6 +8,7 @@ import type { ServerEnv } from './config/env';
 import { ErrorFilter } from './errors/error.filter';
 import { HealthController } from './health/health.controller';
 import { HealthRepository } from './health/health.repository';
+import { Readiness } from './health/readiness';
 import { InfraModule } from './infra/infra.module';
 
 /**
@@ -28,12 +29,13 @@ export class CoreModule {
         TokensRepository,
         TokensService,
         HealthRepository,
+        Readiness,
         // Guards run in this order: who is calling, then whether they are within their budget.
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_GUARD, useClass: RateLimitGuard },
         { provide: APP_FILTER, useClass: ErrorFilter },
       ],
-      exports: [TokensService, TokensRepository],
+      exports: [TokensService, TokensRepository, Readiness],
     };
   }
 }

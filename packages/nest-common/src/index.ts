@@ -16,6 +16,7 @@ export { isDependencyUnavailable, toErrorResponse, type ErrorResponse } from './
 export { API_PREFIX, createHttpApp, type HttpAppOptions } from './http/create-app';
 export { arrayParam, boolParam, createdAtRange, dateParam, enumArrayParam, stringParam, type Query } from './http/query';
 export { parseOrThrow } from './http/validation';
+export { Readiness } from './health/readiness';
 export { InfraModule } from './infra/infra.module';
 export { EVENT_STORE, MODEL_CATALOG, PRISMA, REDIS, SANDBOX_LIFECYCLE_PRODUCER, SECRET_BOX, SERVER_ENV, TURN_PRODUCER } from './infra/tokens';
 export { createLogger, PinoNestLogger } from './logger';

@@ -4,5 +4,6 @@
  */
 export * from './database';
 export * from './redis';
+export * from './redis-server';
 export * from './scripted-model';
 export * from './tcp-proxy';

@@ -11,6 +11,8 @@ export interface HistorySource {
 
 export interface ConnectionOptions {
   sessionId: string;
+  /** The token that opened the stream: the stream ends when it is revoked. */
+  tokenId: string;
   /** Event types whose live previews this connection asked for (`event_deltas[]`). */
   previewTypes: ReadonlySet<DeltaEventType>;
   history: HistorySource;
@@ -62,6 +64,10 @@ export class SseConnection {
 
   get sessionId(): string {
     return this.options.sessionId;
+  }
+
+  get tokenId(): string {
+    return this.options.tokenId;
   }
 
   get wantsPreviews(): boolean {

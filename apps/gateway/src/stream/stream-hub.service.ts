@@ -2,8 +2,11 @@ import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnModu
 import type { DeltaEventType } from '@stratus/contracts';
 import { newId } from '@stratus/db';
 import { deltaChannel, sessionChannel } from '@stratus/events';
+import { Readiness, SERVER_ENV, type ServerEnv } from '@stratus/nest-common';
 import { GATEWAY_ENV, type GatewayEnv } from '../config/gateway-env';
 import { HistoryRepository } from '../history/history.repository';
+import { StreamLimits } from '../limits/stream-limits.service';
+import { TokenStatusRepository } from '../limits/token-status.repository';
 import { decodeEventMessage, decodePreviewMessage, sessionDeletedEvent } from '../live/live-message';
 import { LiveSubscriberRepository } from '../live/live-subscriber.repository';
 import { SseConnection } from './sse-connection';
@@ -30,7 +33,8 @@ const SHUTDOWN_GRACE_MS = 5000;
  * Every open stream of this process, grouped by session. Each session channel message is decoded
  * once and its frame shared by all of the session's streams. The hub also keeps streams honest
  * when the live path fails: after the subscriber reconnects every stream repairs from PostgreSQL,
- * and a periodic reconciliation catches a lost final publish or a deletion nobody announced.
+ * and a periodic reconciliation catches a lost final publish or a deletion nobody announced. The
+ * same tick renews the streams' slots under the per-token cap and ends streams of revoked tokens.
  */
 @Injectable()
 export class StreamHub implements OnModuleInit, BeforeApplicationShutdown {
@@ -38,19 +42,28 @@ export class StreamHub implements OnModuleInit, BeforeApplicationShutdown {
   private readonly sessions = new Map<string, SessionStreams>();
   private readonly timers: NodeJS.Timeout[] = [];
   private reconciling = false;
+  private checkingTokens = false;
   private shuttingDown = false;
 
   constructor(
     private readonly subscriber: LiveSubscriberRepository,
     private readonly history: HistoryRepository,
+    private readonly limits: StreamLimits,
+    private readonly tokens: TokenStatusRepository,
+    private readonly readiness: Readiness,
     @Inject(GATEWAY_ENV) private readonly env: GatewayEnv,
+    @Inject(SERVER_ENV) private readonly serverEnv: ServerEnv,
   ) {}
 
   onModuleInit(): void {
     this.subscriber.onReconnected(() => this.forEachConnection((connection) => connection.resync()));
     this.timers.push(
       setInterval(() => this.forEachConnection((connection) => connection.heartbeat()), this.env.GATEWAY_HEARTBEAT_INTERVAL_MS).unref(),
-      setInterval(() => void this.reconcile(), this.env.GATEWAY_RECONCILE_INTERVAL_MS).unref(),
+      setInterval(() => {
+        void this.limits.renew();
+        void this.reconcile();
+        void this.endStreamsOfRevokedTokens();
+      }, this.env.GATEWAY_RECONCILE_INTERVAL_MS).unref(),
     );
   }
 
@@ -62,27 +75,38 @@ export class StreamHub implements OnModuleInit, BeforeApplicationShutdown {
   /**
    * A new connection, already receiving its session's live events (queued until it starts), so
    * that the history it reads next cannot miss anything. Resolves once the subscription is active.
+   * `onEnded` runs once when the connection is over.
    */
-  async open(sessionId: string, previewTypes: ReadonlySet<DeltaEventType>): Promise<SseConnection> {
+  async open(sessionId: string, tokenId: string, previewTypes: ReadonlySet<DeltaEventType>, onEnded: () => void): Promise<SseConnection> {
     const connection = new SseConnection({
       sessionId,
+      tokenId,
       previewTypes,
       history: this.history,
       bufferBytes: this.env.GATEWAY_CONNECTION_BUFFER_BYTES,
-      onClosed: (closed) => this.leave(closed),
+      onClosed: (closed) => {
+        this.leave(closed);
+        onEnded();
+      },
       onCut: (reason, error) => this.logger.warn({ msg: `stream cut (${reason}); the client resumes with Last-Event-ID`, sessionId, err: error }),
     });
     const streams = this.sessions.get(sessionId) ?? this.createSession(sessionId);
     streams.connections.add(connection);
-    const ready = [this.subscriber.listen(sessionChannel(sessionId), streams.onEvent)];
-    if (connection.wantsPreviews && streams.previewConnections++ === 0) ready.push(this.subscriber.listen(deltaChannel(sessionId), streams.onPreview));
+    const ready = [this.subscriber.listen(sessionChannel(this.prefix, sessionId), streams.onEvent)];
+    if (connection.wantsPreviews && streams.previewConnections++ === 0) ready.push(this.subscriber.listen(deltaChannel(this.prefix, sessionId), streams.onPreview));
     await Promise.all(ready);
     return connection;
   }
 
-  /** Shutdown: every client is told to reconnect (to another gateway) and its stream ended. */
+  /**
+   * Shutdown: first a drain, during which /readyz answers 503 and new streams are refused while
+   * open ones carry on, so that load balancers stop routing here; then every client is told to
+   * reconnect (to another gateway) and its stream ended.
+   */
   async beforeApplicationShutdown(): Promise<void> {
     this.shuttingDown = true;
+    this.readiness.drain();
+    if (this.env.GATEWAY_DRAIN_DELAY_MS > 0 && this.sessions.size > 0) await new Promise((resolve) => setTimeout(resolve, this.env.GATEWAY_DRAIN_DELAY_MS));
     for (const timer of this.timers) clearInterval(timer);
     const connections: SseConnection[] = [];
     this.forEachConnection((connection) => connections.push(connection));
@@ -126,12 +150,16 @@ export class StreamHub implements OnModuleInit, BeforeApplicationShutdown {
     const streams = this.sessions.get(sessionId);
     if (!streams?.connections.delete(connection)) return;
     if (connection.wantsPreviews && --streams.previewConnections === 0) {
-      this.subscriber.unlisten(deltaChannel(sessionId), streams.onPreview);
+      this.subscriber.unlisten(deltaChannel(this.prefix, sessionId), streams.onPreview);
       streams.previewTypes.clear();
     }
     if (streams.connections.size > 0) return;
     this.sessions.delete(sessionId);
-    this.subscriber.unlisten(sessionChannel(sessionId), streams.onEvent);
+    this.subscriber.unlisten(sessionChannel(this.prefix, sessionId), streams.onEvent);
+  }
+
+  private get prefix(): string {
+    return this.serverEnv.REDIS_KEY_PREFIX;
   }
 
   private forEachConnection(visit: (connection: SseConnection) => void): void {
@@ -167,6 +195,29 @@ export class StreamHub implements OnModuleInit, BeforeApplicationShutdown {
       this.logger.warn({ msg: 'reconciliation skipped: PostgreSQL could not be read', err: error });
     } finally {
       this.reconciling = false;
+    }
+  }
+
+  /**
+   * Ends the streams of tokens revoked (or deleted) since they opened, asking PostgreSQL directly
+   * so that a revocation lands within one tick; their clients reconnect and are refused with 401.
+   */
+  private async endStreamsOfRevokedTokens(): Promise<void> {
+    if (this.checkingTokens || this.sessions.size === 0) return;
+    this.checkingTokens = true;
+    try {
+      const tokenIds = new Set<string>();
+      this.forEachConnection((connection) => tokenIds.add(connection.tokenId));
+      const active = await this.tokens.activeTokenIds([...tokenIds]);
+      const revoked: SseConnection[] = [];
+      this.forEachConnection((connection) => {
+        if (!active.has(connection.tokenId)) revoked.push(connection);
+      });
+      for (const connection of revoked) void connection.goAway(this.env.GATEWAY_RETRY_MS);
+    } catch (error) {
+      this.logger.warn({ msg: 'token check skipped: PostgreSQL could not be read', err: error });
+    } finally {
+      this.checkingTokens = false;
     }
   }
 }

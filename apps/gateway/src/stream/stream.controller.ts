@@ -28,7 +28,7 @@ export class StreamController {
     @Headers('last-event-id') lastEventId: string | undefined,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    const { connection, afterSeq } = await this.streams.prepare(auth.workspaceId, sessionId, query, lastEventId);
+    const { connection, afterSeq } = await this.streams.prepare(auth, sessionId, query, lastEventId);
     reply.hijack();
     connection.start(reply.raw, afterSeq, { ...(reply.getHeaders() as Record<string, string>), ...STREAM_HEADERS });
   }

@@ -1,7 +1,7 @@
 import { createPrismaClient, newId, type PrismaClient } from '@stratus/db';
 import { EventStore } from '@stratus/events';
 import { parseServerEnv, TokensRepository, TokensService } from '@stratus/nest-common';
-import { createTestDatabase, TEST_REDIS_URL, type TestDatabase } from '@stratus/testing';
+import { createTestDatabase, TEST_REDIS_URL, testRedisPrefix, type TestDatabase } from '@stratus/testing';
 import { Redis } from 'ioredis';
 import { waitFor } from './wait';
 
@@ -14,6 +14,8 @@ export interface Fixture {
   db: TestDatabase;
   prisma: PrismaClient;
   redisUrl: string;
+  /** The REDIS_KEY_PREFIX the fixture publishes under, and the gateways it starts use. */
+  redisKeyPrefix: string;
   store: EventStore;
   newWorkspace(): Promise<{ workspaceId: string; token: string }>;
   newSession(workspaceId: string): Promise<string>;
@@ -33,11 +35,12 @@ export interface Fixture {
 export async function createFixture(options: { redisUrl?: string } = {}): Promise<Fixture> {
   const db = await createTestDatabase('stratus_gateway');
   const redisUrl = options.redisUrl ?? TEST_REDIS_URL;
+  const redisKeyPrefix = testRedisPrefix();
   const prisma = createPrismaClient({ url: db.url, poolSize: 4 });
   // No offline queue: while Redis is down a publish is lost, as Redis pub/sub would lose it anyway.
   const publisher = new Redis(redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => 50 });
   publisher.on('error', () => undefined);
-  const store = new EventStore(prisma, publisher);
+  const store = new EventStore(prisma, publisher, redisKeyPrefix);
   const tokens = new TokensService(new TokensRepository(prisma), parseServerEnv({}));
 
   const messages = (count: number, textBytes: number) =>
@@ -51,6 +54,7 @@ export async function createFixture(options: { redisUrl?: string } = {}): Promis
     db,
     prisma,
     redisUrl,
+    redisKeyPrefix,
     store,
     async newWorkspace() {
       const workspaceId = await tokens.createWorkspace('gateway-test');

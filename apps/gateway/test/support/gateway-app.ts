@@ -1,6 +1,5 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createHttpApp, createLogger, parseServerEnv } from '@stratus/nest-common';
-import { testRedisPrefix } from '@stratus/testing';
 import { GatewayAppModule } from '../../src/gateway.module';
 import { parseGatewayEnv } from '../../src/config/gateway-env';
 import type { Fixture } from './fixture';
@@ -16,7 +15,7 @@ export async function startGateway(fixture: Fixture, env: Record<string, string>
   const all = {
     DATABASE_URL: fixture.db.url,
     REDIS_URL: fixture.redisUrl,
-    REDIS_KEY_PREFIX: testRedisPrefix(),
+    REDIS_KEY_PREFIX: fixture.redisKeyPrefix,
     LOG_LEVEL: 'silent',
     RATE_LIMIT_REQUESTS: '0',
     ...env,

@@ -1,7 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import readline from 'node:readline';
-import { testRedisPrefix } from '@stratus/testing';
 import type { Fixture } from './fixture';
 
 /** A gateway running as a real process (src/main.ts through run-ts.mjs), which a test can SIGKILL or SIGTERM. */
@@ -22,7 +21,7 @@ export async function spawnGateway(fixture: Fixture, env: Record<string, string>
       ...process.env,
       DATABASE_URL: fixture.db.url,
       REDIS_URL: fixture.redisUrl,
-      REDIS_KEY_PREFIX: testRedisPrefix(),
+      REDIS_KEY_PREFIX: fixture.redisKeyPrefix,
       RATE_LIMIT_REQUESTS: '0',
       MIGRATE_ON_START: 'false',
       PORT: '0',

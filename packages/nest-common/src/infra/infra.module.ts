@@ -40,7 +40,7 @@ export class InfraModule implements OnApplicationShutdown {
             return new SecretBox(env.STRATUS_ENCRYPTION_KEY ?? DEV_ENCRYPTION_KEY);
           },
         },
-        { provide: EVENT_STORE, inject: [PRISMA, REDIS], useFactory: (prisma: PrismaClient, redis: Redis) => new EventStore(prisma, redis) },
+        { provide: EVENT_STORE, inject: [PRISMA, REDIS], useFactory: (prisma: PrismaClient, redis: Redis) => new EventStore(prisma, redis, env.REDIS_KEY_PREFIX) },
         { provide: TURN_PRODUCER, inject: [REDIS], useFactory: (redis: Redis) => new SessionTurnProducer(redis, env.REDIS_KEY_PREFIX) },
         { provide: SANDBOX_LIFECYCLE_PRODUCER, inject: [REDIS], useFactory: (redis: Redis) => new SandboxLifecycleProducer(redis, env.REDIS_KEY_PREFIX) },
       ],
