@@ -77,4 +77,18 @@ describe('tool results', () => {
     expect(toolMessages(first + 1).map((m) => m.content)).toEqual(results.slice(0, 3));
     expect(toolMessages(first + 2).at(-1)!.content).toBe(page2);
   }, 90_000);
+
+  it('cap an error that echoes a huge argument the same way', async () => {
+    const sessionId = await stack.session();
+    // The runner's message quotes the invalid regular expression whole.
+    const pattern = `(${'a'.repeat(300_000)}`;
+    stack.model.script({ kind: 'tool_calls', calls: [{ name: 'Grep', arguments: { pattern } }] }, { kind: 'text', text: 'oh well' });
+    await stack.send(sessionId, { type: 'user.message', content: 'search for it' });
+    const [result] = ofType(await stack.idle(sessionId, 1, 60_000), 'agent.tool_result');
+    const text = textOf(result);
+    expect(result.is_error).toBe(true);
+    expect(text.startsWith('Grep failed: invalid regular expression: Invalid regular expression: /(aaa')).toBe(true);
+    expect(Buffer.byteLength(text)).toBeLessThanOrEqual(CAP);
+    expect(text).toMatch(/\n\[output truncated: \d+ bytes, showing the first \d+ and last \d+\]\n/);
+  }, 90_000);
 });
