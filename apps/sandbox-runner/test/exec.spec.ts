@@ -55,12 +55,25 @@ describe('POST /v1/exec', () => {
     expect(await eventually(async () => (await pidsWithArgument('31.01')).length === 0, 1000)).toBe(true);
   });
 
-  it('caps stdout and stderr together at max_output_bytes', async () => {
-    const { body } = await exec({ command: 'head -c 3000 /dev/zero | tr "\\0" a; sleep 0.1; head -c 3000 /dev/zero | tr "\\0" b >&2', max_output_bytes: 4000 });
-    expect(body.truncated).toBe(true);
-    expect(body.stdout).toBe('a'.repeat(3000));
-    expect(body.stderr).toBe('b'.repeat(1000));
-    expect(body.exit_code).toBe(0);
+  it('caps stdout and stderr together at max_output_bytes, keeping the beginning and the end of each', async () => {
+    const { body } = await exec({ command: 'head -c 3000 /dev/zero | tr "\\0" a; echo -n A; head -c 3000 /dev/zero | tr "\\0" b >&2; echo -n B >&2', max_output_bytes: 4000 });
+    expect(body).toMatchObject({ truncated: true, exit_code: 0, stdout_bytes: 3001, stderr_bytes: 3001 });
+    expect(body.stdout).toBe(`${'a'.repeat(1000)}\n[output truncated: 3001 bytes, showing the first 1000 and last 1000]\n${'a'.repeat(999)}A`);
+    expect(body.stderr).toBe(`${'b'.repeat(1000)}\n[output truncated: 3001 bytes, showing the first 1000 and last 1000]\n${'b'.repeat(999)}B`);
+  });
+
+  it('streams 100 MiB of output through a bounded buffer and reports how much there was', async () => {
+    const { body } = await exec({ command: 'echo BEGIN; head -c 104857600 /dev/zero | tr "\\0" a; echo; echo END', max_output_bytes: 262_144 });
+    expect(body).toMatchObject({ exit_code: 0, truncated: true, stdout_bytes: 6 + 104_857_600 + 1 + 4, stderr_bytes: 0, stderr: '' });
+    expect(body.stdout.startsWith('BEGIN\naaa')).toBe(true);
+    expect(body.stdout.endsWith('aaa\nEND\n')).toBe(true);
+    expect(body.stdout).toContain('\n[output truncated: 104857611 bytes, showing the first 131072 and last 131072]\n');
+    expect(Buffer.byteLength(body.stdout)).toBeLessThanOrEqual(262_144 + 100);
+  });
+
+  it('returns short output whole, with its byte counts', async () => {
+    const { body } = await exec({ command: 'echo héllo; echo err >&2' });
+    expect(body).toMatchObject({ stdout: 'héllo\n', stderr: 'err\n', truncated: false, stdout_bytes: 7, stderr_bytes: 4 });
   });
 
   it('kills the running command within a second when the client aborts the request', async () => {

@@ -16,13 +16,41 @@ describe('file tools', () => {
       expect(written.body).toEqual({ path: 'src/deep/a.txt', bytes_written: 14 });
       expect(await readFile(path.join(runner.workspace, 'src/deep/a.txt'), 'utf8')).toBe('one\ntwo\nthree\n');
       const { body } = await runner.call('/v1/read', { path: 'src/deep/a.txt' });
-      expect(body).toEqual({ path: 'src/deep/a.txt', content: 'one\ntwo\nthree', start_line: 1, num_lines: 3, total_lines: 3 });
+      expect(body).toEqual({ path: 'src/deep/a.txt', content: 'one\ntwo\nthree', start_line: 1, num_lines: 3, total_lines: 3, cut_lines: 0 });
     });
 
     it('reads a window of lines with offset (1-based) and limit', async () => {
       await runner.call('/v1/write', { path: 'n.txt', content: Array.from({ length: 10 }, (_, i) => `line ${i + 1}`).join('\n') });
       const { body } = await runner.call('/v1/read', { path: 'n.txt', offset: 4, limit: 2 });
       expect(body).toMatchObject({ content: 'line 4\nline 5', start_line: 4, num_lines: 2, total_lines: 10 });
+    });
+
+    it('pages through a long file: 2000 lines by default, the next page from the offset, every line counted', async () => {
+      await writeFile(path.join(runner.workspace, 'long.txt'), Array.from({ length: 300_000 }, (_, i) => `line ${i + 1}\r\n`).join(''));
+      const first = (await runner.call('/v1/read', { path: 'long.txt' })).body;
+      expect(first).toMatchObject({ start_line: 1, num_lines: 2000, total_lines: 300_000, cut_lines: 0 });
+      expect(first.content.split('\n').at(-1)).toBe('line 2000');
+      const next = (await runner.call('/v1/read', { path: 'long.txt', offset: 2001 })).body;
+      expect(next).toMatchObject({ start_line: 2001, num_lines: 2000, total_lines: 300_000 });
+      expect(next.content.split('\n')[0]).toBe('line 2001');
+    });
+
+    it('ends a page at the last whole line that fits in max_bytes (256 KiB by default)', async () => {
+      await writeFile(path.join(runner.workspace, 'wide.txt'), `${'x'.repeat(1000)}\n`.repeat(2000));
+      const { body } = await runner.call('/v1/read', { path: 'wide.txt' });
+      // 1000 bytes for the first line, 1001 with its newline for each next one.
+      expect(body).toMatchObject({ num_lines: 261, total_lines: 2000 });
+      expect(Buffer.byteLength(body.content)).toBeLessThanOrEqual(256 * 1024);
+      expect((await runner.call('/v1/read', { path: 'wide.txt', max_bytes: 3000 })).body).toMatchObject({ num_lines: 2 });
+    });
+
+    it('pages a file larger than 64 MiB, cutting a line longer than 2000 characters', async () => {
+      const huge = path.join(runner.workspace, 'huge.txt');
+      await writeFile(huge, 'y'.repeat(70 * 1024 * 1024));
+      await writeFile(huge, '\nsecond line\n', { flag: 'a' });
+      const { status, body } = await runner.call('/v1/read', { path: 'huge.txt' });
+      expect(status).toBe(200);
+      expect(body).toMatchObject({ content: `${'y'.repeat(2000)}\nsecond line`, num_lines: 2, total_lines: 2, cut_lines: 1 });
     });
 
     it('accepts an absolute path inside the workspace', async () => {

@@ -44,6 +44,10 @@ describe('search tools', () => {
       expect((await runner.call('/v1/glob', { pattern: '**/*.ts', max_results: 2 })).body).toEqual({ paths: ['src/a.ts', 'src/b.ts'], truncated: true });
     });
 
+    it('stops at max_bytes of paths, counting a newline after each', async () => {
+      expect((await runner.call('/v1/glob', { pattern: '**/*.ts', max_bytes: 18 })).body).toEqual({ paths: ['src/a.ts', 'src/b.ts'], truncated: true });
+    });
+
     it('does not follow a symlink out of the workspace and refuses patterns or bases outside it', async () => {
       expect((await runner.call('/v1/glob', { pattern: 'escape/**' })).body.paths).toEqual([]);
       expect((await runner.call('/v1/glob', { pattern: '../**' })).status).toBe(403);
@@ -77,6 +81,15 @@ describe('search tools', () => {
       expect((await runner.call('/v1/grep', { pattern: 'e', path: 'src/a.ts' })).body.matches).toHaveLength(1);
       expect((await runner.call('/v1/grep', { pattern: 'TODO', path: 'src/nested' })).body.matches).toHaveLength(1);
       expect((await runner.call('/v1/grep', { pattern: '.', max_matches: 2 })).body).toMatchObject({ truncated: true, matches: [{}, {}] });
+    });
+
+    it('stops at max_bytes of matches, each counted as file:line: text and a newline', async () => {
+      // ".github/ci.yml:1: on: push # TODO\n" is 34 bytes, the next match 26 more.
+      expect((await runner.call('/v1/grep', { pattern: 'TODO', max_bytes: 59 })).body).toEqual({
+        matches: [{ file: '.github/ci.yml', line: 1, text: 'on: push # TODO' }],
+        truncated: true,
+      });
+      expect((await runner.call('/v1/grep', { pattern: 'TODO', max_bytes: 60 })).body.matches).toHaveLength(2);
     });
 
     it('answers 400 for an invalid regular expression and 403 outside the workspace', async () => {

@@ -24,6 +24,13 @@ import type {
  */
 const RESPONSE_TIMEOUT_MS = 660_000;
 
+/**
+ * Answers larger than this are refused unread. The runner bounds what it sends (exec output, a Read
+ * page, search results), so only a broken or hostile runner gets near it; the worker must not hold
+ * whatever such a runner streams.
+ */
+export const DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
+
 /** The runner answered with an error: `status` and `type` say whose fault, `message` is for the model. */
 export class RunnerError extends Error {
   override name = 'RunnerError';
@@ -37,9 +44,19 @@ export class RunnerError extends Error {
   }
 }
 
+/** The runner's answer went over the client's byte cap; the rest of it was not read. */
+export class RunnerResponseTooLargeError extends RunnerError {
+  override name = 'RunnerResponseTooLargeError';
+}
+
 /** The runner could not be reached at all (not started, crashed, destroyed). */
 export class RunnerUnavailableError extends Error {
   override name = 'RunnerUnavailableError';
+}
+
+export interface RunnerClientOptions {
+  /** Larger answers are refused unread; default DEFAULT_MAX_RESPONSE_BYTES. */
+  maxResponseBytes?: number;
 }
 
 export interface CallOptions {
@@ -51,11 +68,14 @@ export interface CallOptions {
 export class RunnerClient {
   private readonly agent: Agent;
   private readonly origin: string;
+  private readonly maxResponseBytes: number;
 
   constructor(
     endpoint: SandboxEndpoint,
     private readonly token: string,
+    options: RunnerClientOptions = {},
   ) {
+    this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     const timeouts = { headersTimeout: RESPONSE_TIMEOUT_MS, bodyTimeout: RESPONSE_TIMEOUT_MS };
     if ('socketPath' in endpoint) {
       this.agent = new Agent({ ...timeouts, connect: { socketPath: endpoint.socketPath } });
@@ -67,8 +87,8 @@ export class RunnerClient {
   }
 
   /** A client for a provisioned sandbox. */
-  static forHandle(handle: SandboxHandle): RunnerClient {
-    return new RunnerClient(handle.endpoint, handle.token);
+  static forHandle(handle: SandboxHandle, options: RunnerClientOptions = {}): RunnerClient {
+    return new RunnerClient(handle.endpoint, handle.token, options);
   }
 
   /** Resolves when the runner is up and accepts the token. */
@@ -130,7 +150,7 @@ export class RunnerClient {
       if (signal?.aborted) throw error;
       throw new RunnerUnavailableError(`sandbox runner unreachable: ${(error as Error).message}`, { cause: error });
     }
-    const text = await response.body.text();
+    const text = await this.readBody(response, path);
     if (response.statusCode >= 400) {
       const parsed = safeJson(text) as Partial<RunnerErrorBody> | undefined;
       throw new RunnerError(
@@ -140,6 +160,28 @@ export class RunnerClient {
       );
     }
     return JSON.parse(text) as T;
+  }
+
+  /** The body as text, or RunnerResponseTooLargeError as soon as it (or its declared length) passes the cap. */
+  private async readBody(response: Awaited<ReturnType<typeof request>>, path: string): Promise<string> {
+    const tooLarge = () => {
+      // Destroying the body closes the connection: the runner stops sending and nothing more is read.
+      response.body.destroy();
+      return new RunnerResponseTooLargeError(
+        response.statusCode,
+        'response_too_large',
+        `the sandbox runner's answer to ${path} is larger than ${this.maxResponseBytes} bytes; it was dropped unread`,
+      );
+    };
+    if (Number(response.headers['content-length']) > this.maxResponseBytes) throw tooLarge();
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of response.body as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > this.maxResponseBytes) throw tooLarge();
+      chunks.push(chunk);
+    }
+    return Buffer.concat(chunks).toString('utf8');
   }
 }
 

@@ -8,17 +8,21 @@ export interface ExecRequest {
   command: string;
   /** Default 120 000, at most 600 000. */
   timeout_ms?: number;
-  /** Cap on stdout + stderr together; default 100 000. */
+  /** Cap on stdout + stderr together (a cut stream also carries a one-line note); default 100 000. */
   max_output_bytes?: number;
 }
 export interface ExecResult {
   /** 128 + signal number when the command was killed. */
   exit_code: number;
+  /** When cut: its first and last bytes with an `[output truncated: N bytes, …]` line between them. */
   stdout: string;
   stderr: string;
   timed_out: boolean;
   truncated: boolean;
   duration_ms: number;
+  /** Bytes the command wrote to each stream in all. */
+  stdout_bytes: number;
+  stderr_bytes: number;
 }
 
 export interface ReadRequest {
@@ -27,6 +31,8 @@ export interface ReadRequest {
   offset?: number;
   /** Lines to return; default 2000. */
   limit?: number;
+  /** Bytes of content at most (whole lines, the first always); default 262 144. */
+  max_bytes?: number;
 }
 export interface ReadResult {
   path: string;
@@ -34,6 +40,8 @@ export interface ReadResult {
   start_line: number;
   num_lines: number;
   total_lines: number;
+  /** Lines of this page cut at 2000 characters. */
+  cut_lines: number;
 }
 
 export interface WriteRequest {
@@ -60,6 +68,8 @@ export interface GlobRequest {
   pattern: string;
   path?: string;
   max_results?: number;
+  /** Bytes of paths (a newline after each) at most; default 262 144. */
+  max_bytes?: number;
 }
 export interface GlobResult {
   /** Sorted, relative to the workspace. */
@@ -74,6 +84,8 @@ export interface GrepRequest {
   glob?: string;
   case_insensitive?: boolean;
   max_matches?: number;
+  /** Bytes of matches, each counted as `file:line: text` and a newline, at most; default 262 144. */
+  max_bytes?: number;
 }
 export interface GrepResult {
   matches: { file: string; line: number; text: string }[];

@@ -32,6 +32,7 @@ describe('RunnerClient over a Unix socket', () => {
       start_line: 2,
       num_lines: 1,
       total_lines: 2,
+      cut_lines: 0,
     });
   });
 

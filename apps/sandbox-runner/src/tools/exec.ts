@@ -5,21 +5,27 @@ import { readFile, rm } from 'node:fs/promises';
 import { constants, tmpdir } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { HeadTailBuffer, splitBudget } from './output-buffer';
 
 export const ExecRequest = z.strictObject({
   command: z.string().min(1),
   timeout_ms: z.number().int().positive().max(600_000).default(120_000),
+  /** What stdout and stderr together may show (each cut stream also carries a one-line note). */
   max_output_bytes: z.number().int().positive().max(10_000_000).default(100_000),
 });
 export type ExecRequest = z.infer<typeof ExecRequest>;
 
 export interface ExecResult {
   exit_code: number;
+  /** When cut, its beginning and its end with an `[output truncated: …]` line between them. */
   stdout: string;
   stderr: string;
   timed_out: boolean;
   truncated: boolean;
   duration_ms: number;
+  /** Bytes the command wrote to each stream, whatever was kept of them. */
+  stdout_bytes: number;
+  stderr_bytes: number;
 }
 
 /**
@@ -91,19 +97,11 @@ export class ExecTool {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
 
-    const output = { stdout: [] as Buffer[], stderr: [] as Buffer[] };
-    let budget = request.max_output_bytes;
-    let truncated = false;
-    const collect = (into: Buffer[]) => (chunk: Buffer) => {
-      if (chunk.length > budget) {
-        truncated = true;
-        chunk = chunk.subarray(0, budget);
-      }
-      budget -= chunk.length;
-      if (chunk.length > 0) into.push(chunk);
-    };
-    child.stdout.on('data', collect(output.stdout));
-    child.stderr.on('data', collect(output.stderr));
+    // Each stream keeps enough to show the whole budget alone, since either may turn out to need it.
+    const keep = Math.ceil(request.max_output_bytes / 2);
+    const output = { stdout: new HeadTailBuffer(keep), stderr: new HeadTailBuffer(keep) };
+    child.stdout.on('data', (chunk: Buffer) => output.stdout.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => output.stderr.push(chunk));
 
     let timedOut = false;
     const kill = () => {
@@ -127,13 +125,16 @@ export class ExecTool {
       child.stdout.destroy();
       child.stderr.destroy();
       const exitCode = code ?? 128 + (killedBy ? constants.signals[killedBy] : 0);
+      const shown = splitBudget(request.max_output_bytes, output.stdout.total, output.stderr.total);
       return {
         exit_code: exitCode,
-        stdout: Buffer.concat(output.stdout).toString('utf8'),
-        stderr: Buffer.concat(output.stderr).toString('utf8'),
+        stdout: output.stdout.render(shown.stdout),
+        stderr: output.stderr.render(shown.stderr),
         timed_out: timedOut,
-        truncated,
+        truncated: output.stdout.total > shown.stdout || output.stderr.total > shown.stderr,
         duration_ms: Math.round(performance.now() - started),
+        stdout_bytes: output.stdout.total,
+        stderr_bytes: output.stderr.total,
       };
     } finally {
       clearTimeout(timer);

@@ -1,11 +1,12 @@
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { badRequest, errnoCode, notFound, ToolError } from '../errors';
 import { displayPath, resolveInWorkspace } from '../workspace-path';
+import { readPage } from './line-pager';
 
-/** Larger files are refused rather than loaded: a coding agent reads them in pieces through exec. */
-const MAX_READ_FILE_BYTES = 64 * 1024 * 1024;
+/** Edit loads the whole file; larger ones are refused (Read pages through files of any size). */
+const MAX_EDIT_FILE_BYTES = 64 * 1024 * 1024;
 /** Bytes sniffed for a NUL to call a file binary (git's heuristic). */
 const BINARY_SNIFF_BYTES = 8000;
 
@@ -14,6 +15,8 @@ export const ReadRequest = z.strictObject({
   /** 1-based line to start at. */
   offset: z.number().int().min(1).default(1),
   limit: z.number().int().min(1).max(100_000).default(2000),
+  /** Most bytes of content; the page stops at the last whole line that fits (the first line always comes). */
+  max_bytes: z.number().int().min(1).max(10_000_000).default(256 * 1024),
 });
 export type ReadRequest = z.infer<typeof ReadRequest>;
 
@@ -51,8 +54,8 @@ async function readText(file: string, shownPath: string): Promise<string> {
     throw fsError(error, shownPath);
   });
   if (info.isDirectory()) throw badRequest(`is a directory: ${shownPath}`);
-  if (info.size > MAX_READ_FILE_BYTES) {
-    throw badRequest(`${shownPath} is ${info.size} bytes, more than ${MAX_READ_FILE_BYTES}; read it in parts with exec`);
+  if (info.size > MAX_EDIT_FILE_BYTES) {
+    throw badRequest(`${shownPath} is ${info.size} bytes, more than ${MAX_EDIT_FILE_BYTES}; change it with exec (sed, a script)`);
   }
   const bytes = await readFile(file).catch((error: unknown) => {
     throw fsError(error, shownPath);
@@ -65,21 +68,35 @@ async function readText(file: string, shownPath: string): Promise<string> {
 export class FileTools {
   constructor(private readonly workspaceRoot: string) {}
 
-  /** Lines [offset, offset + limit) of a text file, and how many lines it has in all. */
+  /**
+   * Lines [offset, offset + limit) of a text file, no more than max_bytes of them, and how many lines
+   * it has in all. The file is streamed, so a huge one costs one page.
+   */
   async read(request: ReadRequest) {
     const file = await resolveInWorkspace(this.workspaceRoot, request.path);
     const shown = displayPath(this.workspaceRoot, file);
-    const lines = (await readText(file, shown)).split(/\r?\n/);
-    // A final newline ends the last line rather than starting an empty one.
-    if (lines.length > 0 && lines.at(-1) === '') lines.pop();
-    const selected = lines.slice(request.offset - 1, request.offset - 1 + request.limit);
-    return {
-      path: shown,
-      content: selected.join('\n'),
-      start_line: request.offset,
-      num_lines: selected.length,
-      total_lines: lines.length,
-    };
+    const handle = await open(file, 'r').catch((error: unknown) => {
+      throw fsError(error, shown);
+    });
+    try {
+      if ((await handle.stat()).isDirectory()) throw badRequest(`is a directory: ${shown}`);
+      const page = await readPage(handle, { offset: request.offset, limit: request.limit, maxBytes: request.max_bytes }, BINARY_SNIFF_BYTES).catch(
+        (error: unknown) => {
+          throw fsError(error, shown);
+        },
+      );
+      if (page.binary) throw badRequest(`${shown} is a binary file`);
+      return {
+        path: shown,
+        content: page.lines.join('\n'),
+        start_line: request.offset,
+        num_lines: page.lines.length,
+        total_lines: page.totalLines,
+        cut_lines: page.cutLines,
+      };
+    } finally {
+      await handle.close();
+    }
   }
 
   /** Creates or replaces a file, creating its parent directories. */

@@ -21,6 +21,8 @@ export const GlobRequest = z.strictObject({
   pattern: z.string().min(1),
   path: z.string().min(1).optional(),
   max_results: z.number().int().min(1).max(100_000).default(1000),
+  /** Most bytes of paths (one newline each) in the answer. */
+  max_bytes: z.number().int().min(1).max(10_000_000).default(256 * 1024),
 });
 export type GlobRequest = z.infer<typeof GlobRequest>;
 
@@ -31,6 +33,8 @@ export const GrepRequest = z.strictObject({
   glob: z.string().min(1).optional(),
   case_insensitive: z.boolean().default(false),
   max_matches: z.number().int().min(1).max(10_000).default(200),
+  /** Most bytes of matches in the answer, each counted as `file:line: text` and a newline. */
+  max_bytes: z.number().int().min(1).max(10_000_000).default(256 * 1024),
 });
 export type GrepRequest = z.infer<typeof GrepRequest>;
 
@@ -61,10 +65,15 @@ export class SearchTools {
     checkPattern(request.pattern);
     const base = await this.directory(request.path);
     const found = await this.files(base, request.pattern, signal);
-    return {
-      paths: found.slice(0, request.max_results).map((file) => displayPath(this.workspaceRoot, file)),
-      truncated: found.length > request.max_results,
-    };
+    const paths: string[] = [];
+    let bytes = 0;
+    for (const file of found.slice(0, request.max_results)) {
+      const shown = displayPath(this.workspaceRoot, file);
+      bytes += Buffer.byteLength(shown) + 1;
+      if (bytes > request.max_bytes) return { paths, truncated: true };
+      paths.push(shown);
+    }
+    return { paths, truncated: found.length > request.max_results };
   }
 
   /** Lines matching a JavaScript regular expression, file by file in path order. */
@@ -90,6 +99,7 @@ export class SearchTools {
     }
 
     const matches: GrepMatch[] = [];
+    let bytes = 0;
     for (const file of files) {
       signal.throwIfAborted();
       const text = await this.searchableText(file);
@@ -99,7 +109,10 @@ export class SearchTools {
         const line = lines[i] ?? '';
         if (!regex.test(line)) continue;
         if (matches.length === request.max_matches) return { matches, truncated: true };
-        matches.push({ file: displayPath(this.workspaceRoot, file), line: i + 1, text: line.slice(0, MAX_MATCH_TEXT_CHARS) });
+        const match = { file: displayPath(this.workspaceRoot, file), line: i + 1, text: line.slice(0, MAX_MATCH_TEXT_CHARS) };
+        bytes += Buffer.byteLength(`${match.file}:${match.line}: ${match.text}\n`);
+        if (bytes > request.max_bytes) return { matches, truncated: true };
+        matches.push(match);
       }
     }
     return { matches, truncated: false };

@@ -7,7 +7,7 @@ describe('parseWorkerEnv', () => {
       { queue: 'session-turns', concurrency: 32 },
       { queue: 'sandbox-lifecycle', concurrency: 32 },
     ]);
-    expect(env).toMatchObject({ STRATUS_TURN_MAX_ITERATIONS: 50, STRATUS_SANDBOX_PROVIDER: 'local', STRATUS_SANDBOX_ISOLATION: 'auto', DATABASE_URL: expect.any(String) });
+    expect(env).toMatchObject({ STRATUS_TURN_MAX_ITERATIONS: 50, STRATUS_TOOL_RESULT_MAX_BYTES: 262_144, STRATUS_SANDBOX_PROVIDER: 'local', STRATUS_SANDBOX_ISOLATION: 'auto', DATABASE_URL: expect.any(String) });
   });
 
   it('reads queues with their own concurrency, or the shared one', () => {
@@ -23,6 +23,7 @@ describe('parseWorkerEnv', () => {
     ['STRATUS_WORKER_CONCURRENCY', 'many', /STRATUS_WORKER_CONCURRENCY/],
     ['STRATUS_SANDBOX_ISOLATION', 'docker', /STRATUS_SANDBOX_ISOLATION/],
     ['STRATUS_MODEL_TIMEOUT_MS', '-1', /STRATUS_MODEL_TIMEOUT_MS/],
+    ['STRATUS_TOOL_RESULT_MAX_BYTES', '1000', /STRATUS_TOOL_RESULT_MAX_BYTES/],
     ['REDIS_URL', 'not a url', /REDIS_URL/],
   ])('fails fast naming %s when it is %j', (name, value, message) => {
     expect(() => parseWorkerEnv({ [name]: value })).toThrow(message);

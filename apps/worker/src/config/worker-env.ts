@@ -69,6 +69,11 @@ export const WorkerEnv = ServerEnv.extend(SandboxEnv.shape).extend({
   /** First retry delay; doubled on each retry (with jitter), capped by STRATUS_MODEL_RETRY_MAX_MS. */
   STRATUS_MODEL_RETRY_BASE_MS: ms(1000),
   STRATUS_MODEL_RETRY_MAX_MS: ms(30_000),
+  /**
+   * The most a built-in tool's result may take in the event log and the model's context; over it the
+   * middle is cut (a command's beginning and end are kept) and a note says what was left out.
+   */
+  STRATUS_TOOL_RESULT_MAX_BYTES: z.coerce.number().int().min(16 * 1024).max(4 * 1024 * 1024).default(256 * 1024),
   /** A session's sandbox is stopped after this long without a turn; a later turn starts a new one. */
   STRATUS_SANDBOX_IDLE_TIMEOUT_MS: ms(15 * 60_000, 1000),
   /** How often orphaned sandboxes (their session gone or archived) are looked for and removed; 0 = never. */

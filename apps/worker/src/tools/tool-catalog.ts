@@ -21,8 +21,8 @@ export const BUILTIN_TOOL_INPUTS = {
 export type BuiltinToolInput<N extends BuiltinToolName> = z.infer<(typeof BUILTIN_TOOL_INPUTS)[N]>;
 
 const DESCRIPTIONS: Record<BuiltinToolName, string> = {
-  Bash: 'Runs a bash command in the session\'s sandbox and returns its output. The working directory persists between calls; the workspace is the current directory at first. `timeout` is in milliseconds (default 120000, at most 600000).',
-  Read: 'Reads a text file of the workspace and returns its lines, numbered. `offset` is the 1-based first line, `limit` how many lines.',
+  Bash: 'Runs a bash command in the session\'s sandbox and returns its output. The working directory persists between calls; the workspace is the current directory at first. `timeout` is in milliseconds (default 120000, at most 600000). Long output is cut in the middle: its beginning and end are kept, with a note saying how much there was.',
+  Read: 'Reads a text file of the workspace and returns its lines, numbered. `offset` is the 1-based first line, `limit` how many lines (default 2000). A page also stops at a size cap and lines longer than 2000 characters are cut; a note at the end gives the offset to read on from.',
   Write: 'Creates or replaces a file of the workspace with `content`.',
   Edit: 'Replaces `old_string` with `new_string` in a workspace file. `old_string` must occur exactly once unless `replace_all` is true.',
   Glob: 'Lists workspace files matching a glob pattern such as "src/**/*.ts".',
