@@ -9,6 +9,9 @@ async function main(): Promise<void> {
   const server = createEgressProxy({
     signingKeys: config.signingKeys,
     connectPorts: config.connectPorts,
+    forwardPorts: config.forwardPorts,
+    idleTimeoutMs: config.idleTimeoutMs,
+    maxConnectionsPerCredential: config.maxConnectionsPerCredential,
     allowPrivateAddresses: config.allowPrivateAddresses,
     logger,
   });
