@@ -34,6 +34,7 @@ import {
   type SandboxManifestConfig,
 } from './manifests';
 import { sandboxNetworkPolicies, type NetworkPolicyConfig } from './network-policies';
+import { proxyUrlByClusterIp } from './proxy-address';
 import { runnerBaseUrl, sandboxJobFailure, sandboxJobFinished, sandboxPodState, type SandboxProblem } from './pod-status';
 import { WatchedCollection } from './watched-collection';
 
@@ -124,6 +125,8 @@ export class KubernetesSandboxProvider implements SandboxProvider {
   /** Job names this instance is creating right now; the reconciler leaves them alone. */
   private readonly inFlight = new Set<string>();
   private cluster?: Promise<Cluster>;
+  /** The egress proxy's URL with its Service's ClusterIP for a host, once read. */
+  private proxyBaseUrl?: Promise<string>;
   private stopped = false;
 
   constructor(private readonly options: KubernetesSandboxProviderOptions) {
@@ -437,7 +440,7 @@ export class KubernetesSandboxProvider implements SandboxProvider {
   private async startSandbox(cluster: Cluster, template: SandboxTemplate, digest: string, identity: SandboxIdentity): Promise<StartedSandbox> {
     const { api } = cluster;
     const token = randomBytes(32).toString('base64url');
-    const proxies = this.proxyUrls(template, identity);
+    const proxies = await this.proxyUrls(api, template, identity);
     const labels = sandboxLabels(template, digest, identity);
     const secret = sandboxSecret(identity, labels, { token, ...proxies }, this.config);
     const job = sandboxJob(template, digest, identity, { hasProxy: proxies.proxyUrl !== undefined, hasInitProxy: proxies.initProxyUrl !== undefined }, this.config);
@@ -475,8 +478,8 @@ export class KubernetesSandboxProvider implements SandboxProvider {
     }
   }
 
-  /** Signed proxy URLs for the runner and the install step, per the networking policy. */
-  private proxyUrls(template: SandboxTemplate, identity: SandboxIdentity): { proxyUrl?: string; initProxyUrl?: string } {
+  /** Signed proxy URLs for the runner and the install step, per the networking policy, with the proxy's ClusterIP as host. */
+  private async proxyUrls(api: SandboxKubeApi, template: SandboxTemplate, identity: SandboxIdentity): Promise<{ proxyUrl?: string; initProxyUrl?: string }> {
     const usesProxy = egressClass(template) === 'proxy';
     if (!usesProxy) return {};
     const proxy = this.options.egressProxy;
@@ -486,13 +489,30 @@ export class KubernetesSandboxProvider implements SandboxProvider {
         `networking "${template.networking.type}" needs the egress proxy, and none is configured (STRATUS_EGRESS_PROXY_URL, STRATUS_EGRESS_PROXY_SIGNING_KEY)`,
       );
     }
-    const expiresAt = Math.ceil(Date.now() / 1000) + this.config.maxLifetimeSeconds + Math.ceil((this.options.warmPool?.maxIdleMs ?? 0) / 1000);
-    const grant = (policy: Networking) =>
-      egressProxyUrl(proxy.url, { sessionId: identity.sessionId ?? identity.name, workspaceId: template.workspaceId, policy, expiresAt }, proxy.signingKey);
+    const base = await this.egressProxyBaseUrl(api, proxy.url);
+    const now = Math.ceil(Date.now() / 1000);
+    const expiresAt = now + this.config.maxLifetimeSeconds + Math.ceil((this.options.warmPool?.maxIdleMs ?? 0) / 1000);
+    // The install step's credential is useless once the sandbox has started (or failed to): a setup
+    // script that copies it into the workspace hands the runner nothing it can use.
+    const installExpiresAt = now + Math.ceil(this.startTimeoutMs / 1000);
+    const grant = (policy: Networking, until: number) =>
+      egressProxyUrl(base, { sessionId: identity.sessionId ?? identity.name, workspaceId: template.workspaceId, policy, expiresAt: until }, proxy.signingKey);
     return {
-      proxyUrl: template.networking.type === 'none' ? undefined : grant(template.networking),
-      initProxyUrl: needsInstallStep(template) ? grant(REGISTRIES_ONLY) : undefined,
+      proxyUrl: template.networking.type === 'none' ? undefined : grant(template.networking, expiresAt),
+      initProxyUrl: needsInstallStep(template) ? grant(REGISTRIES_ONLY, installExpiresAt) : undefined,
     };
+  }
+
+  private async egressProxyBaseUrl(api: SandboxKubeApi, url: string): Promise<string> {
+    const namespace = (this.options.networkPolicies === false ? undefined : this.options.networkPolicies?.egressProxy?.namespace) ?? DEFAULT_PROXY.namespace;
+    this.proxyBaseUrl ??= proxyUrlByClusterIp(api, url, namespace);
+    // Not cached when it fails: the Service may be created after the worker.
+    this.proxyBaseUrl.catch(() => (this.proxyBaseUrl = undefined));
+    try {
+      return await this.proxyBaseUrl;
+    } catch (error) {
+      throw new SandboxStartError('rejected', `cannot reach the egress proxy by ClusterIP: ${(error as Error).message}`, { cause: error });
+    }
   }
 
   /**

@@ -5,6 +5,7 @@ import type {
   V1Job,
   V1LocalObjectReference,
   V1OwnerReference,
+  V1PodSpec,
   V1Secret,
   V1SecurityContext,
   V1Toleration,
@@ -97,11 +98,25 @@ export interface SandboxManifestConfig {
   /** How long a finished Job (and its Secret, through the owner reference) stays for inspection. */
   ttlSecondsAfterFinished: number;
   runAsUser?: number;
-  /** Caps each emptyDir (workspace, tmp) so a sandbox cannot fill the node's disk. */
+  /**
+   * The sandbox's disk (STRATUS_SANDBOX_DISK_LIMIT): caps each emptyDir (workspace, tmp, packages) and
+   * the containers' ephemeral-storage, so a sandbox cannot fill the node's disk.
+   */
   workspaceSizeLimit?: string;
   nodeSelector?: Readonly<Record<string, string>>;
   tolerations?: readonly V1Toleration[];
 }
+
+/**
+ * DNS of pods that have no direct egress: no cluster DNS (a lookup of <data>.attacker.example through
+ * CoreDNS is a way out no proxy sees, and the cluster's names are none of a sandbox's business). The
+ * one nameserver Kubernetes requires is the pod's own loopback, where nothing answers, so a lookup
+ * fails at once; the egress proxy is reached by ClusterIP and resolves names itself.
+ */
+export const NO_DNS: Pick<V1PodSpec, 'dnsPolicy' | 'dnsConfig'> = {
+  dnsPolicy: 'None',
+  dnsConfig: { nameservers: ['127.0.0.1'], searches: [], options: [{ name: 'attempts', value: '1' }, { name: 'timeout', value: '1' }] },
+};
 
 /** Which egress NetworkPolicy a pod falls under. */
 export type EgressClass = 'none' | 'proxy' | 'unrestricted';
@@ -289,6 +304,7 @@ export function sandboxJob(
   const resources = template.resources ?? DEFAULT_RESOURCES;
   const quantities = { cpu: resources.cpu, memory: resources.memory };
   const sizeLimit = config.workspaceSizeLimit === undefined ? {} : { sizeLimit: config.workspaceSizeLimit };
+  const storageLimit: Record<string, string> = config.workspaceSizeLimit === undefined ? {} : { 'ephemeral-storage': config.workspaceSizeLimit };
   const injectRunner = template.image !== undefined;
   const install = needsInstallStep(template);
   const image = template.image ?? config.runnerImage;
@@ -298,6 +314,9 @@ export function sandboxJob(
     { name: 'tmp', emptyDir: { ...sizeLimit } },
     ...(injectRunner ? [{ name: 'runner', emptyDir: {} }] : []),
     ...(install ? [{ name: 'packages', emptyDir: { ...sizeLimit } }] : []),
+    // The install step's own /tmp and HOME: its registry credential, and what pip, npm and apt log or
+    // cache with it, stay out of every volume the runner mounts.
+    ...(install ? [{ name: 'install-tmp', emptyDir: { ...sizeLimit } }] : []),
   ];
   const mounts: V1VolumeMount[] = [
     { name: 'workspace', mountPath: PATHS.workspace },
@@ -315,7 +334,7 @@ export function sandboxJob(
     // A crashing runner's or install step's last stderr lines become its termination message, and so the session.error.
     terminationMessagePolicy: 'FallbackToLogsOnError',
     securityContext: containerSecurityContext(uid),
-    resources: { requests: quantities, limits: quantities },
+    resources: { requests: quantities, limits: { ...quantities, ...storageLimit } },
   };
 
   const initContainers: V1Container[] = [];
@@ -340,7 +359,7 @@ export function sandboxJob(
       env: [...baseEnv, ...(secret.hasInitProxy ? proxyEnv(identity.name, SECRET_KEYS.initProxyUrl) : [])],
       volumeMounts: [
         { name: 'workspace', mountPath: PATHS.workspace },
-        { name: 'tmp', mountPath: PATHS.tmp },
+        { name: 'install-tmp', mountPath: PATHS.tmp },
         { name: 'packages', mountPath: PATHS.packages },
       ],
     });
@@ -385,6 +404,7 @@ export function sandboxJob(
           // No service environment variables: they would tell a sandbox the address of every service in its namespace.
           enableServiceLinks: false,
           runtimeClassName: config.runtimeClassName,
+          ...(egressClass(template) === 'unrestricted' ? {} : structuredClone(NO_DNS)),
           terminationGracePeriodSeconds: 5,
           securityContext: {
             runAsNonRoot: true,
