@@ -28,6 +28,10 @@ const Env = z.object({
   STRATUS_EGRESS_PROXY_HTTP_PORTS: portList('80'),
   STRATUS_EGRESS_PROXY_IDLE_TIMEOUT_SECONDS: z.coerce.number().int().min(1).default(300),
   STRATUS_EGRESS_PROXY_MAX_CONNECTIONS_PER_CREDENTIAL: z.coerce.number().int().min(1).default(64),
+  // Set on Kubernetes: the namespace of the sandboxes whose credentials the proxy checks are still alive.
+  STRATUS_EGRESS_PROXY_SANDBOX_NAMESPACE: z.string().trim().min(1).optional(),
+  STRATUS_EGRESS_PROXY_KUBECONFIG: z.string().trim().min(1).optional(),
+  STRATUS_EGRESS_PROXY_SANDBOX_CHECK_CACHE_MS: z.coerce.number().int().min(0).default(5000),
   STRATUS_EGRESS_PROXY_ALLOW_PRIVATE: z.enum(['true', 'false']).default('false'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -40,6 +44,8 @@ export interface ProxyConfig {
   forwardPorts: number[] | 'any';
   idleTimeoutMs: number;
   maxConnectionsPerCredential: number;
+  /** Where to check the sandboxes that credentials are bound to; undefined: bound credentials are refused. */
+  sandboxCheck?: { namespace: string; kubeconfigPath?: string; cacheMs: number };
   allowPrivateAddresses: boolean;
   logLevel: z.infer<typeof Env>['LOG_LEVEL'];
 }
@@ -64,6 +70,10 @@ export function loadConfig(env: NodeJS.ProcessEnv): ProxyConfig {
     forwardPorts: e.STRATUS_EGRESS_PROXY_HTTP_PORTS,
     idleTimeoutMs: e.STRATUS_EGRESS_PROXY_IDLE_TIMEOUT_SECONDS * 1000,
     maxConnectionsPerCredential: e.STRATUS_EGRESS_PROXY_MAX_CONNECTIONS_PER_CREDENTIAL,
+    sandboxCheck:
+      e.STRATUS_EGRESS_PROXY_SANDBOX_NAMESPACE === undefined
+        ? undefined
+        : { namespace: e.STRATUS_EGRESS_PROXY_SANDBOX_NAMESPACE, kubeconfigPath: e.STRATUS_EGRESS_PROXY_KUBECONFIG, cacheMs: e.STRATUS_EGRESS_PROXY_SANDBOX_CHECK_CACHE_MS },
     allowPrivateAddresses: e.STRATUS_EGRESS_PROXY_ALLOW_PRIVATE === 'true',
     logLevel: e.LOG_LEVEL,
   };

@@ -1,6 +1,6 @@
 import { createServer, request as httpRequest, STATUS_CODES, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { connect, type Socket } from 'node:net';
-import { EgressCredentialError, egressDecision, verifyEgressGrant, type EgressGrant } from '@stratus/sandbox/egress';
+import { EgressCredentialError, egressDecision, verifyEgressGrant, type EgressGrant, type EgressSandboxBinding } from '@stratus/sandbox/egress';
 import { DestinationRefused, resolveDestination, systemResolver, type Resolver } from './destination-guard';
 
 /** The part of a pino logger the proxy uses. */
@@ -26,6 +26,11 @@ export interface EgressProxyOptions {
   idleTimeoutMs?: number;
   /** Open tunnels and in-flight requests one credential may hold at once; default 64. */
   maxConnectionsPerCredential?: number;
+  /**
+   * Whether the Kubernetes sandbox a credential is bound to still runs (SandboxLiveness). Without it,
+   * credentials bound to a sandbox are refused: the proxy cannot tell whether their sandbox is gone.
+   */
+  sandboxLiveness?: { isAlive(binding: EgressSandboxBinding): Promise<boolean> };
 }
 
 const REALM = 'Proxy-Authenticate';
@@ -123,6 +128,23 @@ export function createEgressProxy(options: EgressProxyOptions): Server {
   const connections = new ConnectionCounter(maxPerCredential);
   const { logger } = options;
 
+  /** Refuses a credential whose sandbox was deleted, has ended, or was replaced under the same name. */
+  const checkSandbox = async (binding: EgressSandboxBinding, who: Record<string, unknown>) => {
+    if (options.sandboxLiveness === undefined) {
+      throw new Refusal(407, `egress credential of sandbox ${binding.name} is bound to it, and this proxy is not configured to check sandboxes (STRATUS_EGRESS_PROXY_SANDBOX_NAMESPACE)`);
+    }
+    let alive: boolean;
+    try {
+      alive = await options.sandboxLiveness.isAlive(binding);
+    } catch (error) {
+      throw new Refusal(502, `stratus egress proxy could not check sandbox ${binding.name}: ${(error as Error).message}`);
+    }
+    if (!alive) {
+      logger.warn({ ...who, sandbox: binding.name, reason: 'sandbox gone' }, 'egress refused');
+      throw new Refusal(407, `egress credential of sandbox ${binding.name} is no longer valid: the sandbox was deleted or has ended`);
+    }
+  };
+
   /**
    * Authenticates, checks the policy, the port and the credential's connection count, and resolves
    * the address to connect to. Returns the address and the release of the connection slot it took.
@@ -130,6 +152,7 @@ export function createEgressProxy(options: EgressProxyOptions): Server {
   const admit = async (proxyAuthorization: string | undefined, host: string, port: number, kind: 'forward' | 'connect') => {
     const { grant, credential } = authenticate(proxyAuthorization, options.signingKeys);
     const who = { sessionId: grant.sessionId, workspaceId: grant.workspaceId, host, port, kind };
+    if (grant.sandbox !== undefined) await checkSandbox(grant.sandbox, who);
     const decision = egressDecision(grant.policy, host);
     if (!decision.allowed) {
       logger.warn({ ...who, reason: decision.reason }, 'egress refused');

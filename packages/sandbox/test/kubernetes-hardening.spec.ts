@@ -1,8 +1,8 @@
 import type { KubeApiServer, KubeObject } from '@stratus/testing/kube-api-server';
-import { SandboxStartError } from '../src';
+import { SandboxLiveness, SandboxStartError } from '../src';
 import { verifyEgressGrant } from '../src/egress';
 import { kubeProvider, NAMESPACE, SIGNING_KEY, startCluster } from './kube-harness';
-import { sandboxSpec } from './sandbox-harness';
+import { eventually, sandboxSpec } from './sandbox-harness';
 
 const SESSION_LABEL = 'stratus.dev/session-id';
 let counter = 0;
@@ -91,6 +91,32 @@ describe('Kubernetes sandbox hardening', () => {
       expect(verifyEgressGrant(credential, [SIGNING_KEY], began).policy).toEqual({ type: 'limited', allow_package_managers: true });
       expect(() => verifyEgressGrant(credential, [SIGNING_KEY], Date.now() + 12_000)).toThrow('expired');
       expect(secretValue(secret, 'proxy-url')).toBeUndefined();
+    } finally {
+      await provider.shutdown();
+    }
+  });
+
+  it('binds egress credentials to their sandbox: alive while it runs (warm and claimed too), dead once deleted', async () => {
+    const environmentId = 'env_hardening0123456789abcdef01234567';
+    const provider = kubeProvider(cluster.kubeconfigPath, { warmPool: { sizes: { [environmentId]: 1 } } });
+    const liveness = new SandboxLiveness({ connection: { kubeconfigPath: cluster.kubeconfigPath }, namespace: NAMESPACE, cacheMs: 0 });
+    try {
+      const spec = kubeSpec({ environmentId, networking: { type: 'allowed_hosts', allowed_hosts: ['api.github.com'] } });
+      const { sessionId: _, ...template } = spec;
+      provider.prewarm(template);
+      expect(await eventually(async () => provider.warmSandboxes(environmentId) === 1, 10_000)).toBe(true);
+      const handle = await provider.provision(spec);
+      expect(handle.warm).toBe(true);
+
+      const [job] = ofSession('jobs', spec.sessionId);
+      const secret = server.store.get('secrets', NAMESPACE, job!.metadata.name);
+      const grant = verifyEgressGrant(decodeURIComponent(new URL(secretValue(secret, 'proxy-url')!).password), [SIGNING_KEY]);
+      expect(grant.sandbox).toEqual({ name: job!.metadata.name, nonce: job!.metadata.annotations?.['stratus.dev/egress-nonce'] });
+      expect(await liveness.isAlive(grant.sandbox!)).toBe(true);
+      expect(await liveness.isAlive({ ...grant.sandbox!, nonce: 'another-sandbox-of-that-name' })).toBe(false);
+
+      await provider.destroy(spec.sessionId);
+      expect(await liveness.isAlive(grant.sandbox!)).toBe(false);
     } finally {
       await provider.shutdown();
     }

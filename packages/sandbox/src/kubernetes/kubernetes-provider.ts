@@ -80,6 +80,8 @@ interface StartedSandbox {
   name: string;
   token: string;
   podIP: string;
+  /** The nonce its egress credentials are bound to, kept in its Job's annotations. */
+  egressNonce?: string;
 }
 
 interface Cluster {
@@ -429,7 +431,12 @@ export class KubernetesSandboxProvider implements SandboxProvider {
     await Promise.all([
       cluster.api.patchJob(sandbox.name, [
         ...labelOps,
-        { op: 'add', path: '/metadata/annotations', value: { [ANNOTATIONS.claimedAt]: new Date().toISOString() } },
+        {
+          op: 'add',
+          path: '/metadata/annotations',
+          // The egress nonce stays: the sandbox's proxy credentials are bound to it.
+          value: { [ANNOTATIONS.claimedAt]: new Date().toISOString(), ...(sandbox.egressNonce === undefined ? {} : { [ANNOTATIONS.egressNonce]: sandbox.egressNonce }) },
+        },
       ]),
       cluster.api.patchPod(pod.metadata.name, labelOps),
     ]);
@@ -437,9 +444,11 @@ export class KubernetesSandboxProvider implements SandboxProvider {
   }
 
   /** Creates the Secret and the Job, then waits for the runner. Cleans up after itself when that fails. */
-  private async startSandbox(cluster: Cluster, template: SandboxTemplate, digest: string, identity: SandboxIdentity): Promise<StartedSandbox> {
+  private async startSandbox(cluster: Cluster, template: SandboxTemplate, digest: string, named: SandboxIdentity): Promise<StartedSandbox> {
     const { api } = cluster;
     const token = randomBytes(32).toString('base64url');
+    // A fresh nonce per sandbox: a Job re-created under the same name does not revive old credentials.
+    const identity = egressClass(template) === 'proxy' ? { ...named, egressNonce: randomBytes(12).toString('base64url') } : named;
     const proxies = await this.proxyUrls(api, template, identity);
     const labels = sandboxLabels(template, digest, identity);
     const secret = sandboxSecret(identity, labels, { token, ...proxies }, this.config);
@@ -456,7 +465,7 @@ export class KubernetesSandboxProvider implements SandboxProvider {
         .catch((error: unknown) => this.logger.warn({ job: identity.name, error: (error as Error).message }, 'could not make the sandbox Secret a dependent of its Job'));
       const podIP = await this.waitForPod(cluster, identity.name, createdJob.metadata?.uid ?? '');
       await Promise.all([owner, this.waitForRunner(podIP, token)]);
-      return { name: identity.name, token, podIP };
+      return { name: identity.name, token, podIP, egressNonce: identity.egressNonce };
     } catch (error) {
       // 409 on the Secret means another worker owns this name: leave its objects alone.
       if (created || !isStatus(error, 409)) await this.deleteSandbox(identity.name).catch(() => undefined);
@@ -495,8 +504,9 @@ export class KubernetesSandboxProvider implements SandboxProvider {
     // The install step's credential is useless once the sandbox has started (or failed to): a setup
     // script that copies it into the workspace hands the runner nothing it can use.
     const installExpiresAt = now + Math.ceil(this.startTimeoutMs / 1000);
+    const sandbox = identity.egressNonce === undefined ? undefined : { name: identity.name, nonce: identity.egressNonce };
     const grant = (policy: Networking, until: number) =>
-      egressProxyUrl(base, { sessionId: identity.sessionId ?? identity.name, workspaceId: template.workspaceId, policy, expiresAt: until }, proxy.signingKey);
+      egressProxyUrl(base, { sessionId: identity.sessionId ?? identity.name, workspaceId: template.workspaceId, policy, expiresAt: until, sandbox }, proxy.signingKey);
     return {
       proxyUrl: template.networking.type === 'none' ? undefined : grant(template.networking, expiresAt),
       initProxyUrl: needsInstallStep(template) ? grant(REGISTRIES_ONLY, installExpiresAt) : undefined,

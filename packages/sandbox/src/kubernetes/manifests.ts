@@ -38,6 +38,8 @@ export const ANNOTATIONS = {
   /** The provider instance whose warm pool holds an unclaimed sandbox. */
   warmOwner: 'stratus.dev/warm-owner',
   claimedAt: 'stratus.dev/claimed-at',
+  /** The nonce the sandbox's egress credentials are bound to (see EgressGrant.sandbox). */
+  egressNonce: 'stratus.dev/egress-nonce',
 } as const;
 
 /** Labels on every sandbox object; the selector of everything the provider manages. */
@@ -239,6 +241,17 @@ export interface SandboxIdentity {
   sessionId?: string;
   /** The provider instance whose warm pool holds it (warm sandboxes only). */
   warmOwner?: string;
+  /** The nonce its egress credentials are bound to (sandboxes that use the egress proxy only). */
+  egressNonce?: string;
+}
+
+/** The Job's annotations: its warm pool owner and the nonce of its egress credentials, when it has them. */
+export function sandboxAnnotations(identity: SandboxIdentity): Record<string, string> | undefined {
+  const annotations = {
+    ...(identity.warmOwner === undefined ? {} : { [ANNOTATIONS.warmOwner]: identity.warmOwner }),
+    ...(identity.egressNonce === undefined ? {} : { [ANNOTATIONS.egressNonce]: identity.egressNonce }),
+  };
+  return Object.keys(annotations).length === 0 ? undefined : annotations;
 }
 
 /** The labels of a sandbox's Job, pod and Secret. */
@@ -388,7 +401,7 @@ export function sandboxJob(
       name: identity.name,
       namespace: config.namespace,
       labels,
-      annotations: identity.warmOwner === undefined ? undefined : { [ANNOTATIONS.warmOwner]: identity.warmOwner },
+      annotations: sandboxAnnotations(identity),
     },
     spec: {
       backoffLimit: 0,
