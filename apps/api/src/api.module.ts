@@ -5,6 +5,7 @@ import { AgentsController } from './agents/agents.controller';
 import { AgentsRepository } from './agents/agents.repository';
 import { AgentsService } from './agents/agents.service';
 import { DocsController } from './docs/docs.controller';
+import { EnvironmentLimits } from './environments/environment-limits';
 import { EnvironmentsController } from './environments/environments.controller';
 import { EnvironmentsRepository } from './environments/environments.repository';
 import { EnvironmentsService } from './environments/environments.service';
@@ -31,6 +32,7 @@ import { TurnsRepository } from './turns/turns.repository';
     AgentsService,
     EnvironmentsRepository,
     EnvironmentsService,
+    { provide: EnvironmentLimits, useFactory: () => EnvironmentLimits.fromEnv(process.env) },
     SessionsRepository,
     SessionsService,
     EventsRepository,

@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+import { SandboxLiveness } from '@stratus/sandbox';
 import pino from 'pino';
 import { ConfigError, loadConfig } from './config';
 import { createEgressProxy } from './proxy-server';
@@ -9,6 +10,13 @@ async function main(): Promise<void> {
   const server = createEgressProxy({
     signingKeys: config.signingKeys,
     connectPorts: config.connectPorts,
+    forwardPorts: config.forwardPorts,
+    idleTimeoutMs: config.idleTimeoutMs,
+    maxConnectionsPerCredential: config.maxConnectionsPerCredential,
+    sandboxLiveness:
+      config.sandboxCheck === undefined
+        ? undefined
+        : new SandboxLiveness({ connection: { kubeconfigPath: config.sandboxCheck.kubeconfigPath }, namespace: config.sandboxCheck.namespace, cacheMs: config.sandboxCheck.cacheMs }),
     allowPrivateAddresses: config.allowPrivateAddresses,
     logger,
   });

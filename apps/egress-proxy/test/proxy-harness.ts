@@ -35,6 +35,7 @@ export async function startProxy(overrides: Partial<EgressProxyOptions> = {}): P
   const server = createEgressProxy({
     signingKeys: [KEY],
     connectPorts: 'any',
+    forwardPorts: 'any',
     allowPrivateAddresses: true,
     resolver: loopbackResolver,
     logger: {

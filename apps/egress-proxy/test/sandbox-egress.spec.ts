@@ -1,9 +1,25 @@
 import { mkdtemp, realpath, rm } from 'node:fs/promises';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { KubernetesSandboxProvider, RunnerClient, RunnerError, resolveRunnerInstall, type SandboxSpec } from '@stratus/sandbox';
+import { KubernetesSandboxProvider, RunnerClient, RunnerError, resolveRunnerInstall, SandboxLiveness, type SandboxSpec } from '@stratus/sandbox';
 import { startKubeApiServer, type KubeApiServer } from '@stratus/testing/kube-api-server';
 import { close, KEY, startProxy, startUpstream } from './proxy-harness';
+
+/** GET an absolute URL through the proxy with a sandbox's HTTP(S)_PROXY value, as curl would (407s included). */
+async function getThrough(proxyUrl: string, target: string): Promise<{ status: number; body: string }> {
+  const proxy = new URL(proxyUrl);
+  const authorization = `Basic ${Buffer.from(`${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`).toString('base64')}`;
+  return new Promise((resolve, reject) => {
+    const req = request({ host: proxy.hostname, port: Number(proxy.port), path: target, headers: { 'proxy-authorization': authorization } }, (res) => {
+      let body = '';
+      res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
 
 /**
  * A sandbox started by the Kubernetes provider (against the API test server) whose HTTP(S)_PROXY
@@ -26,9 +42,10 @@ describe('sandbox egress through the proxy', () => {
 
   beforeAll(async () => {
     dir = await realpath(await mkdtemp(path.join(tmpdir(), 'egress-e2e-')));
-    proxy = await startProxy();
-    upstream = await startUpstream();
     server = await startKubeApiServer({ kubelet: { runnerEntry: resolveRunnerInstall().entry, workDir: path.join(dir, 'pods') } });
+    // No cache: the test sees a deletion at once (deployments reuse an answer for 5 s).
+    proxy = await startProxy({ sandboxLiveness: new SandboxLiveness({ connection: { kubeconfig: server.kubeconfig() }, namespace: 'stratus-sandboxes', cacheMs: 0 }) });
+    upstream = await startUpstream();
     provider = new KubernetesSandboxProvider({
       connection: { kubeconfig: server.kubeconfig() },
       namespace: 'stratus-sandboxes',
@@ -95,6 +112,46 @@ describe('sandbox egress through the proxy', () => {
       await expect(client.fetch({ url: `http://api.allowed.test:${upstream.port}/` })).rejects.toBeInstanceOf(RunnerError);
     } finally {
       await client.close();
+    }
+  });
+
+  it('makes a sandbox credential useless once its sandbox is deleted, even when the session gets a new one', async () => {
+    const s = spec({ type: 'allowed_hosts', allowed_hosts: ['api.allowed.test'] });
+    const credentialOf = async () => {
+      const client = RunnerClient.forHandle(await provider.provision(s));
+      try {
+        return (await client.exec({ command: 'printenv HTTPS_PROXY' })).stdout.trim();
+      } finally {
+        await client.close();
+      }
+    };
+    const getWith = (proxyUrl: string) => getThrough(proxyUrl, `http://api.allowed.test:${upstream.port}/after`);
+    const first = await credentialOf();
+    expect(await getWith(first)).toMatchObject({ status: 200 });
+    await provider.destroy(s.sessionId);
+    expect(await getWith(first)).toEqual({ status: 407, body: expect.stringContaining('is no longer valid: the sandbox was deleted or has ended') });
+    expect(proxy.logs).toContainEqual(expect.objectContaining({ message: 'egress refused', details: expect.objectContaining({ sessionId: s.sessionId, reason: 'sandbox gone' }) }));
+
+    // Same session, same Job name, new sandbox: the old credential stays dead, the new one works.
+    const second = await credentialOf();
+    expect(second).not.toBe(first);
+    expect(await getWith(first)).toMatchObject({ status: 407 });
+    expect(await getWith(second)).toMatchObject({ status: 200 });
+  });
+
+  it('refuses credentials bound to a sandbox when the proxy cannot check sandboxes', async () => {
+    const unchecked = await startProxy();
+    try {
+      const client = RunnerClient.forHandle(await provider.provision(spec({ type: 'allowed_hosts', allowed_hosts: ['api.allowed.test'] })));
+      const credential = new URL((await client.exec({ command: 'printenv HTTPS_PROXY' })).stdout.trim());
+      await client.close();
+      credential.port = String(unchecked.port);
+      expect(await getThrough(credential.href, `http://api.allowed.test:${upstream.port}/`)).toEqual({
+        status: 407,
+        body: expect.stringContaining('not configured to check sandboxes'),
+      });
+    } finally {
+      await close(unchecked.server);
     }
   });
 });

@@ -41,30 +41,44 @@ describe('the Helm chart, rendered with helm', () => {
     }
   });
 
-  it('gives only the worker Kubernetes API access, and only to sandbox objects in the sandbox namespace', () => {
+  it('gives only the worker and the egress proxy Kubernetes API access, each to the few objects it needs', () => {
     expect(manifests.filter((m) => m.kind === 'ClusterRole' || m.kind === 'ClusterRoleBinding')).toEqual([]);
     const roles = manifests.filter((m) => m.kind === 'Role');
     const bindings = manifests.filter((m) => m.kind === 'RoleBinding');
-    expect(roles).toHaveLength(1);
-    expect(bindings).toHaveLength(1);
-    const [role] = roles;
-    const [binding] = bindings;
-    expect(role!.metadata.namespace).toBe('stratus-sandboxes');
-    expect(binding!.metadata.namespace).toBe('stratus-sandboxes');
-    expect(binding!.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: role!.metadata.name });
-    const [workerAccount] = find('ServiceAccount', 'worker');
-    expect(binding!.subjects).toEqual([{ kind: 'ServiceAccount', name: workerAccount!.metadata.name, namespace: 'stratus' }]);
-    expect(role!.rules).toEqual([
-      { apiGroups: ['batch'], resources: ['jobs'], verbs: ['create', 'get', 'list', 'watch', 'patch', 'delete'] },
-      { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch', 'patch'] },
-      { apiGroups: [''], resources: ['secrets'], verbs: ['create', 'get', 'list', 'patch', 'delete'] },
-      { apiGroups: ['networking.k8s.io'], resources: ['networkpolicies'], verbs: ['create', 'get', 'update'] },
-    ]);
+    expect(roles).toHaveLength(3);
+    expect(bindings).toHaveLength(3);
+    const accountOf = (comp: string) => ({ kind: 'ServiceAccount', name: find('ServiceAccount', comp)[0]!.metadata.name, namespace: 'stratus' });
+    const granted = (comp: string) =>
+      bindings
+        .filter((b) => b.subjects.some((s: any) => s.name === accountOf(comp).name))
+        .map((b) => {
+          const role = roles.find((r) => r.metadata.name === b.roleRef.name && r.metadata.namespace === b.metadata.namespace)!;
+          expect(b.subjects).toEqual([accountOf(comp)]);
+          return { namespace: role.metadata.namespace ?? 'stratus', rules: role.rules };
+        });
+    const [proxyService] = find('Service', 'egress-proxy');
+    expect(granted('worker')).toEqual(
+      expect.arrayContaining([
+        {
+          namespace: 'stratus-sandboxes',
+          rules: [
+            { apiGroups: ['batch'], resources: ['jobs'], verbs: ['create', 'get', 'list', 'watch', 'patch', 'delete'] },
+            { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch', 'patch'] },
+            { apiGroups: [''], resources: ['secrets'], verbs: ['create', 'get', 'list', 'patch', 'delete'] },
+            { apiGroups: ['networking.k8s.io'], resources: ['networkpolicies'], verbs: ['create', 'get', 'update'] },
+          ],
+        },
+        { namespace: 'stratus', rules: [{ apiGroups: [''], resources: ['services'], resourceNames: [proxyService!.metadata.name], verbs: ['get'] }] },
+      ]),
+    );
+    expect(granted('worker')).toHaveLength(2);
+    expect(granted('egress-proxy')).toEqual([{ namespace: 'stratus-sandboxes', rules: [{ apiGroups: ['batch'], resources: ['jobs'], verbs: ['get'] }] }]);
+    const withToken = ['worker', 'egress-proxy'];
     for (const workload of workloads(manifests)) {
       const mounts = podSpec(workload).automountServiceAccountToken;
-      expect([component(workload), mounts]).toEqual([component(workload), component(workload) === 'worker']);
+      expect([component(workload), mounts]).toEqual([component(workload), withToken.includes(component(workload)!)]);
     }
-    for (const account of manifests.filter((m) => m.kind === 'ServiceAccount' && component(m) !== 'worker')) expect(account.automountServiceAccountToken).toBe(false);
+    for (const account of manifests.filter((m) => m.kind === 'ServiceAccount')) expect(account.automountServiceAccountToken).toBe(component(account) === 'worker' ? undefined : false);
   });
 
   it('configures the worker so that its sandbox provider parses it and its NetworkPolicies select the chart pods', () => {
@@ -80,6 +94,10 @@ describe('the Helm chart, rendered with helm', () => {
     expect(selects(options.networkPolicies.egressProxy!.podLabels, proxy)).toBe(true);
     const [proxyService] = find('Service', 'egress-proxy');
     expect(env.STRATUS_EGRESS_PROXY_URL).toBe(`http://${proxyService!.metadata.name}.stratus.svc:${proxyService!.spec.ports[0].port}`);
+    expect(options.workspaceSizeLimit).toBe('10Gi');
+    // No limits on environments unless the values set them.
+    const apiEnv = envOf(podSpec(find('Deployment', 'api')[0]!).containers[0]);
+    expect(Object.keys(apiEnv).filter((name) => /ALLOWED_IMAGES|ENVIRONMENT_MAX/.test(name))).toEqual([]);
     expect(options.networkPolicies.egressProxy!.port).toBe(proxy.spec.template.spec.containers[0].ports[0].containerPort);
   });
 
@@ -87,7 +105,15 @@ describe('the Helm chart, rendered with helm', () => {
     const proxy = podSpec(find('Deployment', 'egress-proxy')[0]!).containers[0];
     const worker = podSpec(find('Deployment', 'worker')[0]!).containers[0];
     const config = loadConfig(envOf(proxy));
-    expect(config).toMatchObject({ port: 3128, connectPorts: [443], allowPrivateAddresses: false });
+    expect(config).toMatchObject({
+      port: 3128,
+      connectPorts: [443],
+      forwardPorts: [80],
+      idleTimeoutMs: 300_000,
+      maxConnectionsPerCredential: 64,
+      allowPrivateAddresses: false,
+      sandboxCheck: { namespace: 'stratus-sandboxes', cacheMs: 5000 },
+    });
     expect(config.signingKeys).toEqual([envOf(worker).STRATUS_EGRESS_PROXY_SIGNING_KEY]);
     const [secret] = find('Secret', 'egress-proxy');
     expect(Buffer.from(secret!.data['signing-key'], 'base64').toString()).toMatch(/^[A-Za-z0-9]{48}$/);
@@ -112,7 +138,15 @@ describe('the Helm chart, rendered with helm', () => {
       'sandbox.namespace': 'agent-sandboxes',
       'egressProxy.existingSecret': 'my-egress-key',
       'global.imageTag': '1.2.3',
+      'sandbox.diskLimit': '20Gi',
+      'sandbox.allowedImages': 'ghcr.io/acme/*',
+      'sandbox.maxCpu': '4',
+      'sandbox.maxMemory': '8Gi',
     });
+    const api = custom.find((m) => m.kind === 'Deployment' && component(m) === 'api')!;
+    expect(envOf(podSpec(api).containers[0])).toMatchObject({ STRATUS_SANDBOX_ALLOWED_IMAGES: 'ghcr.io/acme/*', STRATUS_ENVIRONMENT_MAX_CPU: '4', STRATUS_ENVIRONMENT_MAX_MEMORY: '8Gi' });
+    const proxy = custom.find((m) => m.kind === 'Deployment' && component(m) === 'egress-proxy')!;
+    expect(loadConfig(envOf(podSpec(proxy).containers[0])).sandboxCheck?.namespace).toBe('agent-sandboxes');
     const worker = custom.find((m) => m.kind === 'Deployment' && component(m) === 'worker')!;
     const env = envOf(podSpec(worker).containers[0]);
     expect(parseSandboxEnv(env)).toMatchObject({
@@ -120,9 +154,10 @@ describe('the Helm chart, rendered with helm', () => {
       STRATUS_SANDBOX_WARM_POOL: { env_abc: 2 },
       STRATUS_SANDBOX_NETWORK_POLICIES: 'external',
       STRATUS_SANDBOX_NAMESPACE: 'agent-sandboxes',
+      STRATUS_SANDBOX_DISK_LIMIT: '20Gi',
     });
     expect(podSpec(worker).containers[0].image).toBe('ghcr.io/stratus/worker:1.2.3');
-    const role = custom.find((m) => m.kind === 'Role')!;
+    const role = custom.find((m) => m.kind === 'Role' && m.rules.some((r: any) => r.verbs.includes('create')))!;
     expect(role.metadata.namespace).toBe('agent-sandboxes');
     expect(role.rules.flatMap((r: any) => r.resources)).not.toContain('networkpolicies');
     expect(custom.filter((m) => m.kind === 'Secret')).toEqual([]);

@@ -13,6 +13,7 @@ export { RunnerStartError } from './local/runner-process';
 export { resolveRunnerInstall, type RunnerInstall } from './local/runner-install';
 export { KubernetesSandboxProvider, type KubernetesSandboxProviderOptions } from './kubernetes/kubernetes-provider';
 export { KubeApiError, type KubeConnection } from './kubernetes/kube-api';
+export { SandboxLiveness, type SandboxLivenessOptions } from './kubernetes/sandbox-liveness';
 export type { NetworkPolicyConfig } from './kubernetes/network-policies';
 export type { WarmPoolConfig } from './pool/warm-pool';
 export { templateDigest } from './pool/template-digest';

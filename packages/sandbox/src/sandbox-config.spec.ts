@@ -1,4 +1,7 @@
-import { createSandboxProvider, kubernetesOptionsFromEnv, parseSandboxEnv } from './sandbox-config';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createSandboxProvider, kubernetesOptionsFromEnv, localIsolation, parseSandboxEnv } from './sandbox-config';
 import { KubernetesSandboxProvider } from './kubernetes/kubernetes-provider';
 import { LocalSandboxProvider } from './local/local-provider';
 
@@ -39,5 +42,28 @@ describe('sandbox configuration from env', () => {
     );
     expect(() => parseSandboxEnv({ STRATUS_SANDBOX_WARM_POOL: '{' })).toThrow('STRATUS_SANDBOX_WARM_POOL: must be JSON');
     expect(() => parseSandboxEnv({ STRATUS_SANDBOX_RUNTIME_CLASS: '', STRATUS_SANDBOX_PROVIDER: 'docker' })).toThrow('STRATUS_SANDBOX_PROVIDER');
+  });
+
+  describe('isolation=auto in production', () => {
+    const noBwrap = mkdtempSync(path.join(tmpdir(), 'no-bwrap-'));
+    afterAll(() => rmSync(noBwrap, { recursive: true, force: true }));
+
+    it('refuses to start without bubblewrap, naming the explicit opt-out', () => {
+      const env = parseSandboxEnv({ NODE_ENV: 'production' });
+      expect(() => localIsolation(env, noBwrap)).toThrow(/no bubblewrap[\s\S]*STRATUS_SANDBOX_ISOLATION=none/);
+      const savedPath = process.env.PATH;
+      process.env.PATH = noBwrap;
+      try {
+        expect(() => createSandboxProvider(env)).toThrow('STRATUS_SANDBOX_ISOLATION=none');
+      } finally {
+        process.env.PATH = savedPath;
+      }
+    });
+
+    it('runs unisolated only when told to, and falls back with a warning outside production', () => {
+      expect(localIsolation(parseSandboxEnv({ NODE_ENV: 'production', STRATUS_SANDBOX_ISOLATION: 'none' }), noBwrap)).toBe('none');
+      expect(localIsolation(parseSandboxEnv({ NODE_ENV: 'development' }), noBwrap)).toBe('auto');
+      expect(localIsolation(parseSandboxEnv({}), noBwrap)).toBe('auto');
+    });
   });
 });

@@ -2,6 +2,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { MIN_EGRESS_KEY_LENGTH } from './egress/egress-credential';
+import { findExecutable } from './local/bwrap';
 import { KubernetesSandboxProvider, type KubernetesSandboxProviderOptions } from './kubernetes/kubernetes-provider';
 import { LocalSandboxProvider, type SandboxLogger } from './local/local-provider';
 import type { SandboxProvider } from './provider';
@@ -27,6 +28,7 @@ const optionalText = z
 /** The worker's sandbox settings, from env. Defaults run local sandboxes on a laptop. */
 export const SandboxEnv = z
   .object({
+    NODE_ENV: optionalText,
     STRATUS_SANDBOX_PROVIDER: z.enum(['local', 'kubernetes']).default('local'),
     // local
     STRATUS_SANDBOX_DIR: z.string().min(1).default(path.join(tmpdir(), 'stratus-sandboxes')),
@@ -45,7 +47,12 @@ export const SandboxEnv = z
     STRATUS_SANDBOX_NETWORK_POLICIES: z.enum(['managed', 'external']).default('managed'),
     STRATUS_EGRESS_PROXY_URL: optionalText.pipe(z.url().optional()),
     STRATUS_EGRESS_PROXY_SIGNING_KEY: optionalText.pipe(z.string().min(MIN_EGRESS_KEY_LENGTH, `must be at least ${MIN_EGRESS_KEY_LENGTH} characters`).optional()),
-    // both
+    // both: the disk a sandbox may fill (its workspace and temporary files), as a Kubernetes quantity
+    STRATUS_SANDBOX_DISK_LIMIT: z
+      .string()
+      .trim()
+      .regex(/^\d+(\.\d+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/, 'must be a quantity such as 10Gi or 500Mi')
+      .default('10Gi'),
     STRATUS_SANDBOX_WARM_POOL: json(z.record(z.string(), z.coerce.number().int().min(0).max(100))).default({}),
     STRATUS_SANDBOX_WARM_MAX_IDLE_MS: z.coerce.number().int().min(1000).default(600_000),
   })
@@ -82,6 +89,7 @@ export function kubernetesOptionsFromEnv(env: SandboxEnv, logger?: SandboxLogger
     maxLifetimeSeconds: env.STRATUS_SANDBOX_MAX_LIFETIME_SECONDS,
     ttlSecondsAfterFinished: env.STRATUS_SANDBOX_TTL_AFTER_FINISHED_SECONDS,
     startTimeoutMs: env.STRATUS_SANDBOX_START_TIMEOUT_MS,
+    workspaceSizeLimit: env.STRATUS_SANDBOX_DISK_LIMIT,
     egressProxy:
       env.STRATUS_EGRESS_PROXY_URL !== undefined && env.STRATUS_EGRESS_PROXY_SIGNING_KEY !== undefined
         ? { url: env.STRATUS_EGRESS_PROXY_URL, signingKey: env.STRATUS_EGRESS_PROXY_SIGNING_KEY }
@@ -102,12 +110,30 @@ export function kubernetesOptionsFromEnv(env: SandboxEnv, logger?: SandboxLogger
   };
 }
 
+/**
+ * The local isolation to start with. `auto` falls back to plain processes (with a warning) when
+ * bubblewrap is missing, which is fine on a laptop and a silent loss of the sandbox in production:
+ * with NODE_ENV=production, `auto` without bwrap refuses to start instead, and running sandboxes as
+ * plain processes takes an explicit STRATUS_SANDBOX_ISOLATION=none.
+ */
+export function localIsolation(env: SandboxEnv, searchPath = process.env.PATH ?? ''): SandboxEnv['STRATUS_SANDBOX_ISOLATION'] {
+  if (env.STRATUS_SANDBOX_ISOLATION !== 'auto' || env.NODE_ENV !== 'production') return env.STRATUS_SANDBOX_ISOLATION;
+  if (findExecutable('bwrap', searchPath) === undefined) {
+    throw new Error(
+      'STRATUS_SANDBOX_ISOLATION=auto found no bubblewrap (bwrap) on PATH, and with NODE_ENV=production it does not fall back to running ' +
+        'sandboxes as plain processes with the worker\'s file and network access. Install bubblewrap, or set STRATUS_SANDBOX_ISOLATION=none ' +
+        'to run them unisolated on purpose.',
+    );
+  }
+  return 'bwrap';
+}
+
 /** The provider the env asks for: what a worker (or all-in-one) calls once at boot. */
 export function createSandboxProvider(env: SandboxEnv, logger?: SandboxLogger): SandboxProvider {
   if (env.STRATUS_SANDBOX_PROVIDER === 'kubernetes') return new KubernetesSandboxProvider(kubernetesOptionsFromEnv(env, logger));
   return new LocalSandboxProvider({
     baseDir: env.STRATUS_SANDBOX_DIR,
-    isolation: env.STRATUS_SANDBOX_ISOLATION,
+    isolation: localIsolation(env),
     warmPool: { sizes: env.STRATUS_SANDBOX_WARM_POOL, maxIdleMs: env.STRATUS_SANDBOX_WARM_MAX_IDLE_MS },
     logger,
   });

@@ -2,15 +2,20 @@ import { Injectable } from '@nestjs/common';
 import { CreateEnvironmentRequest, UpdateEnvironmentRequest, type Environment, type Page } from '@stratus/contracts';
 import { boolParam, conflict, createdAtRange, notFound, parseOrThrow, type Query } from '@stratus/nest-common';
 import { paginate, parseListParams } from '../common/pagination';
+import { EnvironmentLimits } from './environment-limits';
 import { toEnvironment } from './environment.mapper';
 import { DuplicateNameError, EnvironmentsRepository } from './environments.repository';
 
 @Injectable()
 export class EnvironmentsService {
-  constructor(private readonly environments: EnvironmentsRepository) {}
+  constructor(
+    private readonly environments: EnvironmentsRepository,
+    private readonly limits: EnvironmentLimits,
+  ) {}
 
   async create(workspaceId: string, body: unknown): Promise<Environment> {
     const input = parseOrThrow(CreateEnvironmentRequest, body);
+    this.limits.check(input.config);
     try {
       return toEnvironment(await this.environments.create(workspaceId, input));
     } catch (error) {
@@ -28,6 +33,7 @@ export class EnvironmentsService {
   /** Changes apply to sandboxes started afterwards; running ones keep their configuration. */
   async update(workspaceId: string, id: string, body: unknown): Promise<Environment> {
     const input = parseOrThrow(UpdateEnvironmentRequest, body);
+    if (input.config !== undefined) this.limits.check(input.config);
     const row = await this.environments.find(workspaceId, id);
     if (!row) throw notFound('Environment', id);
     if (row.archivedAt) throw conflict(`Environment ${id} is archived and cannot be updated.`);

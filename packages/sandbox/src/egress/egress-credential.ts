@@ -15,6 +15,17 @@ export interface EgressGrant {
   policy: Networking;
   /** Unix seconds after which the proxy refuses the credential (the sandbox's maximum lifetime). */
   expiresAt: number;
+  /**
+   * The Kubernetes sandbox the credential belongs to: its Job's name and a nonce the Job carries in an
+   * annotation. A proxy that checks bindings refuses the credential once that Job is gone, finished,
+   * or replaced by another of the same name, so a credential outlives its sandbox by seconds only.
+   */
+  sandbox?: EgressSandboxBinding;
+}
+
+export interface EgressSandboxBinding {
+  name: string;
+  nonce: string;
 }
 
 const Grant = z.strictObject({
@@ -22,6 +33,7 @@ const Grant = z.strictObject({
   workspaceId: z.string().min(1),
   policy: Networking,
   expiresAt: z.number().int(),
+  sandbox: z.strictObject({ name: z.string().min(1), nonce: z.string().min(1) }).optional(),
 });
 
 const VERSION = 'v1';

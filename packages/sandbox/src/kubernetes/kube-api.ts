@@ -8,6 +8,7 @@ import type {
   V1OwnerReference,
   V1Pod,
   V1Secret,
+  V1Service,
   Watch,
 } from '@kubernetes/client-node' with { 'resolution-mode': 'import' };
 import { canonicalJson } from '../canonical-json';
@@ -133,6 +134,16 @@ export class SandboxKubeApi {
   async readSecret(name: string): Promise<V1Secret | undefined> {
     try {
       return await translated(this.core.readNamespacedSecret({ name, namespace: this.namespace }));
+    } catch (error) {
+      if (isStatus(error, 404)) return undefined;
+      throw error;
+    }
+  }
+
+  /** A Service of any namespace (the egress proxy's lives in the control namespace). */
+  async readService(namespace: string, name: string): Promise<V1Service | undefined> {
+    try {
+      return await translated(this.core.readNamespacedService({ name, namespace }));
     } catch (error) {
       if (isStatus(error, 404)) return undefined;
       throw error;

@@ -34,6 +34,7 @@ import {
   type SandboxManifestConfig,
 } from './manifests';
 import { sandboxNetworkPolicies, type NetworkPolicyConfig } from './network-policies';
+import { proxyUrlByClusterIp } from './proxy-address';
 import { runnerBaseUrl, sandboxJobFailure, sandboxJobFinished, sandboxPodState, type SandboxProblem } from './pod-status';
 import { WatchedCollection } from './watched-collection';
 
@@ -79,6 +80,8 @@ interface StartedSandbox {
   name: string;
   token: string;
   podIP: string;
+  /** The nonce its egress credentials are bound to, kept in its Job's annotations. */
+  egressNonce?: string;
 }
 
 interface Cluster {
@@ -124,6 +127,8 @@ export class KubernetesSandboxProvider implements SandboxProvider {
   /** Job names this instance is creating right now; the reconciler leaves them alone. */
   private readonly inFlight = new Set<string>();
   private cluster?: Promise<Cluster>;
+  /** The egress proxy's URL with its Service's ClusterIP for a host, once read. */
+  private proxyBaseUrl?: Promise<string>;
   private stopped = false;
 
   constructor(private readonly options: KubernetesSandboxProviderOptions) {
@@ -426,7 +431,12 @@ export class KubernetesSandboxProvider implements SandboxProvider {
     await Promise.all([
       cluster.api.patchJob(sandbox.name, [
         ...labelOps,
-        { op: 'add', path: '/metadata/annotations', value: { [ANNOTATIONS.claimedAt]: new Date().toISOString() } },
+        {
+          op: 'add',
+          path: '/metadata/annotations',
+          // The egress nonce stays: the sandbox's proxy credentials are bound to it.
+          value: { [ANNOTATIONS.claimedAt]: new Date().toISOString(), ...(sandbox.egressNonce === undefined ? {} : { [ANNOTATIONS.egressNonce]: sandbox.egressNonce }) },
+        },
       ]),
       cluster.api.patchPod(pod.metadata.name, labelOps),
     ]);
@@ -434,10 +444,12 @@ export class KubernetesSandboxProvider implements SandboxProvider {
   }
 
   /** Creates the Secret and the Job, then waits for the runner. Cleans up after itself when that fails. */
-  private async startSandbox(cluster: Cluster, template: SandboxTemplate, digest: string, identity: SandboxIdentity): Promise<StartedSandbox> {
+  private async startSandbox(cluster: Cluster, template: SandboxTemplate, digest: string, named: SandboxIdentity): Promise<StartedSandbox> {
     const { api } = cluster;
     const token = randomBytes(32).toString('base64url');
-    const proxies = this.proxyUrls(template, identity);
+    // A fresh nonce per sandbox: a Job re-created under the same name does not revive old credentials.
+    const identity = egressClass(template) === 'proxy' ? { ...named, egressNonce: randomBytes(12).toString('base64url') } : named;
+    const proxies = await this.proxyUrls(api, template, identity);
     const labels = sandboxLabels(template, digest, identity);
     const secret = sandboxSecret(identity, labels, { token, ...proxies }, this.config);
     const job = sandboxJob(template, digest, identity, { hasProxy: proxies.proxyUrl !== undefined, hasInitProxy: proxies.initProxyUrl !== undefined }, this.config);
@@ -453,7 +465,7 @@ export class KubernetesSandboxProvider implements SandboxProvider {
         .catch((error: unknown) => this.logger.warn({ job: identity.name, error: (error as Error).message }, 'could not make the sandbox Secret a dependent of its Job'));
       const podIP = await this.waitForPod(cluster, identity.name, createdJob.metadata?.uid ?? '');
       await Promise.all([owner, this.waitForRunner(podIP, token)]);
-      return { name: identity.name, token, podIP };
+      return { name: identity.name, token, podIP, egressNonce: identity.egressNonce };
     } catch (error) {
       // 409 on the Secret means another worker owns this name: leave its objects alone.
       if (created || !isStatus(error, 409)) await this.deleteSandbox(identity.name).catch(() => undefined);
@@ -475,8 +487,8 @@ export class KubernetesSandboxProvider implements SandboxProvider {
     }
   }
 
-  /** Signed proxy URLs for the runner and the install step, per the networking policy. */
-  private proxyUrls(template: SandboxTemplate, identity: SandboxIdentity): { proxyUrl?: string; initProxyUrl?: string } {
+  /** Signed proxy URLs for the runner and the install step, per the networking policy, with the proxy's ClusterIP as host. */
+  private async proxyUrls(api: SandboxKubeApi, template: SandboxTemplate, identity: SandboxIdentity): Promise<{ proxyUrl?: string; initProxyUrl?: string }> {
     const usesProxy = egressClass(template) === 'proxy';
     if (!usesProxy) return {};
     const proxy = this.options.egressProxy;
@@ -486,13 +498,31 @@ export class KubernetesSandboxProvider implements SandboxProvider {
         `networking "${template.networking.type}" needs the egress proxy, and none is configured (STRATUS_EGRESS_PROXY_URL, STRATUS_EGRESS_PROXY_SIGNING_KEY)`,
       );
     }
-    const expiresAt = Math.ceil(Date.now() / 1000) + this.config.maxLifetimeSeconds + Math.ceil((this.options.warmPool?.maxIdleMs ?? 0) / 1000);
-    const grant = (policy: Networking) =>
-      egressProxyUrl(proxy.url, { sessionId: identity.sessionId ?? identity.name, workspaceId: template.workspaceId, policy, expiresAt }, proxy.signingKey);
+    const base = await this.egressProxyBaseUrl(api, proxy.url);
+    const now = Math.ceil(Date.now() / 1000);
+    const expiresAt = now + this.config.maxLifetimeSeconds + Math.ceil((this.options.warmPool?.maxIdleMs ?? 0) / 1000);
+    // The install step's credential is useless once the sandbox has started (or failed to): a setup
+    // script that copies it into the workspace hands the runner nothing it can use.
+    const installExpiresAt = now + Math.ceil(this.startTimeoutMs / 1000);
+    const sandbox = identity.egressNonce === undefined ? undefined : { name: identity.name, nonce: identity.egressNonce };
+    const grant = (policy: Networking, until: number) =>
+      egressProxyUrl(base, { sessionId: identity.sessionId ?? identity.name, workspaceId: template.workspaceId, policy, expiresAt: until, sandbox }, proxy.signingKey);
     return {
-      proxyUrl: template.networking.type === 'none' ? undefined : grant(template.networking),
-      initProxyUrl: needsInstallStep(template) ? grant(REGISTRIES_ONLY) : undefined,
+      proxyUrl: template.networking.type === 'none' ? undefined : grant(template.networking, expiresAt),
+      initProxyUrl: needsInstallStep(template) ? grant(REGISTRIES_ONLY, installExpiresAt) : undefined,
     };
+  }
+
+  private async egressProxyBaseUrl(api: SandboxKubeApi, url: string): Promise<string> {
+    const namespace = (this.options.networkPolicies === false ? undefined : this.options.networkPolicies?.egressProxy?.namespace) ?? DEFAULT_PROXY.namespace;
+    this.proxyBaseUrl ??= proxyUrlByClusterIp(api, url, namespace);
+    // Not cached when it fails: the Service may be created after the worker.
+    this.proxyBaseUrl.catch(() => (this.proxyBaseUrl = undefined));
+    try {
+      return await this.proxyBaseUrl;
+    } catch (error) {
+      throw new SandboxStartError('rejected', `cannot reach the egress proxy by ClusterIP: ${(error as Error).message}`, { cause: error });
+    }
   }
 
   /**

@@ -150,6 +150,48 @@ describe('sandboxJob', () => {
     expect(pod.containers[0].volumeMounts).toContainEqual({ name: 'runner', mountPath: '/opt/stratus/runner', readOnly: true });
   });
 
+  it('gives pods without direct egress no cluster DNS, and unrestricted ones the cluster default', async () => {
+    for (const networking of NETWORKING) {
+      const pod = (await wireJob(template({ networking }))).spec.template.spec;
+      if (networking.type === 'unrestricted') {
+        expect(pod.dnsPolicy).toBeUndefined();
+        expect(pod.dnsConfig).toBeUndefined();
+        continue;
+      }
+      expect({ type: networking.type, dnsPolicy: pod.dnsPolicy, nameservers: pod.dnsConfig.nameservers, searches: pod.dnsConfig.searches }).toEqual({
+        type: networking.type,
+        dnsPolicy: 'None',
+        nameservers: ['127.0.0.1'],
+        searches: [],
+      });
+    }
+    // networking none with packages reaches the proxy for its install step: no DNS either.
+    const installing = (await wireJob(template({ networking: { type: 'none' }, packages: { apt: [], pip: ['requests'], npm: [] } }))).spec.template.spec;
+    expect(installing.dnsPolicy).toBe('None');
+  });
+
+  it('caps the disk: every emptyDir and each container\'s ephemeral storage', async () => {
+    const job = await wireJob(template({ packages: { apt: [], pip: ['requests'], npm: [] }, image: 'python:3.12-slim' }), { workspaceSizeLimit: '10Gi' });
+    const pod = job.spec.template.spec;
+    for (const volume of pod.volumes.filter((v: any) => v.name !== 'runner')) expect({ name: volume.name, emptyDir: volume.emptyDir }).toEqual({ name: volume.name, emptyDir: { sizeLimit: '10Gi' } });
+    expect(pod.containers[0].resources.limits).toEqual({ cpu: '500m', memory: '1Gi', 'ephemeral-storage': '10Gi' });
+    expect(pod.initContainers.find((c: any) => c.name === 'install-packages').resources.limits['ephemeral-storage']).toBe('10Gi');
+    await expect(validateAgainstSchema(job)).resolves.toBeUndefined();
+  });
+
+  it('keeps the install step\'s registry credential off every volume the runner mounts', async () => {
+    const job = await wireJob(template({ networking: { type: 'none' }, packages: { apt: ['jq'], pip: [], npm: [] }, setupScript: 'true' }));
+    const pod = job.spec.template.spec;
+    const install = pod.initContainers.find((c: any) => c.name === 'install-packages');
+    const runner = pod.containers[0];
+    // HOME and TMPDIR (/tmp), where pip, npm and apt write logs and caches, are the install step's own volume.
+    expect(envOf(install)).toMatchObject({ HOME: '/tmp', TMPDIR: '/tmp' });
+    const tmp = install.volumeMounts.find((m: any) => m.mountPath === '/tmp');
+    expect(tmp.name).toBe('install-tmp');
+    expect(runner.volumeMounts.map((m: any) => m.name)).not.toContain('install-tmp');
+    expect(Object.values(envOf(runner))).not.toContainEqual({ secretKeyRef: expect.objectContaining({ key: SECRET_KEYS.initProxyUrl }) });
+  });
+
   it('installs packages in an init step that alone may reach the registries, then points the runner at them', async () => {
     const job = await wireJob(template({ networking: { type: 'none' }, packages: { apt: ['jq'], pip: ['requests'], npm: [] }, setupScript: 'echo ready > /workspace/ready' }));
     const [install] = job.spec.template.spec.initContainers;

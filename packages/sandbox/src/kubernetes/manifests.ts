@@ -5,6 +5,7 @@ import type {
   V1Job,
   V1LocalObjectReference,
   V1OwnerReference,
+  V1PodSpec,
   V1Secret,
   V1SecurityContext,
   V1Toleration,
@@ -37,6 +38,8 @@ export const ANNOTATIONS = {
   /** The provider instance whose warm pool holds an unclaimed sandbox. */
   warmOwner: 'stratus.dev/warm-owner',
   claimedAt: 'stratus.dev/claimed-at',
+  /** The nonce the sandbox's egress credentials are bound to (see EgressGrant.sandbox). */
+  egressNonce: 'stratus.dev/egress-nonce',
 } as const;
 
 /** Labels on every sandbox object; the selector of everything the provider manages. */
@@ -97,11 +100,25 @@ export interface SandboxManifestConfig {
   /** How long a finished Job (and its Secret, through the owner reference) stays for inspection. */
   ttlSecondsAfterFinished: number;
   runAsUser?: number;
-  /** Caps each emptyDir (workspace, tmp) so a sandbox cannot fill the node's disk. */
+  /**
+   * The sandbox's disk (STRATUS_SANDBOX_DISK_LIMIT): caps each emptyDir (workspace, tmp, packages) and
+   * the containers' ephemeral-storage, so a sandbox cannot fill the node's disk.
+   */
   workspaceSizeLimit?: string;
   nodeSelector?: Readonly<Record<string, string>>;
   tolerations?: readonly V1Toleration[];
 }
+
+/**
+ * DNS of pods that have no direct egress: no cluster DNS (a lookup of <data>.attacker.example through
+ * CoreDNS is a way out no proxy sees, and the cluster's names are none of a sandbox's business). The
+ * one nameserver Kubernetes requires is the pod's own loopback, where nothing answers, so a lookup
+ * fails at once; the egress proxy is reached by ClusterIP and resolves names itself.
+ */
+export const NO_DNS: Pick<V1PodSpec, 'dnsPolicy' | 'dnsConfig'> = {
+  dnsPolicy: 'None',
+  dnsConfig: { nameservers: ['127.0.0.1'], searches: [], options: [{ name: 'attempts', value: '1' }, { name: 'timeout', value: '1' }] },
+};
 
 /** Which egress NetworkPolicy a pod falls under. */
 export type EgressClass = 'none' | 'proxy' | 'unrestricted';
@@ -224,6 +241,17 @@ export interface SandboxIdentity {
   sessionId?: string;
   /** The provider instance whose warm pool holds it (warm sandboxes only). */
   warmOwner?: string;
+  /** The nonce its egress credentials are bound to (sandboxes that use the egress proxy only). */
+  egressNonce?: string;
+}
+
+/** The Job's annotations: its warm pool owner and the nonce of its egress credentials, when it has them. */
+export function sandboxAnnotations(identity: SandboxIdentity): Record<string, string> | undefined {
+  const annotations = {
+    ...(identity.warmOwner === undefined ? {} : { [ANNOTATIONS.warmOwner]: identity.warmOwner }),
+    ...(identity.egressNonce === undefined ? {} : { [ANNOTATIONS.egressNonce]: identity.egressNonce }),
+  };
+  return Object.keys(annotations).length === 0 ? undefined : annotations;
 }
 
 /** The labels of a sandbox's Job, pod and Secret. */
@@ -289,6 +317,7 @@ export function sandboxJob(
   const resources = template.resources ?? DEFAULT_RESOURCES;
   const quantities = { cpu: resources.cpu, memory: resources.memory };
   const sizeLimit = config.workspaceSizeLimit === undefined ? {} : { sizeLimit: config.workspaceSizeLimit };
+  const storageLimit: Record<string, string> = config.workspaceSizeLimit === undefined ? {} : { 'ephemeral-storage': config.workspaceSizeLimit };
   const injectRunner = template.image !== undefined;
   const install = needsInstallStep(template);
   const image = template.image ?? config.runnerImage;
@@ -298,6 +327,9 @@ export function sandboxJob(
     { name: 'tmp', emptyDir: { ...sizeLimit } },
     ...(injectRunner ? [{ name: 'runner', emptyDir: {} }] : []),
     ...(install ? [{ name: 'packages', emptyDir: { ...sizeLimit } }] : []),
+    // The install step's own /tmp and HOME: its registry credential, and what pip, npm and apt log or
+    // cache with it, stay out of every volume the runner mounts.
+    ...(install ? [{ name: 'install-tmp', emptyDir: { ...sizeLimit } }] : []),
   ];
   const mounts: V1VolumeMount[] = [
     { name: 'workspace', mountPath: PATHS.workspace },
@@ -315,7 +347,7 @@ export function sandboxJob(
     // A crashing runner's or install step's last stderr lines become its termination message, and so the session.error.
     terminationMessagePolicy: 'FallbackToLogsOnError',
     securityContext: containerSecurityContext(uid),
-    resources: { requests: quantities, limits: quantities },
+    resources: { requests: quantities, limits: { ...quantities, ...storageLimit } },
   };
 
   const initContainers: V1Container[] = [];
@@ -340,7 +372,7 @@ export function sandboxJob(
       env: [...baseEnv, ...(secret.hasInitProxy ? proxyEnv(identity.name, SECRET_KEYS.initProxyUrl) : [])],
       volumeMounts: [
         { name: 'workspace', mountPath: PATHS.workspace },
-        { name: 'tmp', mountPath: PATHS.tmp },
+        { name: 'install-tmp', mountPath: PATHS.tmp },
         { name: 'packages', mountPath: PATHS.packages },
       ],
     });
@@ -369,7 +401,7 @@ export function sandboxJob(
       name: identity.name,
       namespace: config.namespace,
       labels,
-      annotations: identity.warmOwner === undefined ? undefined : { [ANNOTATIONS.warmOwner]: identity.warmOwner },
+      annotations: sandboxAnnotations(identity),
     },
     spec: {
       backoffLimit: 0,
@@ -385,6 +417,7 @@ export function sandboxJob(
           // No service environment variables: they would tell a sandbox the address of every service in its namespace.
           enableServiceLinks: false,
           runtimeClassName: config.runtimeClassName,
+          ...(egressClass(template) === 'unrestricted' ? {} : structuredClone(NO_DNS)),
           terminationGracePeriodSeconds: 5,
           securityContext: {
             runAsNonRoot: true,

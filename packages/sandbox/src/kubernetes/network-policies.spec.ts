@@ -67,10 +67,9 @@ describe('sandboxNetworkPolicies', () => {
     expect(allowed(await policies(), pod()).egress).toEqual([]);
   });
 
-  it('lets limited and allowed_hosts sandboxes reach only DNS and the egress proxy', async () => {
+  it('lets limited and allowed_hosts sandboxes reach only the egress proxy, not even DNS', async () => {
     const rules = allowed(await policies(), pod('proxy'));
     expect(rules.egress).toEqual([
-      dnsRule,
       {
         to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'stratus' } }, podSelector: { matchLabels: { 'app.kubernetes.io/component': 'egress-proxy' } } }],
         ports: [{ protocol: 'TCP', port: 3128 }],

@@ -43,8 +43,9 @@ function selectEgress(egress: EgressClass) {
  * The sandbox namespace's NetworkPolicies, one per networking mode plus a base policy. Policies are
  * additive, so the base one selects every sandbox pod for both directions and allows only worker →
  * runner traffic: a pod no other policy selects (`none`) has no egress at all, and anything not
- * labelled as it should be fails closed. `proxy` pods may add DNS and the egress proxy; `unrestricted`
- * pods may add DNS and any address outside the blocked ranges.
+ * labelled as it should be fails closed. `proxy` pods may add the egress proxy and nothing else, not
+ * even DNS (they reach the proxy by ClusterIP; see NO_DNS in manifests.ts); `unrestricted` pods may add
+ * DNS and any address outside the blocked ranges.
  */
 export function sandboxNetworkPolicies(config: NetworkPolicyConfig): V1NetworkPolicy[] {
   const dns = config.dns ?? DEFAULT_DNS;
@@ -79,10 +80,7 @@ export function sandboxNetworkPolicies(config: NetworkPolicyConfig): V1NetworkPo
       spec: {
         podSelector: selectEgress('proxy'),
         policyTypes: ['Egress'],
-        egress: [
-          dnsRule,
-          { to: [podsIn(config.egressProxy.namespace, config.egressProxy.podLabels)], ports: [{ protocol: 'TCP', port: config.egressProxy.port }] },
-        ],
+        egress: [{ to: [podsIn(config.egressProxy.namespace, config.egressProxy.podLabels)], ports: [{ protocol: 'TCP', port: config.egressProxy.port }] }],
       },
     },
     {

@@ -3,6 +3,7 @@ import { Job } from 'kubernetes-models/batch/v1/Job';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
 import { Pod } from 'kubernetes-models/v1/Pod';
 import { Secret } from 'kubernetes-models/v1/Secret';
+import { Service } from 'kubernetes-models/v1/Service';
 import { failures } from './status';
 
 /** ObjectMeta as stored. */
@@ -30,7 +31,7 @@ export interface KubeObject {
   [field: string]: unknown;
 }
 
-export type ResourceName = 'pods' | 'secrets' | 'jobs' | 'networkpolicies';
+export type ResourceName = 'pods' | 'secrets' | 'jobs' | 'networkpolicies' | 'services';
 
 export interface ResourceType {
   resource: ResourceName;
@@ -94,6 +95,10 @@ function validatePodSpec(spec: PodSpecLike | undefined, at: string): { field: st
     if (names.indexOf(name) !== i) problems.push({ field: `${at}.containers[${i}].name`, message: `Duplicate value: "${name}"` });
   }
   if ((spec?.containers ?? []).length === 0) problems.push({ field: `${at}.containers`, message: 'Required value' });
+  const dns = spec as { dnsPolicy?: string; dnsConfig?: { nameservers?: string[] } } | undefined;
+  if (dns?.dnsPolicy === 'None' && (dns.dnsConfig?.nameservers ?? []).length === 0) {
+    problems.push({ field: `${at}.dnsConfig.nameservers`, message: 'Required value: must provide at least one DNS nameserver when `dnsPolicy` is None' });
+  }
   const volumes = new Set((spec?.volumes ?? []).map((v) => v.name));
   const containers = [...((spec as { containers?: { volumeMounts?: { name: string }[] }[] })?.containers ?? []), ...((spec as { initContainers?: { volumeMounts?: { name: string }[] }[] })?.initContainers ?? [])];
   for (const container of containers) {
@@ -204,7 +209,29 @@ const networkPolicies: ResourceType = {
   validate: (object) => validateMetadata(object),
 };
 
-export const RESOURCE_TYPES: Readonly<Record<ResourceName, ResourceType>> = { jobs, pods, secrets, networkpolicies: networkPolicies };
+let nextClusterIp = 1;
+
+const services: ResourceType = {
+  resource: 'services',
+  group: '',
+  version: 'v1',
+  kind: 'Service',
+  defaultPropagation: 'Background',
+  validateSchema: (object) => new Service(object as ConstructorParameters<typeof Service>[0]).validate(),
+  validate: (object) => validateMetadata(object, 63),
+  defaults(object) {
+    // A ClusterIP from the service range, as the API server allocates one.
+    const spec = ((object.spec as Record<string, unknown> | undefined) ?? {}) as { clusterIP?: string; type?: string };
+    spec.type ??= 'ClusterIP';
+    if (spec.clusterIP === undefined) {
+      spec.clusterIP = `10.96.${Math.floor(nextClusterIp / 250)}.${(nextClusterIp % 250) + 1}`;
+      nextClusterIp += 1;
+    }
+    object.spec = spec;
+  },
+};
+
+export const RESOURCE_TYPES: Readonly<Record<ResourceName, ResourceType>> = { jobs, pods, secrets, networkpolicies: networkPolicies, services };
 
 /** stringData is write-only: the API server merges it into data, base64-encoded. */
 export function normalizeSecret(object: KubeObject): void {
