@@ -29,7 +29,7 @@ export async function prepare(processEnv: NodeJS.ProcessEnv): Promise<{ env: Ser
 
 /** Builds and starts the HTTP app of a root module that imports CoreModule. */
 export async function startHttp(rootModule: unknown, env: ServerEnv, logger: Logger): Promise<StartedApp> {
-  const app = await createHttpApp(rootModule, { bodyLimit: env.BODY_LIMIT_BYTES, logger });
+  const app = await createHttpApp(rootModule, { bodyLimit: env.BODY_LIMIT_BYTES, bodyMaxDepth: env.BODY_MAX_DEPTH, logger });
   await app.init();
   if (env.STRATUS_BOOTSTRAP_TOKEN) await app.get(TokensService).ensureBootstrapToken(env.STRATUS_BOOTSTRAP_TOKEN);
   await app.listen({ port: env.PORT, host: env.HOST });
