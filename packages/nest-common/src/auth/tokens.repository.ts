@@ -42,6 +42,11 @@ export class TokensRepository {
     return count > 0 || (await this.prisma.apiToken.findUnique({ where: { id: tokenId } })) !== null;
   }
 
+  /** Revokes the workspace's active tokens of that name, except the one with this hash. */
+  async revokeNamedExcept(workspaceId: string, name: string, keepHash: string): Promise<void> {
+    await this.prisma.apiToken.updateMany({ where: { workspaceId, name, revokedAt: null, NOT: { tokenHash: keepHash } }, data: { revokedAt: new Date() } });
+  }
+
   listTokens(workspaceId: string): Promise<ApiToken[]> {
     return this.prisma.apiToken.findMany({ where: { workspaceId }, orderBy: { id: 'asc' } });
   }
