@@ -25,10 +25,10 @@ export function spawnApi(env: Record<string, string>): Promise<ApiProcess> {
   });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   return new Promise<ApiProcess>((resolve, reject) => {
     // Reading every line also keeps the pipe drained, so the child never blocks on logging.
-    readline.createInterface({ input: child.stdout! }).on('line', (line) => {
+    readline.createInterface({ input: child.stdout }).on('line', (line) => {
       const match = /API listening on (http:\/\/[^"\s]+)/.exec(line);
       if (match) resolve({ url: match[1]!, child, stderr: () => stderr, exited });
     });
