@@ -77,12 +77,12 @@ describe('rate limit', () => {
 });
 
 describe('dependencies down', () => {
-  it('answers 503 overloaded_error when Redis is unreachable', async () => {
+  it('serves what needs no Redis while Redis is unreachable, and readiness says why', async () => {
     const api = await startTestApi({ REDIS_URL: 'redis://127.0.0.1:1' });
     try {
-      const reply = await api.request('GET', '/agents');
-      expectError(reply, 503, 'overloaded_error');
-      expect(reply.headers.get('retry-after')).toBe('1');
+      // The rate limit falls back to a per-process budget rather than answering 503 to every request.
+      expect((await api.request('GET', '/agents')).status).toBe(200);
+      expect((await api.request('POST', '/agents', { body: demoAgent() })).status).toBe(201);
       const ready = await api.request('GET', '/readyz', { token: null });
       expect(ready.status).toBe(503);
       expect(ready.body).toMatchObject({ postgres: 'ok', redis: 'unreachable' });

@@ -1,12 +1,13 @@
 import { ERROR_TYPES } from '@stratus/contracts';
 import fc from 'fast-check';
 import { createSession, startTestApi, type TestApi } from './harness';
+import { ROUTES, type RouteIds } from './routes';
 
 // Property: whatever a client sends, the API answers with a documented status and, for errors,
 // the documented envelope — never a 500 — and a rejected request changes nothing.
 
 let api: TestApi;
-let ids: { agentId: string; environmentId: string; sessionId: string };
+let ids: RouteIds;
 beforeAll(async () => {
   api = await startTestApi({ RATE_LIMIT_REQUESTS: '0' });
   ids = await createSession(api);
@@ -15,28 +16,6 @@ afterAll(() => api.close());
 
 // Every documented error status except 500 and 503, which bad input must never produce.
 const STATUS_TYPES: Record<number, string> = Object.fromEntries(Object.entries(ERROR_TYPES).filter(([status]) => Number(status) < 500));
-
-const ROUTES: [string, (ids: { agentId: string; environmentId: string; sessionId: string }, id: string) => string][] = [
-  ['POST', () => '/agents'],
-  ['GET', () => '/agents'],
-  ['GET', (x, id) => `/agents/${id || x.agentId}`],
-  ['POST', (x, id) => `/agents/${id || x.agentId}`],
-  ['POST', (x, id) => `/agents/${id || x.agentId}/archive`],
-  ['GET', (x, id) => `/agents/${id || x.agentId}/versions`],
-  ['POST', () => '/environments'],
-  ['GET', () => '/environments'],
-  ['GET', (x, id) => `/environments/${id || x.environmentId}`],
-  ['POST', (x, id) => `/environments/${id || x.environmentId}`],
-  ['DELETE', (_x, id) => `/environments/${id || 'env_0123456789abcdef0123456789abcdef'}`],
-  ['POST', () => '/sessions'],
-  ['GET', () => '/sessions'],
-  ['GET', (x, id) => `/sessions/${id || x.sessionId}`],
-  ['POST', (x, id) => `/sessions/${id || x.sessionId}`],
-  ['POST', (x, id) => `/sessions/${id || x.sessionId}/cancel`],
-  ['POST', (x, id) => `/sessions/${id || x.sessionId}/events`],
-  ['GET', (x, id) => `/sessions/${id || x.sessionId}/events`],
-  ['GET', () => '/models'],
-];
 
 const junkValue = fc.oneof(
   fc.string(),

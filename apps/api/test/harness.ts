@@ -51,7 +51,7 @@ export async function startTestApi(env: Record<string, string> = {}, options: Te
     AUTH_CACHE_TTL_MS: '0',
     ...env,
   });
-  const app = await createHttpApp(ApiAppModule.forRoot(parsed), { bodyLimit: parsed.BODY_LIMIT_BYTES, logger: createLogger('silent') });
+  const app = await createHttpApp(ApiAppModule.forRoot(parsed), { bodyLimit: parsed.BODY_LIMIT_BYTES, bodyMaxDepth: parsed.BODY_MAX_DEPTH, logger: createLogger('silent') });
   await app.init();
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.getHttpServer().address();

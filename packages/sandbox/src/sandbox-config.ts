@@ -28,7 +28,7 @@ const optionalText = z
 /** The worker's sandbox settings, from env. Defaults run local sandboxes on a laptop. */
 export const SandboxEnv = z
   .object({
-    NODE_ENV: optionalText,
+    NODE_ENV: z.string().default('development'),
     STRATUS_SANDBOX_PROVIDER: z.enum(['local', 'kubernetes']).default('local'),
     // local
     STRATUS_SANDBOX_DIR: z.string().min(1).default(path.join(tmpdir(), 'stratus-sandboxes')),

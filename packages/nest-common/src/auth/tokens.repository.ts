@@ -51,6 +51,11 @@ export class TokensRepository {
     return rows.map((row) => ({ id: row.id, name: row.name, createdAt: row.createdAt, activeTokens: row._count.tokens }));
   }
 
+  /** Revokes the workspace's active tokens of that name, except the one with this hash. */
+  async revokeNamedExcept(workspaceId: string, name: string, keepHash: string): Promise<void> {
+    await this.prisma.apiToken.updateMany({ where: { workspaceId, name, revokedAt: null, NOT: { tokenHash: keepHash } }, data: { revokedAt: new Date() } });
+  }
+
   listTokens(workspaceId: string): Promise<ApiToken[]> {
     return this.prisma.apiToken.findMany({ where: { workspaceId }, orderBy: { id: 'asc' } });
   }

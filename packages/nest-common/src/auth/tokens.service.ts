@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { LRUCache } from 'lru-cache';
 import type { ServerEnv } from '../config/env';
 import { SERVER_ENV } from '../infra/tokens';
 import { ALL_SCOPES, type AuthContext, type Scope } from './auth-context';
@@ -10,36 +11,45 @@ export const DEFAULT_WORKSPACE_ID = 'wksp_00000000000000000000000000000000';
 
 const TOUCH_INTERVAL_MS = 60_000;
 
-interface CacheEntry {
-  auth: AuthContext | null;
-  expiresAt: number;
-}
+/** The token name ensureBootstrapToken gives; a changed STRATUS_BOOTSTRAP_TOKEN revokes the others so named. */
+const BOOTSTRAP_TOKEN_NAME = 'bootstrap';
 
-/** Verifies tokens (with a short in-process cache), issues and revokes them. */
+/**
+ * Verifies tokens, issues and revokes them. Verified tokens and unknown ones are cached apart, each
+ * in a bounded LRU, so a flood of made-up tokens can neither grow memory nor push out the tokens
+ * of real callers, and repeating a bad token costs no PostgreSQL query.
+ */
 @Injectable()
 export class TokensService {
-  private readonly cache = new Map<string, CacheEntry>();
-  private readonly touchedAt = new Map<string, number>();
+  private readonly verified: LRUCache<string, AuthContext> | null;
+  private readonly unknown: LRUCache<string, true> | null;
+  private readonly touchedAt: LRUCache<string, number>;
 
   constructor(
     private readonly tokens: TokensRepository,
-    @Inject(SERVER_ENV) private readonly env: ServerEnv,
-  ) {}
+    @Inject(SERVER_ENV) env: ServerEnv,
+  ) {
+    this.verified = env.AUTH_CACHE_TTL_MS > 0 ? new LRUCache({ max: env.AUTH_CACHE_MAX_ENTRIES, ttl: env.AUTH_CACHE_TTL_MS }) : null;
+    this.unknown = env.AUTH_NEGATIVE_CACHE_TTL_MS > 0 ? new LRUCache({ max: env.AUTH_NEGATIVE_CACHE_MAX_ENTRIES, ttl: env.AUTH_NEGATIVE_CACHE_TTL_MS }) : null;
+    this.touchedAt = new LRUCache({ max: env.AUTH_CACHE_MAX_ENTRIES });
+  }
 
   /** The caller behind a token secret, or null for an unknown or revoked token. */
   async verify(secret: string): Promise<AuthContext | null> {
     const hash = hashToken(secret);
-    const now = Date.now();
-    const cached = this.cache.get(hash);
-    if (cached && cached.expiresAt > now) return cached.auth;
+    const cached = this.verified?.get(hash);
+    if (cached) return cached;
+    if (this.unknown?.has(hash)) return null;
 
     const row = await this.tokens.findActiveByHash(hash);
-    const auth = row ? { tokenId: row.id, workspaceId: row.workspaceId, scopes: row.scopes.filter((s): s is Scope => ALL_SCOPES.includes(s as Scope)) } : null;
-    if (this.env.AUTH_CACHE_TTL_MS > 0) {
-      if (this.cache.size > 10_000) this.cache.clear();
-      this.cache.set(hash, { auth, expiresAt: now + this.env.AUTH_CACHE_TTL_MS });
+    if (!row) {
+      this.unknown?.set(hash, true);
+      return null;
     }
-    if (auth && now - (this.touchedAt.get(auth.tokenId) ?? 0) > TOUCH_INTERVAL_MS) {
+    const auth = { tokenId: row.id, workspaceId: row.workspaceId, scopes: row.scopes.filter((s): s is Scope => ALL_SCOPES.includes(s as Scope)) };
+    this.verified?.set(hash, auth);
+    const now = Date.now();
+    if (now - (this.touchedAt.get(auth.tokenId) ?? 0) > TOUCH_INTERVAL_MS) {
       this.touchedAt.set(auth.tokenId, now);
       // last_used_at is informational; a failed update must not fail the request.
       this.tokens.touch(auth.tokenId, new Date(now)).catch(() => undefined);
@@ -54,12 +64,17 @@ export class TokensService {
     return { id: row.id, secret };
   }
 
-  /** Makes STRATUS_BOOTSTRAP_TOKEN a valid token of the default workspace (idempotent). */
+  /**
+   * Makes STRATUS_BOOTSTRAP_TOKEN a valid token of the default workspace (idempotent) and revokes
+   * any earlier bootstrap token: changing the variable is how an operator rotates a leaked one.
+   */
   async ensureBootstrapToken(secret: string): Promise<void> {
+    const tokenHash = hashToken(secret);
     await this.tokens.ensureWorkspace(DEFAULT_WORKSPACE_ID, 'default');
-    const existing = await this.tokens.findByHash(hashToken(secret));
+    await this.tokens.revokeNamedExcept(DEFAULT_WORKSPACE_ID, BOOTSTRAP_TOKEN_NAME, tokenHash);
+    const existing = await this.tokens.findByHash(tokenHash);
     if (existing) return;
-    await this.tokens.createToken({ workspaceId: DEFAULT_WORKSPACE_ID, name: 'bootstrap', tokenHash: hashToken(secret), hint: tokenHint(secret), scopes: ALL_SCOPES });
+    await this.tokens.createToken({ workspaceId: DEFAULT_WORKSPACE_ID, name: BOOTSTRAP_TOKEN_NAME, tokenHash, hint: tokenHint(secret), scopes: ALL_SCOPES });
   }
 
   async createWorkspace(name: string): Promise<string> {
@@ -67,7 +82,8 @@ export class TokensService {
   }
 
   revoke(tokenId: string): Promise<boolean> {
-    this.cache.clear();
+    // The cache is keyed by hash, not id; revocations are rare enough to start it afresh.
+    this.verified?.clear();
     return this.tokens.revoke(tokenId);
   }
 }

@@ -1,5 +1,11 @@
 import { z } from 'zod';
 
+/** Deepest nesting of arrays and objects a JSON request body may have. */
+export const DEFAULT_BODY_MAX_DEPTH = 64;
+
+/** The bootstrap token .env.example ships: public, so only ever right on a laptop. */
+export const QUICKSTART_BOOTSTRAP_TOKEN = 'pt-quickstart-local-development-token';
+
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
 /** Every variable a Stratus server process reads, with defaults that work on a laptop. Parsed once at boot. */
@@ -14,11 +20,22 @@ export const ServerEnv = z.object({
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(32 * 1024 * 1024),
   /** How long an in-flight Idempotency-Key claim holds the key before a retry may take it over. */
   STRATUS_IDEMPOTENCY_LEASE_MS: z.coerce.number().int().min(1000).default(120_000),
+  /** Deeper JSON bodies answer 400 (nothing downstream has to walk an unbounded tree). */
+  BODY_MAX_DEPTH: z.coerce.number().int().min(1).max(10_000).default(DEFAULT_BODY_MAX_DEPTH),
   /** Requests per token per window; 0 disables the limit. */
   RATE_LIMIT_REQUESTS: z.coerce.number().int().min(0).default(6000),
   RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).default(60),
   /** How long a verified token is trusted without asking PostgreSQL again (revocation delay). */
   AUTH_CACHE_TTL_MS: z.coerce.number().int().min(0).default(5000),
+  /** Most verified tokens kept in that cache (least recently used ones leave first). */
+  AUTH_CACHE_MAX_ENTRIES: z.coerce.number().int().min(1).default(10_000),
+  /** How long an unknown or revoked token is answered 401 without asking PostgreSQL again; 0 disables. */
+  AUTH_NEGATIVE_CACHE_TTL_MS: z.coerce.number().int().min(0).default(10_000),
+  /** Most unknown tokens kept in that cache. */
+  AUTH_NEGATIVE_CACHE_MAX_ENTRIES: z.coerce.number().int().min(1).default(10_000),
+  /** Failed authentications per client address per window before it is answered 429; 0 disables. */
+  AUTH_FAILURE_LIMIT: z.coerce.number().int().min(0).default(100),
+  AUTH_FAILURE_WINDOW_SECONDS: z.coerce.number().int().min(1).default(60),
   /** Encrypts secrets at rest (session environment variables, webhook secrets). */
   STRATUS_ENCRYPTION_KEY: z.string().min(32, { message: 'must be at least 32 characters' }).optional(),
   /** A token ensured at start-up for the default workspace, for scripts and demos. */
@@ -49,6 +66,12 @@ export function parseServerEnv(env: NodeJS.ProcessEnv): ServerEnv {
   }
   if (parsed.data.NODE_ENV === 'production' && !parsed.data.STRATUS_ENCRYPTION_KEY) {
     throw new Error('invalid configuration:\n  STRATUS_ENCRYPTION_KEY: required when NODE_ENV=production');
+  }
+  if (parsed.data.NODE_ENV === 'production' && parsed.data.STRATUS_BOOTSTRAP_TOKEN === QUICKSTART_BOOTSTRAP_TOKEN) {
+    throw new Error(
+      'invalid configuration:\n  STRATUS_BOOTSTRAP_TOKEN: the quickstart token from .env.example is public and refused when NODE_ENV=production; ' +
+        'set a secret one (for example pt-$(openssl rand -hex 24)) or unset it',
+    );
   }
   return parsed.data;
 }

@@ -4,7 +4,9 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { newId } from '@stratus/db';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { DEFAULT_BODY_MAX_DEPTH } from '../config/env';
 import { invalidRequest } from '../errors/api-error';
+import { checkJsonBody } from './json-body';
 import { PinoNestLogger } from '../logger';
 import { logRequests } from './request-log';
 import { trackRouteMethods } from './route-methods';
@@ -20,23 +22,24 @@ const UNPREFIXED = [
   { path: 'docs/assets/:file', method: RequestMethod.GET },
 ];
 
-/** PostgreSQL cannot store U+0000 in text, so such strings are refused up front as bad input. */
-function containsNul(value: unknown): boolean {
-  if (typeof value === 'string') return value.includes('\u0000');
-  if (Array.isArray(value)) return value.some(containsNul);
-  if (value && typeof value === 'object') return Object.entries(value).some(([k, v]) => k.includes('\u0000') || containsNul(v));
-  return false;
-}
+const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
  * JSON is assumed whatever the Content-Type says (Qoder makes the header optional), an empty
  * body is no body (SDKs send `content-type: application/json` on body-less POSTs), and bad JSON
- * is a 400 in the public envelope.
+ * (or not UTF-8, nested too deep, holding NUL characters or numbers out of range) is a 400 in the
+ * public envelope.
  */
-function registerJsonParser(fastify: FastifyInstance): void {
+function registerJsonParser(fastify: FastifyInstance, maxDepth: number): void {
   fastify.removeAllContentTypeParsers();
-  fastify.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
-    const text = String(body);
+  fastify.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => {
+    let text: string;
+    try {
+      // Decoding leniently would store U+FFFD in place of whatever the client meant.
+      text = utf8.decode(body as Buffer);
+    } catch {
+      return done(invalidRequest('Request body must be UTF-8.'), undefined);
+    }
     if (text.trim() === '') return done(null, undefined);
     let parsed: unknown;
     try {
@@ -44,13 +47,16 @@ function registerJsonParser(fastify: FastifyInstance): void {
     } catch {
       return done(invalidRequest('Request body must be valid JSON.'), undefined);
     }
-    if (containsNul(parsed)) return done(invalidRequest('Strings may not contain NUL characters.'), undefined);
+    const refusal = checkJsonBody(parsed, maxDepth);
+    if (refusal) return done(refusal, undefined);
     done(null, parsed);
   });
 }
 
 export interface HttpAppOptions {
   bodyLimit: number;
+  /** Deepest nesting of arrays and objects a JSON body may have (default 64); deeper is a 400. */
+  bodyMaxDepth?: number;
   logger: Logger;
 }
 
@@ -67,7 +73,7 @@ export async function createHttpApp(rootModule: unknown, options: HttpAppOptions
     requestTimeout: 0,
   });
   const fastify = adapter.getInstance<FastifyInstance>();
-  registerJsonParser(fastify);
+  registerJsonParser(fastify, options.bodyMaxDepth ?? DEFAULT_BODY_MAX_DEPTH);
   trackRouteMethods(fastify);
   logRequests(fastify, options.logger);
   fastify.addHook('onRequest', async (request, reply) => {
