@@ -19,7 +19,8 @@ export class SessionTurnsProcessor implements QueueProcessor {
   async process(job: Job, token: string | undefined): Promise<void> {
     const payload = parseJobPayload('session-turns', job.data);
     if (payload.enqueuedAt !== undefined) this.logger.debug({ sessionId: payload.sessionId, jobId: job.id, queueWaitMs: Date.now() - payload.enqueuedAt }, 'turn job started');
-    const outcome = await this.runner.run(job.id!, payload.sessionId);
+    if (token === undefined) throw new Error(`turn job ${job.id} runs without a lock token`);
+    const outcome = await this.runner.run(job.id!, token, payload.sessionId);
     if (outcome === 'stopped') {
       // Back to waiting at once (no attempt spent): another worker resumes the turn from the log.
       await job.moveToWait(token);
