@@ -4,7 +4,9 @@ import path from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ApiAppModule } from '@stratus/api';
 import { createHttpApp, createLogger, parseServerEnv, TokensService } from '@stratus/nest-common';
+import { queuePrefix } from '@stratus/queues';
 import { createTestDatabase, startScriptedModel, startTcpProxy, testRedisPrefix, type ScriptedModel, type TcpProxy, type TestDatabase } from '@stratus/testing';
+import { Redis } from 'ioredis';
 import { Client } from 'pg';
 import { eventually, MODEL, ofType, pidsWith, scriptedProviders, stackEnv, textOf } from './harness';
 import { startOwnRedis, type OwnRedis } from './own-redis';
@@ -12,8 +14,9 @@ import { startWorkerProcess, type WorkerProcess } from './worker-process';
 
 // A real worker process under infrastructure faults: PostgreSQL cut (through a TCP proxy in front of
 // the worker's connections only, so the API in this process can still take messages) while turns fail
-// and finish, and a Redis of the test's own restarted, empty, under a running turn. The worker must
-// live through both (an unhandled rejection would end it) and leave no session processing.
+// and finish, a Redis of the test's own restarted, empty, under a running turn, and a job's lock lost
+// under a live run. The worker must live through all of them (an unhandled rejection would end it),
+// never run one turn twice at once, and leave no session processing.
 
 let db: TestDatabase;
 let proxy: TcpProxy;
@@ -24,6 +27,7 @@ let url: string;
 let token: string;
 let sandboxDir: string;
 let worker: WorkerProcess;
+let redisKeyPrefix: string;
 
 /** The scripted model: a user message `run: <command>` gets a Bash call of the command, anything else the text "done". */
 function reply(messages: { role: string; content?: unknown }[]) {
@@ -93,7 +97,8 @@ beforeAll(async () => {
   redis = await startOwnRedis();
   model = await startScriptedModel({ models: [MODEL], respond: (request) => reply(request.body.messages) });
   sandboxDir = await realpath(await mkdtemp(path.join(tmpdir(), 'wk-')));
-  const env = { ...stackEnv(db, testRedisPrefix(), sandboxDir), REDIS_URL: redis.url, STRATUS_MODEL_PROVIDERS: scriptedProviders(model) };
+  redisKeyPrefix = testRedisPrefix();
+  const env = { ...stackEnv(db, redisKeyPrefix, sandboxDir), REDIS_URL: redis.url, STRATUS_MODEL_PROVIDERS: scriptedProviders(model) };
   const proxied = new URL(db.url);
   proxied.port = String(proxy.port);
   worker = await startWorkerProcess({
@@ -102,7 +107,9 @@ beforeAll(async () => {
     LOG_LEVEL: 'debug',
     // The safety net that resumes turns whose jobs failed for good while PostgreSQL was down.
     STRATUS_TURN_RECOVERY_INTERVAL_MS: '1000',
-    STRATUS_MODEL_IDLE_TIMEOUT_MS: '60000',
+    // A model call that hangs stays in flight until the test ends it.
+    STRATUS_MODEL_TIMEOUT_MS: '120000',
+    STRATUS_MODEL_IDLE_TIMEOUT_MS: '120000',
   });
   process.env.STRATUS_MODEL_PROVIDERS = env.STRATUS_MODEL_PROVIDERS;
   const serverEnv = parseServerEnv(env);
@@ -116,8 +123,15 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  if (worker?.child.exitCode === null) worker.child.kill('SIGTERM');
-  await worker?.exited;
+  let stopped = true;
+  if (worker?.child.exitCode === null) {
+    worker.child.kill('SIGTERM');
+    let timer: NodeJS.Timeout | undefined;
+    stopped = await Promise.race([worker.exited.then(() => true), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), 30_000)))]);
+    clearTimeout(timer);
+    if (!stopped) worker.child.kill('SIGKILL');
+    await worker.exited;
+  }
   await app?.close();
   await model?.close();
   await proxy?.close();
@@ -125,7 +139,8 @@ afterAll(async () => {
   await db?.drop();
   await rm(sandboxDir, { recursive: true, force: true });
   delete process.env.STRATUS_MODEL_PROVIDERS;
-}, 60_000);
+  if (!stopped) throw new Error('the worker did not stop within 30 s of SIGTERM');
+}, 120_000);
 
 it('PostgreSQL down until turn jobs fail for good: the worker lives on, and the turns end once it is back', async () => {
   const interrupted = await newSession();
@@ -169,6 +184,37 @@ it('Redis restarted empty under a running turn: the turn ends, and the worker ta
   expect(textOf(ofType(log, 'agent.message')[0])).toBe('done');
   await send(sessionId, 'again');
   expect(ofType(await idleAfter(sessionId, 2), 'agent.message')).toHaveLength(2);
+  await expectCleanLog(sessionId);
+  expect(worker.child.exitCode).toBeNull();
+}, 300_000);
+
+it('a run that lost its job\'s lock stops at its next commit: the attempt that took the job over runs the turn alone', async () => {
+  const sessionId = await newSession();
+  const endCommand = await runningCommand(sessionId);
+  const { jobId } = await worker.waitForLog((e) => e.msg === 'turn job started' && e.sessionId === sessionId, 'the turn job to start');
+  const requestsBefore = model.requests.length;
+  // The attempt that takes over asks the model and waits: it is still running when the first one wakes up.
+  model.script({ kind: 'hang' });
+  // What an event loop stalled past the lock looks like from Redis: the lock is gone, the run goes on.
+  const client = new Redis(redis.url);
+  try {
+    expect(await client.del(`${queuePrefix(redisKeyPrefix)}:session-turns:${String(jobId)}:lock`)).toBe(1);
+  } finally {
+    client.disconnect();
+  }
+  await worker.waitForLog((e) => e.msg?.startsWith('taking over a session') === true && e.sessionId === sessionId, 'the job to run again and take the session over');
+  await eventually(async () => (model.requests.length > requestsBefore ? true : undefined), 60_000, 'the new attempt to ask the model');
+
+  // The first run gets its command's result and tries to store it: refused, it stops there.
+  await endCommand();
+  await worker.waitForLog((e) => e.msg === 'turn taken over by another job' && e.sessionId === sessionId, 'the first run to stop');
+  expect(model.requests.length).toBe(requestsBefore + 1);
+
+  await request('POST', `/sessions/${sessionId}/events`, { events: [{ type: 'user.interrupt' }] });
+  const log = await idleAfter(sessionId, 1);
+  expect(ofType(log, 'agent.tool_result')).toHaveLength(1);
+  expect(textOf(ofType(log, 'agent.tool_result')[0])).toMatch(/not repeated/);
+  expect(ofType(log, 'agent.message')).toHaveLength(0);
   await expectCleanLog(sessionId);
   expect(worker.child.exitCode).toBeNull();
 }, 300_000);
