@@ -56,9 +56,13 @@ export class QueueWorkersService implements OnApplicationBootstrap, BeforeApplic
         },
       );
       worker.on('error', (error) => this.logger.error({ queue: setting.queue, err: error.message }, 'queue worker error'));
-      // The lock of these jobs was gone when this worker came to renew it: another worker runs (or will
-      // run) them, and their runs here stop at their next commit (turn-owner.ts).
-      worker.on('lockRenewalFailed', (jobIds) => this.logger.warn({ queue: setting.queue, jobIds }, 'job lock lost'));
+      // The lock of these jobs was gone when this worker came to renew it: another attempt runs (or
+      // will run) them. Their runs here stop now; one that does not get far stops at its next commit
+      // (turn-owner.ts).
+      worker.on('lockRenewalFailed', (jobIds) => {
+        this.logger.warn({ queue: setting.queue, jobIds }, 'job lock lost');
+        processor.lost?.(jobIds);
+      });
       worker.on('failed', (job, error) => {
         if (!job) return;
         const final = error instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1);

@@ -49,14 +49,17 @@ export class TurnRunnerService {
    * Runs the session's turns for one attempt of a turn job; `lockToken` is the BullMQ lock token the
    * attempt holds, which makes the attempt's ownership of the session its own (turn-owner.ts).
    */
-  async run(jobId: string, lockToken: string, sessionId: string): Promise<TurnJobOutcome> {
+  async run(jobId: string, lockToken: string, sessionId: string, lockLost?: AbortSignal): Promise<TurnJobOutcome> {
     const owner = turnOwner(jobId, lockToken);
     // Read while claiming: a job that finds the session taken wastes two reads, every other one saves
     // their latency. Whatever is committed after the read reaches the run through its commits' checks.
     const [claimed, context, rows] = await Promise.all([this.claim(owner, jobId, sessionId), this.turns.loadContext(sessionId), this.turns.loadEvents(sessionId)]);
     if (!claimed) return 'left';
     const turnSwitch = this.control.register(sessionId);
+    const onLockLost = () => turnSwitch.stop('lost');
+    lockLost?.addEventListener('abort', onLockLost);
     try {
+      if (lockLost?.aborted) throw new TurnStop('lost');
       if (!context) return 'done';
       await new TurnRun(this.deps, context, rows, owner, turnSwitch).run();
       return 'done';
@@ -66,9 +69,14 @@ export class TurnRunnerService {
         this.logger.warn({ sessionId, jobId, err: error.message }, 'turn taken over by another job');
         return 'left';
       }
+      if (error instanceof TurnStop && error.reason === 'lost') {
+        this.logger.warn({ sessionId, jobId }, 'turn stopped here: its job lock was lost to another attempt');
+        return 'left';
+      }
       if (error instanceof TurnStop && error.reason === 'shutdown') return 'stopped';
       throw error;
     } finally {
+      lockLost?.removeEventListener('abort', onLockLost);
       turnSwitch.release();
     }
   }
