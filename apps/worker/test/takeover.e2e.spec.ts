@@ -114,6 +114,44 @@ afterAll(async () => {
   delete process.env.STRATUS_MODEL_PROVIDERS;
 }, 30_000);
 
+it('a worker whose event loop stalls past its lock: another takes the turn over, and the stalled one, once awake, stops without writing', async () => {
+  const sessionId = await newSession();
+  const first = model.requests.length;
+  model.script({ kind: 'text', text: 'never completed', stallAfterChunks: 2 }, { kind: 'text', text: 'taken over' });
+  await request('POST', `/sessions/${sessionId}/events`, { events: [{ type: 'user.message', content: 'hi' }] });
+  await eventually(async () => (model.requests.length > first ? true : undefined), 60_000, 'the model request');
+  const stalled = await ownerOf(sessionId);
+  const others = workers.filter((w) => w !== stalled && w.child.exitCode === null);
+  // SIGSTOP freezes the whole process, timers and all: a stall of the event loop as long as the test wants.
+  const stalledAt = Date.now();
+  stalled.child.kill('SIGSTOP');
+  try {
+    await Promise.any(others.map((w) => w.waitForLog((e) => e.msg === 'turn job started' && e.sessionId === sessionId, `another worker to take ${sessionId} over`, 120_000)));
+    console.log(`takeover of ${sessionId} from a stalled worker: ${Date.now() - stalledAt} ms`);
+    await idleAfterTakeover(sessionId);
+  } finally {
+    stalled.child.kill('SIGCONT');
+  }
+  // Awake, the stalled worker finds its lock gone and stops its run (or fails its next commit).
+  await stalled.waitForLog((e) => (e.msg?.startsWith('turn stopped here: its job lock was lost') === true || e.msg === 'turn taken over by another job') && e.sessionId === sessionId, 'the stalled run to stop');
+
+  const log = await events(sessionId);
+  expect(log.map((e) => e.type)).toEqual([
+    'user.message',
+    'session.status_running',
+    'span.model_request_start',
+    'span.model_request_end',
+    'span.model_request_start',
+    'agent.message',
+    'span.model_request_end',
+    'session.status_idle',
+  ]);
+  expect(textOf(ofType(log, 'agent.message')[0])).toBe('taken over');
+  expect(model.requests.length - first).toBe(2);
+  await expectCleanLog(sessionId);
+  expect(stalled.child.exitCode).toBeNull();
+}, 240_000);
+
 it('a worker killed while a tool runs: another resumes the turn, reports the call as interrupted and does not run it again', async () => {
   const sessionId = await newSession();
   const marker = `${60 + Math.random()}`;
