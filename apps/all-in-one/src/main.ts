@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { ApiModule } from '@stratus/api';
 import { GatewayModule, parseGatewayEnv, type GatewayEnv } from '@stratus/gateway';
-import { CoreModule, exitOnStartupError, prepare, startHttp } from '@stratus/nest-common';
+import { CoreModule, exitOnStartupError, installProcessGuards, prepare, startHttp } from '@stratus/nest-common';
 import { parseWorkerEnv, WorkerModule, type WorkerEnv } from '@stratus/worker';
 
 /**
@@ -22,6 +22,7 @@ async function main(): Promise<void> {
   const env = parseWorkerEnv(process.env);
   const gatewayEnv = parseGatewayEnv(process.env);
   const { logger } = await prepare(process.env);
+  installProcessGuards(logger);
   const { url } = await startHttp(AllInOneModule.forRoot(env, gatewayEnv), env, logger);
   logger.info(`Stratus (all-in-one) listening on ${url} — API reference at ${url}/docs`);
 }

@@ -1,9 +1,10 @@
 import 'reflect-metadata';
-import { exitOnStartupError, prepare, startHttp } from '@stratus/nest-common';
+import { exitOnStartupError, installProcessGuards, prepare, startHttp } from '@stratus/nest-common';
 import { ApiAppModule } from './api.module';
 
 async function main(): Promise<void> {
   const { env, logger } = await prepare(process.env);
+  installProcessGuards(logger);
   const { url } = await startHttp(ApiAppModule.forRoot(env), env, logger);
   logger.info(`Stratus API listening on ${url}`);
 }

@@ -8,7 +8,8 @@ import { eventually, ofType, pidsWith, startStack, textOf, type Stack } from './
 
 let stack: Stack;
 beforeAll(async () => {
-  stack = await startStack({ STRATUS_SANDBOX_IDLE_TIMEOUT_MS: '1500' });
+  // Long enough that a sandbox is still up when a loaded machine gets round to looking after the turn.
+  stack = await startStack({ STRATUS_SANDBOX_IDLE_TIMEOUT_MS: '6000' });
 });
 afterAll(async () => {
   await stack?.close();
@@ -144,15 +145,15 @@ describe('sandboxes', () => {
     expect((await pidsWith(workspace)).length).toBeGreaterThan(0);
     // The reap waits on the queue, not in this process: it survives a restart and runs on any worker.
     const lifecycle = stack.app.get<SandboxLifecycleProducer>(SANDBOX_LIFECYCLE_PRODUCER).queue;
-    await eventually(async () => ((await lifecycle.getJob(sandboxReapJobId(sessionId)))?.opts.delay === 1500 ? true : undefined), 2000, 'the delayed reap');
-    await eventually(async () => ((await pidsWith(workspace)).length === 0 ? true : undefined), 5000, 'the idle sandbox to be stopped');
+    await eventually(async () => ((await lifecycle.getJob(sandboxReapJobId(sessionId)))?.opts.delay === 6000 ? true : undefined), 5000, 'the delayed reap');
+    await eventually(async () => ((await pidsWith(workspace)).length === 0 ? true : undefined), 60_000, 'the idle sandbox to be stopped');
 
     // A later turn starts a new sandbox.
     stack.model.script({ kind: 'tool_calls', calls: [{ name: 'Bash', arguments: { command: 'echo again' } }] }, { kind: 'text', text: 'ok' });
     await stack.send(sessionId, { type: 'user.message', content: 'again' });
     const events = await stack.idle(sessionId, 2);
     expect(textOf(ofType(events, 'agent.tool_result')[1])).toBe('again');
-  });
+  }, 120_000);
 });
 
 describe('scheduling', () => {

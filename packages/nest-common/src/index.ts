@@ -7,6 +7,7 @@ export { Auth, Public, type AuthContext, type Scope, ALL_SCOPES } from './auth/a
 export { TokensRepository } from './auth/tokens.repository';
 export { DEFAULT_WORKSPACE_ID, TokensService } from './auth/tokens.service';
 export { applyMigrations, checkPostgres, checkRedis, StartupError } from './bootstrap/dependencies';
+export { installProcessGuards } from './bootstrap/process-guards';
 export { exitOnStartupError, prepare, startHttp, type StartedApp } from './bootstrap/start';
 export { stopOnSignals } from './bootstrap/signals';
 export { parseServerEnv, ServerEnv } from './config/env';

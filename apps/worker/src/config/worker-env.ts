@@ -50,10 +50,17 @@ export const WorkerEnv = ServerEnv.extend(SandboxEnv.shape).extend({
   STRATUS_WORKER_QUEUES: QueueList.default([{ queue: 'session-turns' }, { queue: 'sandbox-lifecycle' }]),
   /** Jobs of one queue run at once in this process, unless the queue names its own. */
   STRATUS_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(10_000).default(32),
-  /** How long a running job may go without renewing its lock before another worker takes it over. */
-  STRATUS_WORKER_LOCK_MS: ms(30_000, 1000),
-  /** How often each worker looks for jobs whose worker died (BullMQ stalled-job check). */
-  STRATUS_WORKER_STALLED_INTERVAL_MS: ms(30_000, 500),
+  /**
+   * How long a running job may go without renewing its lock before another worker takes it over. The
+   * lock is renewed every quarter of this, so a turn of a crashed worker resumes elsewhere within
+   * lock + stalled interval (7 s by default), and only an event loop blocked for 3/4 of it loses a lock.
+   */
+  STRATUS_WORKER_LOCK_MS: ms(6000, 1000),
+  /**
+   * How often the workers look for jobs whose lock expired (BullMQ stalled-job check). One check per
+   * interval runs across all workers: a dozen Redis commands, plus an EXISTS per running job not renewed since the last check.
+   */
+  STRATUS_WORKER_STALLED_INTERVAL_MS: ms(1000, 500),
   /** On shutdown, how long running turns may go on before they are left to another worker to resume. */
   STRATUS_WORKER_SHUTDOWN_GRACE_MS: ms(10_000),
   /** How often processing sessions without a live turn job are looked for and re-enqueued; 0 = never. */

@@ -11,6 +11,8 @@ export interface QueueProcessor {
   failed?(job: Job, error: Error): Promise<void>;
   /** The process is shutting down and the grace period is over: stop running jobs so others resume them. */
   abandon?(): void;
+  /** This process lost the lock of these running jobs (its event loop stalled past it): stop running them here. */
+  lost?(jobIds: string[]): void;
 }
 
 /** Injection token of the QueueProcessor[] this build provides. */

@@ -46,17 +46,31 @@ export class QueueWorkersService implements OnApplicationBootstrap, BeforeApplic
           connection,
           prefix: queuePrefix(this.env.REDIS_KEY_PREFIX),
           concurrency: setting.concurrency,
+          // BullMQ renews each running job's lock every lockDuration/4 or so (a timer of lockRenewTime/2,
+          // lockRenewTime defaulting to lockDuration/2): only an event loop blocked for ~3/4 of the lock
+          // loses it. A dead worker's job is moved back to waiting by the first stalled check after its
+          // lock expires: within lock + stalled interval of the crash.
           lockDuration: this.env.STRATUS_WORKER_LOCK_MS,
           stalledInterval: this.env.STRATUS_WORKER_STALLED_INTERVAL_MS,
           maxStalledCount: MAX_STALLED_COUNT,
         },
       );
       worker.on('error', (error) => this.logger.error({ queue: setting.queue, err: error.message }, 'queue worker error'));
+      // The lock of these jobs was gone when this worker came to renew it: another attempt runs (or
+      // will run) them. Their runs here stop now; one that does not get far stops at its next commit
+      // (turn-owner.ts).
+      worker.on('lockRenewalFailed', (jobIds) => {
+        this.logger.warn({ queue: setting.queue, jobIds }, 'job lock lost');
+        processor.lost?.(jobIds);
+      });
       worker.on('failed', (job, error) => {
         if (!job) return;
         const final = error instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1);
         this.logger.warn({ queue: setting.queue, jobId: job.id, attempt: job.attemptsMade, final, err: error.message }, 'job failed');
-        if (final && processor.failed) void processor.failed(job, error);
+        // The hook runs after the job is over: nobody awaits it, so a rejection is caught and reported here.
+        if (final && processor.failed) {
+          processor.failed(job, error).catch((failure: unknown) => this.logger.error({ queue: setting.queue, jobId: job.id, err: String(failure) }, 'failed-job handler failed'));
+        }
       });
       this.workers.push({ worker, connection, processor });
       this.logger.log(`consuming ${setting.queue} (concurrency ${setting.concurrency})`);

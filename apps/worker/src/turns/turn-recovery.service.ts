@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplica
 import { queueSettings, type WorkerEnv } from '../config/worker-env';
 import { WORKER_ENV } from '../worker.tokens';
 import { TurnJobsRepository } from './turn-jobs.repository';
+import { ownerJobId } from './turn-owner';
 import { TurnsRepository } from './turns.repository';
 
 /** Sessions looked at per sweep. */
@@ -45,7 +46,7 @@ export class TurnRecoveryService implements OnApplicationBootstrap, OnApplicatio
     const recovered: string[] = [];
     try {
       for (const session of await this.turns.findQuietBusySessions(quietMs, BATCH)) {
-        if (session.turnJobId !== null && (await this.jobs.isAlive(session.turnJobId))) continue;
+        if (session.turnJobId !== null && (await this.jobs.isAlive(ownerJobId(session.turnJobId)))) continue;
         await this.jobs.enqueueRecovery(session.id, session.lastSeq);
         recovered.push(session.id);
       }

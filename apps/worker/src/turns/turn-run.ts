@@ -67,7 +67,8 @@ export class TurnRun {
     private readonly deps: TurnRunDeps,
     private readonly context: SessionContext,
     rows: EventRow[],
-    private readonly jobId: string,
+    /** The attempt that owns the session (turn-owner.ts): every commit checks it still does. */
+    private readonly owner: string,
     private readonly turnSwitch: TurnSwitch,
   ) {
     this.rows = rows;
@@ -89,14 +90,14 @@ export class TurnRun {
         const log = this.log();
         let turnId: string;
         if (log.open?.paused) {
-          if (log.open.pending.some((use) => needsAnswer(use) && !use.answer)) return await this.deps.turns.release(this.sessionId, this.jobId);
+          if (log.open.pending.some((use) => needsAnswer(use) && !use.answer)) return await this.deps.turns.release(this.sessionId, this.owner);
           turnId = this.resume(log.open);
         } else if (log.open) {
           turnId = log.open.turnId;
         } else if (log.queued.length > 0) {
           turnId = this.start(log.queued);
         } else {
-          return await this.deps.turns.release(this.sessionId, this.jobId);
+          return await this.deps.turns.release(this.sessionId, this.owner);
         }
         if (!(await this.play(turnId))) return;
         // Messages were queued during the turn: the API stored them, so they are news to this run.
@@ -410,7 +411,7 @@ export class TurnRun {
   private async commit(events: NewEvent[], options: Omit<TurnCommit, 'events' | 'consume' | 'turnStartKey'> = {}): Promise<CommitResult> {
     this.stage(events);
     const { outbox } = this;
-    const result = await this.deps.turns.commit(this.sessionId, this.jobId, {
+    const result = await this.deps.turns.commit(this.sessionId, this.owner, {
       ...options,
       events: outbox.events,
       consume: outbox.consume,

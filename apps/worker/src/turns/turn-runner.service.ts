@@ -7,8 +7,9 @@ import { ModelRepository } from '../model/model.repository';
 import { SandboxService } from '../sandbox/sandbox.service';
 import { BuiltinToolsRepository } from '../tools/builtin-tools.repository';
 import { WORKER_ENV } from '../worker.tokens';
-import { TurnControlService } from './turn-control.service';
+import { TurnControlService, type TurnSwitch } from './turn-control.service';
 import { TurnJobsRepository } from './turn-jobs.repository';
+import { ownerJobId, turnOwner } from './turn-owner';
 import { TurnRun, type TurnRunDeps } from './turn-run';
 import { TurnStop } from './turn-stop';
 import { TurnTakenError, TurnsRepository } from './turns.repository';
@@ -18,6 +19,9 @@ import { TurnTakenError, TurnsRepository } from './turns.repository';
  * session), `stopped` (this worker is shutting down; the job is to run again elsewhere).
  */
 export type TurnJobOutcome = 'done' | 'left' | 'stopped';
+
+/** Stands for the lock token in the owner value of a job that failed for good (it holds no lock any more). */
+const FAILED_ATTEMPT = 'failed';
 
 /**
  * Runs the turn jobs of sessions: one job at a time per session (the job that owns it in the
@@ -41,15 +45,23 @@ export class TurnRunnerService {
     this.deps = { turns, model, tools, sandboxes, secrets, env, logger: this.logger };
   }
 
-  async run(jobId: string, sessionId: string): Promise<TurnJobOutcome> {
+  /**
+   * Runs the session's turns for one attempt of a turn job; `lockToken` is the BullMQ lock token the
+   * attempt holds, which makes the attempt's ownership of the session its own (turn-owner.ts).
+   */
+  async run(jobId: string, lockToken: string, sessionId: string, lockLost?: AbortSignal): Promise<TurnJobOutcome> {
+    const owner = turnOwner(jobId, lockToken);
     // Read while claiming: a job that finds the session taken wastes two reads, every other one saves
     // their latency. Whatever is committed after the read reaches the run through its commits' checks.
-    const [claimed, context, rows] = await Promise.all([this.claim(jobId, sessionId), this.turns.loadContext(sessionId), this.turns.loadEvents(sessionId)]);
+    const [claimed, context, rows] = await Promise.all([this.claim(owner, jobId, sessionId), this.turns.loadContext(sessionId), this.turns.loadEvents(sessionId)]);
     if (!claimed) return 'left';
     const turnSwitch = this.control.register(sessionId);
+    const onLockLost = () => turnSwitch.stop('lost');
+    lockLost?.addEventListener('abort', onLockLost);
     try {
+      if (lockLost?.aborted) throw new TurnStop('lost');
       if (!context) return 'done';
-      await new TurnRun(this.deps, context, rows, jobId, turnSwitch).run();
+      await new TurnRun(this.deps, context, rows, owner, turnSwitch).run();
       return 'done';
     } catch (error) {
       if (error instanceof SessionNotFoundError || (error instanceof TurnStop && error.reason === 'delete')) return 'done';
@@ -57,45 +69,59 @@ export class TurnRunnerService {
         this.logger.warn({ sessionId, jobId, err: error.message }, 'turn taken over by another job');
         return 'left';
       }
+      if (error instanceof TurnStop && error.reason === 'lost') {
+        this.logger.warn({ sessionId, jobId }, 'turn stopped here: its job lock was lost to another attempt');
+        return 'left';
+      }
       if (error instanceof TurnStop && error.reason === 'shutdown') return 'stopped';
       throw error;
     } finally {
+      lockLost?.removeEventListener('abort', onLockLost);
       turnSwitch.release();
     }
   }
 
   /**
    * Ends the open turn of a job that failed for good, with a session.error, so the session does not
-   * stay processing; when messages are queued behind it, a new job takes them.
+   * stay processing; when messages are queued behind it, a new job takes them. Never rejects: it runs
+   * after the job is over, with nobody to report to, often because PostgreSQL is down; what it cannot
+   * do is left to the recovery sweep, which finds the session processing without a live job.
    */
   async fail(jobId: string, sessionId: string, error: Error): Promise<void> {
-    const [context, rows] = await Promise.all([this.turns.loadContext(sessionId), this.turns.loadEvents(sessionId)]);
-    if (!context) return;
-    const turnSwitch = this.control.register(sessionId);
+    let turnSwitch: TurnSwitch | undefined;
     try {
-      const ended = await new TurnRun(this.deps, context, rows, jobId, turnSwitch).fail(`the turn failed: ${error.message}`);
+      const owner = turnOwner(jobId, FAILED_ATTEMPT);
+      const [claimed, context, rows] = await Promise.all([this.claim(owner, jobId, sessionId), this.turns.loadContext(sessionId), this.turns.loadEvents(sessionId)]);
+      if (!claimed || !context) return;
+      turnSwitch = this.control.register(sessionId);
+      const ended = await new TurnRun(this.deps, context, rows, owner, turnSwitch).fail(`the turn failed: ${error.message}`);
       if (ended?.continues) await this.jobs.enqueueRecovery(sessionId, ended.rows.at(-1)!.seq);
     } catch (failure) {
       this.logger.error({ sessionId, jobId, err: String(failure) }, 'could not end the failed turn; the recovery sweep will retry it');
     } finally {
-      turnSwitch.release();
+      turnSwitch?.release();
     }
   }
 
-  /** Whether this job may run the session: it owns it, or its owner is dead and this job takes over. */
-  private async claim(jobId: string, sessionId: string): Promise<boolean> {
-    const claim = await this.turns.claim(sessionId, jobId);
+  /**
+   * Whether this attempt may run the session: it owns it, or its owner is over and this attempt takes
+   * over. An earlier attempt of the same job is over by definition: this one holds the job's lock.
+   */
+  private async claim(owner: string, jobId: string, sessionId: string): Promise<boolean> {
+    const claim = await this.turns.claim(sessionId, owner);
     switch (claim.kind) {
       case 'claimed':
         return true;
       case 'idle':
       case 'gone':
         return false;
-      case 'owned':
+      case 'owned': {
+        const previous = ownerJobId(claim.owner);
         // A running (or stalled, soon to be retried) job handles the session; this one is a duplicate.
-        if (await this.jobs.isAlive(claim.owner)) return false;
-        this.logger.warn({ sessionId, jobId, previous: claim.owner }, 'taking over a session whose turn job is gone');
-        return this.turns.takeOver(sessionId, jobId, claim.owner);
+        if (previous !== jobId && (await this.jobs.isAlive(previous))) return false;
+        this.logger.warn({ sessionId, jobId, previous: claim.owner }, 'taking over a session whose turn job attempt is gone');
+        return this.turns.takeOver(sessionId, owner, claim.owner);
+      }
     }
   }
 }

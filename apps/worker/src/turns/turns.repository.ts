@@ -68,31 +68,31 @@ export class TurnsRepository {
   ) {}
 
   /**
-   * Takes the session for a turn job: a processing session without an owner becomes this job's; a
-   * session owned by this job (a retry, a stalled job taken over) stays so. One statement in the
-   * common case; the update is atomic under the row's lock.
+   * Takes the session for a turn job's attempt (`owner`, turn-owner.ts): a processing session without
+   * an owner becomes this attempt's; one it owns already stays so. One statement in the common case;
+   * the update is atomic under the row's lock.
    */
-  async claim(sessionId: string, jobId: string): Promise<ClaimResult> {
+  async claim(sessionId: string, owner: string): Promise<ClaimResult> {
     const taken = await this.prisma.$executeRaw`
-      UPDATE sessions SET turn_job_id = ${jobId}
-      WHERE id = ${sessionId} AND status <> 'idle' AND (turn_job_id IS NULL OR turn_job_id = ${jobId})`;
+      UPDATE sessions SET turn_job_id = ${owner}
+      WHERE id = ${sessionId} AND status <> 'idle' AND (turn_job_id IS NULL OR turn_job_id = ${owner})`;
     if (taken === 1) return { kind: 'claimed' };
     const rows = await this.prisma.$queryRaw<{ turn_job_id: string | null }[]>`SELECT turn_job_id FROM sessions WHERE id = ${sessionId}`;
     const session = rows[0];
     if (!session) return { kind: 'gone' };
-    // Owned by another job, or idle (a late duplicate of a finished wake-up).
-    return session.turn_job_id !== null && session.turn_job_id !== jobId ? { kind: 'owned', owner: session.turn_job_id } : { kind: 'idle' };
+    // Owned by another attempt, or idle (a late duplicate of a finished wake-up).
+    return session.turn_job_id !== null && session.turn_job_id !== owner ? { kind: 'owned', owner: session.turn_job_id } : { kind: 'idle' };
   }
 
-  /** Takes the session over from a job that is no longer alive; false when someone else did first. */
-  async takeOver(sessionId: string, jobId: string, from: string): Promise<boolean> {
-    const { count } = await this.prisma.session.updateMany({ where: { id: sessionId, turnJobId: from }, data: { turnJobId: jobId } });
+  /** Takes the session over from an attempt that is over; false when someone else did first. */
+  async takeOver(sessionId: string, owner: string, from: string): Promise<boolean> {
+    const { count } = await this.prisma.session.updateMany({ where: { id: sessionId, turnJobId: from }, data: { turnJobId: owner } });
     return count === 1;
   }
 
   /** Gives the session up without a turn (nothing to do): idle, no owner. */
-  async release(sessionId: string, jobId: string): Promise<void> {
-    await this.prisma.session.updateMany({ where: { id: sessionId, turnJobId: jobId }, data: { status: 'idle', turnJobId: null, updatedAt: new Date() } });
+  async release(sessionId: string, owner: string): Promise<void> {
+    await this.prisma.session.updateMany({ where: { id: sessionId, turnJobId: owner }, data: { status: 'idle', turnJobId: null, updatedAt: new Date() } });
   }
 
   async loadContext(sessionId: string): Promise<SessionContext | null> {
@@ -123,16 +123,16 @@ export class TurnsRepository {
 
   /**
    * Appends a turn's events and applies their effects in one transaction, checking under the session's
-   * row lock that this job still owns the session; then publishes what is new. A commit that takes user
+   * row lock that this attempt (`owner`) still owns the session; then publishes what is new. A commit that takes user
    * events or ends the turn locks the row first, so that it sees every message committed before it.
    */
-  async commit(sessionId: string, jobId: string, commit: TurnCommit): Promise<CommitResult> {
+  async commit(sessionId: string, owner: string, commit: TurnCommit): Promise<CommitResult> {
     const result = await this.prisma.$transaction(async (tx) => {
       let queued = false;
       if (commit.consume || commit.end === 'finish') {
         const locked = await tx.$queryRaw<{ turn_job_id: string | null }[]>`SELECT turn_job_id FROM sessions WHERE id = ${sessionId} FOR UPDATE`;
         if (!locked[0]) throw new SessionNotFoundError(sessionId);
-        if (locked[0].turn_job_id !== jobId) throw new TurnTakenError(`session ${sessionId} is now run by job ${locked[0].turn_job_id ?? '(none)'}`);
+        if (locked[0].turn_job_id !== owner) throw new TurnTakenError(`session ${sessionId} is now run by ${locked[0].turn_job_id ?? '(none)'}`);
         if (commit.consume && commit.consume.ids.length > 0) {
           await tx.$executeRaw`
             UPDATE events SET processed_at = ${new Date()}, turn_id = ${commit.consume.turnId}
@@ -157,7 +157,7 @@ export class TurnsRepository {
         };
       });
       // Checked after the append when the row was not locked before it: throwing rolls the append back.
-      if (appended.turnJobId !== jobId) throw new TurnTakenError(`session ${sessionId} is now run by job ${appended.turnJobId ?? '(none)'}`);
+      if (appended.turnJobId !== owner) throw new TurnTakenError(`session ${sessionId} is now run by ${appended.turnJobId ?? '(none)'}`);
       return { rows: appended.rows, fresh: appended.fresh, status: appended.status, continues: commit.end === 'finish' && queued };
     });
     await this.store.publish(result.fresh);

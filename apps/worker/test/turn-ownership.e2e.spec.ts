@@ -1,0 +1,33 @@
+import { TurnTakenError, TurnsRepository } from '../src/turns/turns.repository';
+import { turnOwner } from '../src/turns/turn-owner';
+import { startStack, type Stack } from './harness';
+
+// Session ownership per job attempt, on the real database: a stack whose worker consumes no turns, so
+// that the test plays the attempts of one turn job itself.
+
+let stack: Stack;
+
+beforeAll(async () => {
+  stack = await startStack({ STRATUS_WORKER_QUEUES: 'sandbox-lifecycle' });
+});
+afterAll(async () => {
+  await stack?.close();
+});
+
+it('an attempt whose session was taken over by a later attempt of the same job can commit nothing', async () => {
+  const sessionId = await stack.session();
+  await stack.send(sessionId, { type: 'user.message', content: 'hi' });
+  const turns = stack.app.get(TurnsRepository);
+  const jobId = `${sessionId}-1`;
+  const first = turnOwner(jobId, 'worker-a:1');
+  const second = turnOwner(jobId, 'worker-b:7');
+
+  expect(await turns.claim(sessionId, first)).toEqual({ kind: 'claimed' });
+  // The job was handed out again (its lock expired): the new attempt sees the old one as the owner.
+  expect(await turns.claim(sessionId, second)).toEqual({ kind: 'owned', owner: first });
+  expect(await turns.takeOver(sessionId, second, first)).toBe(true);
+
+  await expect(turns.commit(sessionId, first, { events: [], end: 'finish' })).rejects.toThrow(TurnTakenError);
+  await turns.release(sessionId, first);
+  expect(await stack.sql('SELECT status, turn_job_id FROM sessions WHERE id = $1', [sessionId])).toEqual([{ status: 'processing', turn_job_id: second }]);
+});
