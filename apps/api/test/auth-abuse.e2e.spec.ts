@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { TokensRepository, TokensService } from '@stratus/nest-common';
 import { expectError, startTestApi, type TestApi } from './harness';
-import { startOwnRedis, type OwnRedis } from './own-redis';
+import { startOwnRedis, type OwnRedis } from '@stratus/testing';
 
 // Floods of bad tokens: limited per client address, cheap to answer, and unable to push real
 // callers out of the auth cache; and a Redis outage does not turn every request into a 503.

@@ -5,11 +5,10 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ApiAppModule } from '@stratus/api';
 import { createHttpApp, createLogger, parseServerEnv, TokensService } from '@stratus/nest-common';
 import { queuePrefix } from '@stratus/queues';
-import { createTestDatabase, startScriptedModel, startTcpProxy, testRedisPrefix, type ScriptedModel, type TcpProxy, type TestDatabase } from '@stratus/testing';
+import { createTestDatabase, startOwnRedis, startScriptedModel, startTcpProxy, testRedisPrefix, type OwnRedis, type ScriptedModel, type TcpProxy, type TestDatabase } from '@stratus/testing';
 import { Redis } from 'ioredis';
 import { Client } from 'pg';
 import { eventually, MODEL, ofType, pidsWith, scriptedProviders, stackEnv, textOf } from './harness';
-import { startOwnRedis, type OwnRedis } from './own-redis';
 import { startWorkerProcess, type WorkerProcess } from './worker-process';
 
 // A real worker process under infrastructure faults: PostgreSQL cut (through a TCP proxy in front of
