@@ -107,11 +107,11 @@ async function kubernetes(work) {
 }
 
 async function local(work) {
-  const coldProvider = new LocalSandboxProvider({ baseDir: path.join(work, 'local-cold'), logger: { warn: () => {} } });
+  const coldProvider = new LocalSandboxProvider({ baseDir: path.join(work, 'local-cold'), owner: 'bench', logger: { warn: () => {} } });
   const isolation = coldProvider.isolation;
   const coldResult = await cold(coldProvider);
   await coldProvider.shutdown();
-  const warmProvider = new LocalSandboxProvider({ baseDir: path.join(work, 'local-warm'), warmPool: { sizes: { [ENVIRONMENT]: 2 } }, logger: { warn: () => {} } });
+  const warmProvider = new LocalSandboxProvider({ baseDir: path.join(work, 'local-warm'), owner: 'bench', warmPool: { sizes: { [ENVIRONMENT]: 2 } }, logger: { warn: () => {} } });
   const warmResult = await warm(warmProvider);
   await warmProvider.shutdown();
   return { isolation, cold: coldResult, warm: warmResult };

@@ -5,6 +5,7 @@ import type { WorkerEnv } from './config/worker-env';
 import { ModelRepository } from './model/model.repository';
 import { QUEUE_PROCESSORS, type QueueProcessor } from './queues/queue-processor';
 import { QueueWorkersService } from './queues/queue-workers.service';
+import { DeploymentRepository } from './sandbox/deployment.repository';
 import { SandboxLifecycleProcessor } from './sandbox/sandbox-lifecycle.processor';
 import { SandboxLifecycleRepository } from './sandbox/sandbox-lifecycle.repository';
 import { SandboxLifecycleService } from './sandbox/sandbox-lifecycle.service';
@@ -32,11 +33,13 @@ export class WorkerModule {
       module: WorkerModule,
       providers: [
         { provide: WORKER_ENV, useValue: env },
+        DeploymentRepository,
         {
           provide: SANDBOX_PROVIDER,
-          useFactory: () => {
+          inject: [DeploymentRepository],
+          useFactory: async (deployment: DeploymentRepository) => {
             const logger = new Logger('sandbox');
-            return createSandboxProvider(env, { warn: (details, message) => logger.warn(details, message) });
+            return createSandboxProvider(env, await deployment.id(), { warn: (details, message) => logger.warn(details, message) });
           },
         },
         SandboxRepository,

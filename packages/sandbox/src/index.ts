@@ -17,4 +17,4 @@ export { SandboxLiveness, type SandboxLivenessOptions } from './kubernetes/sandb
 export type { NetworkPolicyConfig } from './kubernetes/network-policies';
 export type { WarmPoolConfig } from './pool/warm-pool';
 export { templateDigest } from './pool/template-digest';
-export { SandboxEnv, parseSandboxEnv, createSandboxProvider, kubernetesOptionsFromEnv } from './sandbox-config';
+export { SandboxEnv, parseSandboxEnv, createSandboxProvider, kubernetesOptionsFromEnv, localSandboxDir } from './sandbox-config';

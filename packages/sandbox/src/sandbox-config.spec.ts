@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createSandboxProvider, kubernetesOptionsFromEnv, localIsolation, parseSandboxEnv } from './sandbox-config';
+import { createSandboxProvider, kubernetesOptionsFromEnv, localIsolation, localSandboxDir, parseSandboxEnv } from './sandbox-config';
 import { KubernetesSandboxProvider } from './kubernetes/kubernetes-provider';
 import { LocalSandboxProvider } from './local/local-provider';
 
@@ -9,7 +9,14 @@ describe('sandbox configuration from env', () => {
   it('defaults to local sandboxes', () => {
     const env = parseSandboxEnv({});
     expect(env).toMatchObject({ STRATUS_SANDBOX_PROVIDER: 'local', STRATUS_SANDBOX_ISOLATION: 'auto', STRATUS_SANDBOX_WARM_POOL: {} });
-    expect(createSandboxProvider({ ...env, STRATUS_SANDBOX_ISOLATION: 'none' })).toBeInstanceOf(LocalSandboxProvider);
+    expect(createSandboxProvider({ ...env, STRATUS_SANDBOX_ISOLATION: 'none' }, 'a1b2c3d4e5f6')).toBeInstanceOf(LocalSandboxProvider);
+  });
+
+  it('gives each deployment a local sandbox directory of its own unless one is configured', () => {
+    const env = parseSandboxEnv({});
+    expect(localSandboxDir(env, 'a1b2c3d4e5f6')).toBe(path.join(tmpdir(), 'stratus-sandboxes', 'a1b2c3d4e5f6'));
+    expect(localSandboxDir(env, 'f6e5d4c3b2a1')).toBe(path.join(tmpdir(), 'stratus-sandboxes', 'f6e5d4c3b2a1'));
+    expect(localSandboxDir(parseSandboxEnv({ STRATUS_SANDBOX_DIR: '/srv/sandboxes' }), 'a1b2c3d4e5f6')).toBe('/srv/sandboxes');
   });
 
   it('builds the Kubernetes provider options, NetworkPolicy peers included', () => {
@@ -33,7 +40,7 @@ describe('sandbox configuration from env', () => {
       egressProxy: { url: 'http://stratus-egress-proxy.agents.svc:3130' },
       networkPolicies: { workers: { namespace: 'agents' }, egressProxy: { namespace: 'agents', port: 3130 } },
     });
-    expect(createSandboxProvider(env)).toBeInstanceOf(KubernetesSandboxProvider);
+    expect(createSandboxProvider(env, 'a1b2c3d4e5f6')).toBeInstanceOf(KubernetesSandboxProvider);
   });
 
   it('names each bad variable', () => {
@@ -54,7 +61,7 @@ describe('sandbox configuration from env', () => {
       const savedPath = process.env.PATH;
       process.env.PATH = noBwrap;
       try {
-        expect(() => createSandboxProvider(env)).toThrow('STRATUS_SANDBOX_ISOLATION=none');
+        expect(() => createSandboxProvider(env, 'deployment-a')).toThrow('STRATUS_SANDBOX_ISOLATION=none');
       } finally {
         process.env.PATH = savedPath;
       }

@@ -31,7 +31,8 @@ export const SandboxEnv = z
     NODE_ENV: z.string().default('development'),
     STRATUS_SANDBOX_PROVIDER: z.enum(['local', 'kubernetes']).default('local'),
     // local
-    STRATUS_SANDBOX_DIR: z.string().min(1).default(path.join(tmpdir(), 'stratus-sandboxes')),
+    // Empty: a directory of the deployment's own, <tmpdir>/stratus-sandboxes/<deployment id> (see localSandboxDir).
+    STRATUS_SANDBOX_DIR: z.string().trim().default(''),
     STRATUS_SANDBOX_ISOLATION: z.enum(['auto', 'bwrap', 'none']).default('auto'),
     // kubernetes
     STRATUS_SANDBOX_KUBECONFIG: optionalText,
@@ -128,11 +129,24 @@ export function localIsolation(env: SandboxEnv, searchPath = process.env.PATH ??
   return 'bwrap';
 }
 
-/** The provider the env asks for: what a worker (or all-in-one) calls once at boot. */
-export function createSandboxProvider(env: SandboxEnv, logger?: SandboxLogger): SandboxProvider {
+/**
+ * Where local sandboxes live: STRATUS_SANDBOX_DIR, or by default a directory of the deployment's own
+ * under the host's temporary directory, so deployments on one host (each with its own database) never
+ * share one.
+ */
+export function localSandboxDir(env: SandboxEnv, deploymentId: string): string {
+  return env.STRATUS_SANDBOX_DIR !== '' ? env.STRATUS_SANDBOX_DIR : path.join(tmpdir(), 'stratus-sandboxes', deploymentId);
+}
+
+/**
+ * The provider the env asks for: what a worker (or all-in-one) calls once at boot. `deploymentId`
+ * (kept in the deployment's database) owns the local sandboxes it creates.
+ */
+export function createSandboxProvider(env: SandboxEnv, deploymentId: string, logger?: SandboxLogger): SandboxProvider {
   if (env.STRATUS_SANDBOX_PROVIDER === 'kubernetes') return new KubernetesSandboxProvider(kubernetesOptionsFromEnv(env, logger));
   return new LocalSandboxProvider({
-    baseDir: env.STRATUS_SANDBOX_DIR,
+    baseDir: localSandboxDir(env, deploymentId),
+    owner: deploymentId,
     isolation: localIsolation(env),
     warmPool: { sizes: env.STRATUS_SANDBOX_WARM_POOL, maxIdleMs: env.STRATUS_SANDBOX_WARM_MAX_IDLE_MS },
     logger,

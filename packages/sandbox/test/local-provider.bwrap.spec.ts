@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { LocalSandboxProvider, RunnerClient, RunnerUnavailableError, type SandboxHandle } from '../src';
-import { eventually, makeBaseDir, pidsWithArgument, sandboxSpec, startLoopbackServer } from './sandbox-harness';
+import { eventually, makeBaseDir, OWNER, pidsWithArgument, sandboxSpec, startLoopbackServer } from './sandbox-harness';
 
 /**
  * The local provider with bubblewrap, as in all-in-one mode on Linux. CI installs bubblewrap; these
@@ -22,7 +22,7 @@ describe('LocalSandboxProvider under bubblewrap', () => {
 
   beforeAll(async () => {
     base = await makeBaseDir();
-    provider = new LocalSandboxProvider({ baseDir: base.baseDir, isolation: 'bwrap' });
+    provider = new LocalSandboxProvider({ baseDir: base.baseDir, owner: OWNER, isolation: 'bwrap' });
   });
   afterAll(async () => {
     await Promise.all(clients.map((client) => client.close()));

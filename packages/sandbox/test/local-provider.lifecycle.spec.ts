@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { LocalSandboxProvider, RunnerClient } from '../src';
-import { eventually, makeBaseDir, sandboxSpec } from './sandbox-harness';
+import { eventually, makeBaseDir, OWNER, sandboxSpec } from './sandbox-harness';
 
 /** The local provider's warm pool and reconciliation (plain processes: the same code paths as under bubblewrap). */
 describe('LocalSandboxProvider lifecycle', () => {
@@ -15,7 +15,7 @@ describe('LocalSandboxProvider lifecycle', () => {
   });
 
   it('hands out a pre-started runner of the same template and starts a replacement', async () => {
-    const provider = new LocalSandboxProvider({ baseDir: base.baseDir, isolation: 'none', warmPool: { sizes: { env_pool: 1 } } });
+    const provider = new LocalSandboxProvider({ baseDir: base.baseDir, owner: OWNER, isolation: 'none', warmPool: { sizes: { env_pool: 1 } } });
     try {
       const { sessionId: _, ...template } = sandboxSpec({ environmentId: 'env_pool', environmentVariables: { POOLED: 'yes' } });
       provider.prewarm(template);
@@ -41,7 +41,7 @@ describe('LocalSandboxProvider lifecycle', () => {
   });
 
   it('after a worker crash, removes the directories of gone sessions and keeps a live session\'s workspace for reuse', async () => {
-    const crashed = new LocalSandboxProvider({ baseDir: base.baseDir, isolation: 'none' });
+    const crashed = new LocalSandboxProvider({ baseDir: base.baseDir, owner: OWNER, isolation: 'none' });
     const live = sandboxSpec();
     const gone = sandboxSpec();
     for (const spec of [live, gone]) {
@@ -53,7 +53,7 @@ describe('LocalSandboxProvider lifecycle', () => {
       expect(await eventually(async () => (await crashed.get(spec.sessionId)) === undefined, 2000)).toBe(true);
     }
 
-    const restarted = new LocalSandboxProvider({ baseDir: base.baseDir, isolation: 'none' });
+    const restarted = new LocalSandboxProvider({ baseDir: base.baseDir, owner: OWNER, isolation: 'none' });
     try {
       expect((await restarted.list()).map((r) => [r.sessionId, r.state]).sort()).toEqual([
         [gone.sessionId, 'finished'],
@@ -67,6 +67,41 @@ describe('LocalSandboxProvider lifecycle', () => {
       await client.close();
     } finally {
       await restarted.shutdown();
+    }
+  });
+
+  it('never lists, reconciles or destroys what another deployment owns in a shared directory, nor a directory without a marker', async () => {
+    const ours = new LocalSandboxProvider({ baseDir: base.baseDir, owner: OWNER, isolation: 'none' });
+    const theirs = new LocalSandboxProvider({ baseDir: base.baseDir, owner: 'dep0other000', isolation: 'none' });
+    const mine = sandboxSpec();
+    const foreign = sandboxSpec();
+    const unmarked = sandboxSpec();
+    try {
+      for (const [provider, spec] of [[ours, mine], [theirs, foreign]] as const) {
+        const client = RunnerClient.forHandle(await provider.provision(spec));
+        await client.write({ path: 'kept.txt', content: spec.sessionId });
+        await client.close();
+      }
+      // A directory named like a session with no marker: nothing says this deployment made it.
+      await mkdir(path.join(base.baseDir, unmarked.sessionId, 'workspace'), { recursive: true });
+      const marker = JSON.parse(await readFile(path.join(base.baseDir, foreign.sessionId, 'sandbox.json'), 'utf8'));
+      expect(marker).toMatchObject({ owner: 'dep0other000', sessionId: foreign.sessionId });
+
+      expect((await ours.list()).map((record) => record.sessionId)).toEqual([mine.sessionId]);
+      // Not one of these sessions is in this deployment's database.
+      const report = await ours.reconcile({ liveSessions: async () => new Set() });
+      expect(report.destroyed).toEqual([{ id: mine.sessionId, sessionId: mine.sessionId, reason: 'session_gone' }]);
+      await ours.destroy(foreign.sessionId);
+      await ours.destroy(unmarked.sessionId);
+
+      expect(existsSync(path.join(base.baseDir, mine.sessionId))).toBe(false);
+      expect(existsSync(path.join(base.baseDir, unmarked.sessionId, 'workspace'))).toBe(true);
+      const client = RunnerClient.forHandle((await theirs.get(foreign.sessionId))!);
+      expect((await client.read({ path: 'kept.txt' })).content).toBe(foreign.sessionId);
+      await client.close();
+    } finally {
+      await ours.shutdown();
+      await theirs.shutdown();
     }
   });
 });

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { LocalSandboxProvider, RunnerClient, RunnerStartError, resolveRunnerInstall, type SandboxLogger } from '../src';
-import { eventually, makeBaseDir, pidsWithArgument, sandboxSpec } from './sandbox-harness';
+import { eventually, makeBaseDir, OWNER, pidsWithArgument, sandboxSpec } from './sandbox-harness';
 
 /** The local provider without bubblewrap (machines that lack it), and how it reports a runner that fails to start. */
 describe('LocalSandboxProvider without bubblewrap', () => {
@@ -13,7 +13,7 @@ describe('LocalSandboxProvider without bubblewrap', () => {
   beforeAll(async () => {
     base = await makeBaseDir();
     const logger: SandboxLogger = { warn: (details, message) => warnings.push({ details, message }) };
-    provider = new LocalSandboxProvider({ baseDir: base.baseDir, isolation: 'none', logger });
+    provider = new LocalSandboxProvider({ baseDir: base.baseDir, owner: OWNER, isolation: 'none', logger });
   });
   afterAll(async () => {
     await provider.shutdown();
@@ -75,7 +75,7 @@ describe('LocalSandboxProvider without bubblewrap', () => {
     const failing = async (script: string, readyTimeoutMs = 5000) => {
       const entry = path.join(base.baseDir, `runner-${Date.now()}.js`);
       await writeFile(entry, script);
-      return { entry, provider: new LocalSandboxProvider({ baseDir: base.baseDir, isolation: 'none', readyTimeoutMs, runner: { entry, codePaths: [] } }) };
+      return { entry, provider: new LocalSandboxProvider({ baseDir: base.baseDir, owner: OWNER, isolation: 'none', readyTimeoutMs, runner: { entry, codePaths: [] } }) };
     };
 
     it('is reported with its exit code and stderr', async () => {
@@ -106,7 +106,7 @@ describe('LocalSandboxProvider isolation choice', () => {
     const warnings: string[] = [];
     const logger: SandboxLogger = { warn: (_details, message) => warnings.push(message) };
     const base = await makeBaseDir();
-    const provider = new LocalSandboxProvider({ baseDir: base.baseDir, logger });
+    const provider = new LocalSandboxProvider({ baseDir: base.baseDir, owner: OWNER, logger });
     process.env.PATH = originalPath;
     try {
       expect(provider.isolation).toBe('none');
@@ -121,7 +121,7 @@ describe('LocalSandboxProvider isolation choice', () => {
 
   it("refuses to be created with isolation 'bwrap' when bwrap is missing", () => {
     process.env.PATH = '/nonexistent';
-    expect(() => new LocalSandboxProvider({ baseDir: '/unused', isolation: 'bwrap' })).toThrow('bwrap is not on PATH');
+    expect(() => new LocalSandboxProvider({ baseDir: '/unused', owner: OWNER, isolation: 'bwrap' })).toThrow('bwrap is not on PATH');
   });
 
   it('finds the built runner this package depends on', () => {

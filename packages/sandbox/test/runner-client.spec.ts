@@ -5,7 +5,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { LocalSandboxProvider, RunnerClient, RunnerError, RunnerUnavailableError, resolveRunnerInstall } from '../src';
-import { eventually, makeBaseDir, pidsWithArgument, sandboxSpec, startLoopbackServer } from './sandbox-harness';
+import { eventually, makeBaseDir, OWNER, pidsWithArgument, sandboxSpec, startLoopbackServer } from './sandbox-harness';
 
 describe('RunnerClient over a Unix socket', () => {
   let base: Awaited<ReturnType<typeof makeBaseDir>>;
@@ -14,7 +14,7 @@ describe('RunnerClient over a Unix socket', () => {
 
   beforeAll(async () => {
     base = await makeBaseDir();
-    provider = new LocalSandboxProvider({ baseDir: base.baseDir, isolation: 'none' });
+    provider = new LocalSandboxProvider({ baseDir: base.baseDir, owner: OWNER, isolation: 'none' });
     client = RunnerClient.forHandle(await provider.provision(sandboxSpec({ networking: { type: 'allowed_hosts', allowed_hosts: ['127.0.0.1'] } })));
   });
   afterAll(async () => {

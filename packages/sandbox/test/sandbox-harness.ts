@@ -7,6 +7,9 @@ import type { SandboxSpec } from '../src';
 
 let sequence = 0;
 
+/** The deployment id the providers under test record as their sandboxes' owner. */
+export const OWNER = 'dep0test0000';
+
 /** A spec for a new session; networking defaults to unrestricted. */
 export function sandboxSpec(overrides: Partial<SandboxSpec> = {}): SandboxSpec {
   return {

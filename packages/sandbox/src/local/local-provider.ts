@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, realpath, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, realpath, rm, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { templateOf } from '../pool/template-digest';
@@ -26,6 +26,11 @@ export interface LocalSandboxProviderOptions {
   /** One directory per session is created below it (workspace, runner socket, scratch space). */
   baseDir: string;
   /**
+   * Who the sandboxes belong to (the deployment's id), recorded in each sandbox's marker: the
+   * reconciler removes only directories it owns, so deployments sharing a base directory leave each other alone.
+   */
+  owner: string;
+  /**
    * 'auto' (default): bubblewrap when `bwrap` is on PATH, otherwise a plain process and a warning.
    * 'bwrap': refuse to start without it. 'none': always a plain process.
    */
@@ -50,6 +55,8 @@ interface LocalSandbox {
 
 /** sandbox.json in each sandbox directory: whose it is, so list() and reconcile() can tell after a restart. */
 interface SandboxMarker {
+  /** The deployment that created it; absent in markers written before owners were recorded. */
+  owner?: string;
   sessionId?: string;
   workspaceId: string;
   environmentId: string;
@@ -136,7 +143,7 @@ export class LocalSandboxProvider implements SandboxProvider {
     const warm = await this.pool?.claim(spec, async (sandbox) => {
       if (!sandbox.process.running) throw new Error('warm runner exited');
       const sessionDir = path.join(this.options.baseDir, sandbox.dirName);
-      await writeMarker(sessionDir, { ...markerOf(spec), sessionId: spec.sessionId });
+      await writeMarker(sessionDir, { ...this.markerOf(spec), sessionId: spec.sessionId });
       const claimed: LocalSandbox = {
         ...sandbox,
         handle: { ...sandbox.handle, sessionId: spec.sessionId, startedAt: new Date(), startupMs: performance.now() - began, warm: true },
@@ -171,28 +178,33 @@ export class LocalSandboxProvider implements SandboxProvider {
     const sandbox = this.sandboxes.get(sessionId);
     this.sandboxes.delete(sessionId);
     if (sandbox !== undefined) await this.remove(sandbox);
-    if (SESSION_ID.test(sessionId)) await rm(path.join(this.options.baseDir, sessionId), { recursive: true, force: true });
+    if (!SESSION_ID.test(sessionId)) return;
+    const dir = path.join(this.options.baseDir, sessionId);
+    if ((await readMarker(dir))?.owner === this.options.owner) await rm(dir, { recursive: true, force: true });
   }
 
+  /**
+   * The sandboxes this provider owns: directories whose marker names it. Anything else under the base
+   * directory (another deployment's sandboxes, a directory without a marker) is not its to list or remove.
+   */
   async list(): Promise<SandboxRecord[]> {
     const entries = await readdir(this.options.baseDir, { withFileTypes: true }).catch(() => []);
     const running = new Set([...this.sandboxes.values(), ...(this.pool?.held() ?? [])].map((sandbox) => sandbox.dirName));
     const records: SandboxRecord[] = [];
     for (const entry of entries) {
       if (!entry.isDirectory()) continue;
-      const dir = path.join(this.options.baseDir, entry.name);
-      const marker = await readMarker(dir);
-      const warm = entry.name.startsWith(WARM_PREFIX) && marker?.sessionId === undefined;
-      const sessionId = marker?.sessionId ?? (warm || !SESSION_ID.test(entry.name) ? undefined : entry.name);
+      const marker = await readMarker(path.join(this.options.baseDir, entry.name));
+      if (marker?.owner !== this.options.owner) continue;
+      const warm = entry.name.startsWith(WARM_PREFIX) && marker.sessionId === undefined;
       records.push({
         id: entry.name,
-        sessionId,
-        workspaceId: marker?.workspaceId ?? '',
-        environmentId: marker?.environmentId ?? '',
+        sessionId: marker.sessionId,
+        workspaceId: marker.workspaceId,
+        environmentId: marker.environmentId,
         // A directory without a runner is what a crashed worker leaves: its workspace, no process.
         state: running.has(entry.name) ? 'running' : 'finished',
         warm,
-        createdAt: marker === undefined ? (await stat(dir)).birthtime : new Date(marker.createdAt),
+        createdAt: new Date(marker.createdAt),
       });
     }
     return records;
@@ -248,6 +260,10 @@ export class LocalSandboxProvider implements SandboxProvider {
     await rm(path.join(this.options.baseDir, dirName), { recursive: true, force: true });
   }
 
+  private markerOf(spec: SandboxTemplate): SandboxMarker {
+    return { owner: this.options.owner, workspaceId: spec.workspaceId, environmentId: spec.environmentId, createdAt: new Date().toISOString() };
+  }
+
   /** Stops a sandbox's runner and deletes its directory. */
   private async remove(sandbox: LocalSandbox): Promise<void> {
     await sandbox.process.stop();
@@ -265,7 +281,7 @@ export class LocalSandboxProvider implements SandboxProvider {
       throw new Error(`sandbox socket path ${socketPath} is longer than ${MAX_SOCKET_PATH_BYTES} bytes; use a shorter base directory`);
     }
     await Promise.all(Object.values(dirs).map((dir) => mkdir(dir, { recursive: true })));
-    await writeMarker(sessionDir, { ...markerOf(spec), sessionId });
+    await writeMarker(sessionDir, { ...this.markerOf(spec), sessionId });
 
     const runner = this.options.runner ?? resolveRunnerInstall();
     const token = randomBytes(32).toString('base64url');
@@ -314,9 +330,6 @@ export class LocalSandboxProvider implements SandboxProvider {
   }
 }
 
-function markerOf(spec: SandboxTemplate): SandboxMarker {
-  return { workspaceId: spec.workspaceId, environmentId: spec.environmentId, createdAt: new Date().toISOString() };
-}
 
 async function writeMarker(dir: string, marker: SandboxMarker): Promise<void> {
   await writeFile(path.join(dir, MARKER), JSON.stringify(marker));
