@@ -1,9 +1,10 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { constants, tmpdir } from 'node:os';
 import path from 'node:path';
+import type { Readable } from 'node:stream';
 import { z } from 'zod';
 
 export const ExecRequest = z.strictObject({
@@ -28,12 +29,18 @@ export interface ExecResult {
  * and the job keeps running.
  */
 const PIPE_DRAIN_GRACE_MS = 100;
+/** Starts of bash retried after the process limit was hit and leftover jobs were killed. */
+const SPAWN_ATTEMPTS = 8;
 
 export interface ExecToolOptions {
   workspaceDir: string;
   homeDir: string;
   /** The environment every command starts with (the runner's own, minus its secrets). */
   env: NodeJS.ProcessEnv;
+  /** No command runs longer than this, whatever its request asks for. */
+  maxCommandMs?: number;
+  /** The sandbox's memory limit ("256Mi"), named in the result of a command the kernel killed. */
+  memoryLimit?: string;
 }
 
 /** Single quotes for bash, safe for any path. */
@@ -84,12 +91,7 @@ export class ExecTool {
     // `-c` keeps the command's own semantics; the trap line only records where it ended up.
     const script = `trap 'pwd >| ${shellQuote(cwdFile)}' EXIT\n${request.command}`;
     const started = performance.now();
-    const child = spawn('bash', ['--noprofile', '--norc', '-c', script], {
-      cwd: this.startingDirectory(),
-      env: { ...this.options.env, HOME: this.options.homeDir },
-      detached: true, // setsid: the command gets its own process group
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const { child, note } = await this.spawnBash(script);
 
     const output = { stdout: [] as Buffer[], stderr: [] as Buffer[] };
     let budget = request.max_output_bytes;
@@ -106,13 +108,14 @@ export class ExecTool {
     child.stderr.on('data', collect(output.stderr));
 
     let timedOut = false;
+    const timeoutMs = Math.min(request.timeout_ms, this.options.maxCommandMs ?? Infinity);
     const kill = () => {
       if (child.pid !== undefined) killGroup(child.pid);
     };
     const timer = setTimeout(() => {
       timedOut = true;
       kill();
-    }, request.timeout_ms);
+    }, timeoutMs);
     signal.addEventListener('abort', kill, { once: true });
     if (signal.aborted) kill();
     if (child.pid !== undefined) this.groups.add(child.pid);
@@ -127,10 +130,11 @@ export class ExecTool {
       child.stdout.destroy();
       child.stderr.destroy();
       const exitCode = code ?? 128 + (killedBy ? constants.signals[killedBy] : 0);
+      const stderr = Buffer.concat(output.stderr).toString('utf8');
       return {
         exit_code: exitCode,
         stdout: Buffer.concat(output.stdout).toString('utf8'),
-        stderr: Buffer.concat(output.stderr).toString('utf8'),
+        stderr: note + (timedOut || signal.aborted ? stderr : stderr + this.killNote(exitCode)),
         timed_out: timedOut,
         truncated,
         duration_ms: Math.round(performance.now() - started),
@@ -141,6 +145,43 @@ export class ExecTool {
       if (child.pid !== undefined && !groupAlive(child.pid)) this.groups.delete(child.pid);
       await this.adoptFinalDirectory(cwdFile);
     }
+  }
+
+  /**
+   * Starts bash for a command. When the sandbox's process limit is used up (EAGAIN) by what earlier
+   * commands left running in the background (a fork bomb, a runaway server pool), those process
+   * groups are killed and the start retried, so one command cannot leave the session unable to run
+   * anything; `note` tells the model what happened.
+   */
+  private async spawnBash(script: string): Promise<{ child: ChildProcessByStdio<null, Readable, Readable>; note: string }> {
+    for (let attempt = 0; ; attempt++) {
+      const child = spawn('bash', ['--noprofile', '--norc', '-c', script], {
+        cwd: this.startingDirectory(),
+        env: { ...this.options.env, HOME: this.options.homeDir },
+        detached: true, // setsid: the command gets its own process group
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      const outcome = await Promise.race([once(child, 'spawn').then(() => undefined), once(child, 'error').then(([error]) => error as NodeJS.ErrnoException)]);
+      if (outcome === undefined) {
+        const note = attempt === 0 ? '' : "[stratus: the sandbox's process limit was reached; processes earlier commands left running were killed]\n";
+        return { child, note };
+      }
+      if (outcome.code !== 'EAGAIN' || attempt >= SPAWN_ATTEMPTS) throw outcome;
+      for (const pgid of this.groups) killGroup(pgid);
+      this.groups.clear();
+      // Killed processes free their pids once reaped, which takes a moment.
+      await new Promise((resolve) => setTimeout(resolve, 50 * (attempt + 1)));
+    }
+  }
+
+  /**
+   * Why a command died, for the model: a SIGKILL the runner did not send is, in a sandbox with a
+   * memory cgroup, the kernel's out-of-memory killer (bash reports 137 for a child killed so).
+   */
+  private killNote(exitCode: number): string {
+    if (exitCode !== 137) return '';
+    const limit = this.options.memoryLimit === undefined ? '' : ` (${this.options.memoryLimit})`;
+    return `\n[stratus: a process was killed with SIGKILL; most likely it exceeded the sandbox's memory limit${limit}]\n`;
   }
 
   /** Kills every process group this tool started that may still be running (runner shutdown). */
