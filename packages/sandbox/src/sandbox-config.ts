@@ -3,6 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { MIN_EGRESS_KEY_LENGTH } from './egress/egress-credential';
 import { KubernetesSandboxProvider, type KubernetesSandboxProviderOptions } from './kubernetes/kubernetes-provider';
+import { parseMemoryQuantity } from './local/cgroups';
 import { LocalSandboxProvider, type SandboxLogger } from './local/local-provider';
 import type { SandboxProvider } from './provider';
 
@@ -31,6 +32,14 @@ export const SandboxEnv = z
     // local
     STRATUS_SANDBOX_DIR: z.string().min(1).default(path.join(tmpdir(), 'stratus-sandboxes')),
     STRATUS_SANDBOX_ISOLATION: z.enum(['auto', 'bwrap', 'none']).default('auto'),
+    STRATUS_SANDBOX_EGRESS_PROXY_ENTRY: optionalText,
+    STRATUS_SANDBOX_DISK_LIMIT: z
+      .string()
+      .default('10Gi')
+      .refine((quantity) => parseMemoryQuantity(quantity) !== undefined, 'must be a size like "10Gi"')
+      .transform((quantity) => parseMemoryQuantity(quantity) ?? 0),
+    STRATUS_SANDBOX_PIDS_LIMIT: z.coerce.number().int().min(16).default(512),
+    STRATUS_SANDBOX_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(1000).default(600_000),
     // kubernetes
     STRATUS_SANDBOX_KUBECONFIG: optionalText,
     STRATUS_SANDBOX_KUBE_CONTEXT: optionalText,
@@ -108,6 +117,10 @@ export function createSandboxProvider(env: SandboxEnv, logger?: SandboxLogger): 
   return new LocalSandboxProvider({
     baseDir: env.STRATUS_SANDBOX_DIR,
     isolation: env.STRATUS_SANDBOX_ISOLATION,
+    egressProxy: env.STRATUS_SANDBOX_EGRESS_PROXY_ENTRY === undefined ? undefined : { entry: path.resolve(env.STRATUS_SANDBOX_EGRESS_PROXY_ENTRY) },
+    diskLimitBytes: env.STRATUS_SANDBOX_DISK_LIMIT,
+    pidsLimit: env.STRATUS_SANDBOX_PIDS_LIMIT,
+    commandTimeoutMs: env.STRATUS_SANDBOX_COMMAND_TIMEOUT_MS,
     warmPool: { sizes: env.STRATUS_SANDBOX_WARM_POOL, maxIdleMs: env.STRATUS_SANDBOX_WARM_MAX_IDLE_MS },
     logger,
   });

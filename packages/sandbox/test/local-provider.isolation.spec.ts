@@ -160,6 +160,14 @@ describe('local sandbox isolation', () => {
     const bomb = await sh(client, 'bomb() { bomb | bomb & }; bomb; wait', 2000);
     expect(bomb.stderr).toContain('Resource temporarily unavailable');
     expect(await sh(client, 'echo alive')).toMatchObject({ exit_code: 0, stdout: 'alive\n' });
+
+    // Background jobs that hold every pid once their command returned: the next command still runs.
+    await sh(client, '(for i in $(seq 200); do sleep 30.95 & done) > /dev/null 2>&1 & echo started');
+    expect(await eventually(async () => (await pidsWithArgument('30.95')).length >= 40, 5000)).toBe(true);
+    const next = await sh(client, 'echo alive');
+    expect(next).toMatchObject({ exit_code: 0, stdout: 'alive\n' });
+    expect(next.stderr).toContain("the sandbox's process limit was reached");
+    expect(await eventually(async () => (await pidsWithArgument('30.95')).length === 0, 2000)).toBe(true);
   });
 
   it('kills a command past the configured time limit, whatever its call asked for', async () => {

@@ -30,7 +30,9 @@ export interface ExecResult {
  */
 const PIPE_DRAIN_GRACE_MS = 100;
 /** Starts of bash retried after the process limit was hit and leftover jobs were killed. */
-const SPAWN_ATTEMPTS = 8;
+const SPAWN_ATTEMPTS = 3;
+/** How long to wait for killed process groups to be reaped before retrying a start. */
+const GROUP_EXIT_WAIT_MS = 5000;
 
 export interface ExecToolOptions {
   workspaceDir: string;
@@ -161,16 +163,25 @@ export class ExecTool {
         detached: true, // setsid: the command gets its own process group
         stdio: ['ignore', 'pipe', 'pipe'],
       });
-      const outcome = await Promise.race([once(child, 'spawn').then(() => undefined), once(child, 'error').then(([error]) => error as NodeJS.ErrnoException)]);
+      // once() rejects with the 'error' (EAGAIN, ENOENT…) emitted instead of 'spawn'.
+      const outcome = await once(child, 'spawn').then(
+        () => undefined,
+        (error: NodeJS.ErrnoException) => error,
+      );
       if (outcome === undefined) {
         const note = attempt === 0 ? '' : "[stratus: the sandbox's process limit was reached; processes earlier commands left running were killed]\n";
         return { child, note };
       }
       if (outcome.code !== 'EAGAIN' || attempt >= SPAWN_ATTEMPTS) throw outcome;
-      for (const pgid of this.groups) killGroup(pgid);
+      const groups = [...this.groups];
       this.groups.clear();
-      // Killed processes free their pids once reaped, which takes a moment.
-      await new Promise((resolve) => setTimeout(resolve, 50 * (attempt + 1)));
+      for (const pgid of groups) killGroup(pgid);
+      // Killed processes free their pids once reaped: wait for the groups to be gone (bounded).
+      const deadline = Date.now() + GROUP_EXIT_WAIT_MS;
+      while (groups.some(groupAlive) && Date.now() < deadline) {
+        for (const pgid of groups) killGroup(pgid);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
     }
   }
 

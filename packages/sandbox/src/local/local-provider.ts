@@ -14,6 +14,7 @@ import type {
   SandboxTemplate,
 } from '../provider';
 import { bwrapArgs, commonRoot, findExecutable, runnerPathInside, SANDBOX_PATHS, SANDBOX_UID, systemEntries } from './bwrap';
+import { EgressProxyProcess, type LocalEgressProxy } from './egress-proxy-process';
 import { CgroupManager, parseCpuQuantity, parseMemoryQuantity, type SandboxCgroup } from './cgroups';
 import { hostLaunchCommand } from './host-launch';
 import { RunnerProcess } from './runner-process';
@@ -42,10 +43,12 @@ export interface LocalSandboxProviderOptions {
   /** Pre-started runners per environment. */
   warmPool?: WarmPoolConfig;
   /**
-   * The worker's egress proxy (apps/egress-proxy listening on a Unix socket) and the key it verifies
-   * credentials with. Without it, bubblewrap sandboxes have no network at all, whatever their networking.
+   * The egress proxy of sandboxes whose networking allows traffic: `entry`, the built apps/egress-proxy
+   * this provider starts once (on a Unix socket in the base directory, with a key of its own), or an
+   * already running one's socket and signing key. Without it, bubblewrap sandboxes have no network at
+   * all, whatever their networking.
    */
-  egressProxy?: { socketPath: string; signingKey: string };
+  egressProxy?: { entry: string } | LocalEgressProxy;
   /** Largest single file a sandbox may write (RLIMIT_FSIZE) and size of its private /tmp; default 10 GiB. */
   diskLimitBytes?: number;
   /** Most processes (and threads) a sandbox may have at once; default 512. */
@@ -116,6 +119,7 @@ export class LocalSandboxProvider implements SandboxProvider {
   private readonly system = systemEntries();
   /** The cgroup hierarchy sandboxes are limited in; undefined when none is writable (rlimits only). */
   private readonly cgroups: Promise<CgroupManager | undefined>;
+  private readonly egressProxy?: EgressProxyProcess | LocalEgressProxy;
 
   constructor(private readonly options: LocalSandboxProviderOptions) {
     this.nodePath = options.nodePath ?? process.execPath;
@@ -145,10 +149,21 @@ export class LocalSandboxProvider implements SandboxProvider {
             return manager;
           })
         : Promise.resolve(undefined);
-    if (this.isolation === 'bwrap' && options.egressProxy === undefined) {
+    const egress = options.egressProxy;
+    this.egressProxy =
+      egress !== undefined && 'entry' in egress
+        ? new EgressProxyProcess({
+            nodePath: this.nodePath,
+            entry: egress.entry,
+            socketPath: path.join(options.baseDir, `egress-${process.pid}.sock`),
+            logger: this.logger,
+            readyTimeoutMs: this.readyTimeoutMs,
+          })
+        : egress;
+    if (this.isolation === 'bwrap' && egress === undefined) {
       this.logger.warn(
         { isolation: 'bwrap', egress: 'none' },
-        'no egress proxy configured: local sandboxes have no network at all, whatever their networking type (set STRATUS_SANDBOX_EGRESS_SOCKET and STRATUS_EGRESS_PROXY_SIGNING_KEY)',
+        'no egress proxy configured: local sandboxes have no network at all, whatever their networking type (set STRATUS_SANDBOX_EGRESS_PROXY_ENTRY)',
       );
     }
     if (options.warmPool !== undefined) {
@@ -282,6 +297,7 @@ export class LocalSandboxProvider implements SandboxProvider {
     await this.pool?.close();
     const ids = new Set([...this.sandboxes.keys(), ...this.starting.keys()]);
     await Promise.all([...ids].map((id) => this.destroy(id)));
+    if (this.egressProxy instanceof EgressProxyProcess) await this.egressProxy.stop();
   }
 
   private async destroyDirectory(dirName: string, sessionId: string): Promise<void> {
@@ -361,7 +377,8 @@ export class LocalSandboxProvider implements SandboxProvider {
     const pids = this.options.pidsLimit ?? DEFAULT_PIDS_LIMIT;
     const diskBytes = this.options.diskLimitBytes ?? DEFAULT_DISK_LIMIT_BYTES;
     const cgroup = await (await this.cgroups)?.create(`stratus-${dirName}`, { memoryBytes, cpuMillis, pids });
-    const egress = this.egressSettings(spec, sessionId ?? dirName);
+    const proxy = spec.networking.type === 'none' ? undefined : await this.proxy();
+    const egress = egressSettings(proxy, spec, sessionId ?? dirName);
     const runnerCodePaths = [...new Set(runner.codePaths)];
     const runnerCode = { root: commonRoot(runnerCodePaths), paths: runnerCodePaths };
     const insideEnv = {
@@ -391,7 +408,7 @@ export class LocalSandboxProvider implements SandboxProvider {
         groupFile: path.join(etc, 'group'),
         nodePath: await realpath(this.nodePath),
         runnerCode,
-        egressSocket: egress.STRATUS_RUNNER_EGRESS_SOCKET === undefined ? undefined : this.options.egressProxy?.socketPath,
+        egressSocket: proxy?.socketPath,
         tmpBytes: diskBytes,
         env: insideEnv,
         system: this.system,
@@ -407,20 +424,23 @@ export class LocalSandboxProvider implements SandboxProvider {
     }
   }
 
-  /** The runner's egress settings: the proxy socket inside and the signed credential, for networking that allows traffic. */
-  private egressSettings(spec: SandboxTemplate, name: string): { STRATUS_RUNNER_EGRESS_SOCKET?: string; STRATUS_RUNNER_EGRESS_CREDENTIAL?: string } {
-    const proxy = this.options.egressProxy;
-    if (proxy === undefined || spec.networking.type === 'none') return {};
-    const grant = { sessionId: name, workspaceId: spec.workspaceId, policy: spec.networking, expiresAt: Math.ceil(Date.now() / 1000) + EGRESS_CREDENTIAL_TTL_SECONDS };
-    return {
-      STRATUS_RUNNER_EGRESS_SOCKET: SANDBOX_PATHS.egressSocket,
-      STRATUS_RUNNER_EGRESS_CREDENTIAL: `${encodeURIComponent(name)}:${signEgressGrant(grant, proxy.signingKey)}`,
-    };
+  private async proxy(): Promise<LocalEgressProxy | undefined> {
+    return this.egressProxy instanceof EgressProxyProcess ? this.egressProxy.get() : this.egressProxy;
   }
 
   private handleOf(sessionId: string | undefined, socketPath: string, token: string, started: number): SandboxHandle {
     return { sessionId: sessionId ?? '', endpoint: { socketPath }, token, startedAt: new Date(), startupMs: performance.now() - started };
   }
+}
+
+/** The runner's egress settings: the proxy socket inside and the sandbox's signed credential. */
+function egressSettings(proxy: LocalEgressProxy | undefined, spec: SandboxTemplate, name: string): Record<string, string> {
+  if (proxy === undefined) return {};
+  const grant = { sessionId: name, workspaceId: spec.workspaceId, policy: spec.networking, expiresAt: Math.ceil(Date.now() / 1000) + EGRESS_CREDENTIAL_TTL_SECONDS };
+  return {
+    STRATUS_RUNNER_EGRESS_SOCKET: SANDBOX_PATHS.egressSocket,
+    STRATUS_RUNNER_EGRESS_CREDENTIAL: `${encodeURIComponent(name)}:${signEgressGrant(grant, proxy.signingKey)}`,
+  };
 }
 
 /** bubblewrap opens the sandbox's directories as the sandbox's uid, so every directory above them must let others through. */
