@@ -14,7 +14,7 @@ const sandbox: BwrapSandbox = {
   system: [
     { kind: 'dir', path: '/usr' },
     { kind: 'symlink', path: '/bin', target: 'usr/bin' },
-    { kind: 'dir', path: '/etc/ssl' },
+    { kind: 'dir', path: '/etc/ssl/certs' },
   ],
 };
 
@@ -35,7 +35,7 @@ describe('bwrapArgs', () => {
     const args = bwrapArgs(sandbox);
     expect(valuesOf(args, '--ro-bind', 2)).toEqual([
       '/usr /usr',
-      '/etc/ssl /etc/ssl',
+      '/etc/ssl/certs /etc/ssl/certs',
       '/srv/sandboxes/s1/etc/passwd /etc/passwd',
       '/srv/sandboxes/s1/etc/group /etc/group',
       '/opt/node/bin/node /opt/stratus/bin/node',

@@ -60,7 +60,9 @@ const ETC_ENTRIES = [
   'protocols',
   'resolv.conf',
   'services',
-  'ssl',
+  // Certificates and OpenSSL's configuration, not ssl/private (host keys, root-only).
+  'ssl/certs',
+  'ssl/openssl.cnf',
   'terminfo',
   'timezone',
 ];

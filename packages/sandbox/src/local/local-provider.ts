@@ -120,6 +120,7 @@ export class LocalSandboxProvider implements SandboxProvider {
   /** The cgroup hierarchy sandboxes are limited in; undefined when none is writable (rlimits only). */
   private readonly cgroups: Promise<CgroupManager | undefined>;
   private readonly egressProxy?: EgressProxyProcess | LocalEgressProxy;
+  private ownUidsDecision?: Promise<boolean>;
 
   constructor(private readonly options: LocalSandboxProviderOptions) {
     this.nodePath = options.nodePath ?? process.execPath;
@@ -358,7 +359,8 @@ export class LocalSandboxProvider implements SandboxProvider {
       return { handle: this.handleOf(sessionId, socketPath, token, started), process: runnerProcess, dirName };
     }
 
-    const hostUid = process.getuid?.() === 0 ? HOST_UID_BASE + (createHash('sha256').update(dirName).digest().readUInt32BE(0) % HOST_UID_RANGE) : undefined;
+    const runnerCodePaths = [...new Set(runner.codePaths)];
+    const hostUid = (await this.ownUids(runnerCodePaths)) ? HOST_UID_BASE + (createHash('sha256').update(dirName).digest().readUInt32BE(0) % HOST_UID_RANGE) : undefined;
     const etc = path.join(sessionDir, 'etc');
     await mkdir(etc, { recursive: true });
     await Promise.all([
@@ -367,7 +369,6 @@ export class LocalSandboxProvider implements SandboxProvider {
     ]);
     if (hostUid !== undefined) {
       // The sandbox's uid must reach its directories: base and session directory traversable, not listable.
-      await assertTraversable(path.dirname(await realpath(this.options.baseDir)));
       await chmod(this.options.baseDir, 0o711);
       await chmod(sessionDir, 0o711);
       await Promise.all([chown(dirs.workspace, hostUid, hostUid), chown(dirs.run, hostUid, hostUid)]);
@@ -379,7 +380,6 @@ export class LocalSandboxProvider implements SandboxProvider {
     const cgroup = await (await this.cgroups)?.create(`stratus-${dirName}`, { memoryBytes, cpuMillis, pids });
     const proxy = spec.networking.type === 'none' ? undefined : await this.proxy();
     const egress = egressSettings(proxy, spec, sessionId ?? dirName);
-    const runnerCodePaths = [...new Set(runner.codePaths)];
     const runnerCode = { root: commonRoot(runnerCodePaths), paths: runnerCodePaths };
     const insideEnv = {
       PATH: `${path.dirname(SANDBOX_PATHS.node)}:${SYSTEM_PATH}`,
@@ -424,6 +424,28 @@ export class LocalSandboxProvider implements SandboxProvider {
     }
   }
 
+  /**
+   * Whether sandboxes run as host uids of their own: only a root worker can switch, and bubblewrap
+   * opens the bind sources as that uid, so the base directory's parents, Node.js and the runner's
+   * code must be reachable by other users. Otherwise (say a checkout under a 0700 home) sandboxes
+   * keep the worker's uid on the host, still uid 1000 without capabilities inside; decided once,
+   * with a warning.
+   */
+  private async ownUids(runnerCodePaths: readonly string[]): Promise<boolean> {
+    this.ownUidsDecision ??= (async () => {
+      if (process.getuid?.() !== 0) return false;
+      const needed = [path.dirname(await realpath(this.options.baseDir)), path.dirname(await realpath(this.nodePath)), ...runnerCodePaths];
+      const blocked = (await Promise.all(needed.map(async (dir) => ((await traversable(dir)) ? undefined : dir)))).filter((dir) => dir !== undefined);
+      if (blocked.length === 0) return true;
+      this.logger.warn(
+        { blocked },
+        `local sandboxes run as the worker's uid (root on the host, without capabilities) instead of uids of their own: other users cannot reach ${blocked.join(', ')} (chmod o+x on the directories above them to fix)`,
+      );
+      return false;
+    })();
+    return this.ownUidsDecision;
+  }
+
   private async proxy(): Promise<LocalEgressProxy | undefined> {
     return this.egressProxy instanceof EgressProxyProcess ? this.egressProxy.get() : this.egressProxy;
   }
@@ -443,13 +465,12 @@ function egressSettings(proxy: LocalEgressProxy | undefined, spec: SandboxTempla
   };
 }
 
-/** bubblewrap opens the sandbox's directories as the sandbox's uid, so every directory above them must let others through. */
-async function assertTraversable(dir: string): Promise<void> {
-  for (let current = dir; ; current = path.dirname(current)) {
-    if (((await stat(current)).mode & 0o001) === 0) {
-      throw new Error(`local sandboxes run as their own uid and cannot reach ${current} (mode lacks o+x); use a base directory whose parents others can traverse, or chmod o+x ${current}`);
-    }
-    if (path.dirname(current) === current) return;
+/** Whether other users may pass through every directory above `target` (and `target` itself, a directory to enter). */
+async function traversable(target: string): Promise<boolean> {
+  for (let current = target; ; current = path.dirname(current)) {
+    const stats = await stat(current).catch(() => undefined);
+    if (stats === undefined || (stats.isDirectory() && (stats.mode & 0o001) === 0)) return false;
+    if (path.dirname(current) === current) return true;
   }
 }
 
