@@ -19,12 +19,18 @@ const sandbox: BwrapSandbox = {
 };
 
 /** The values following each occurrence of `flag`. */
-const valuesOf = (args: string[], flag: string, arity = 1) =>
+const valuesOf = (args: readonly string[], flag: string, arity = 1) =>
   args.flatMap((arg, i) => (arg === flag ? [args.slice(i + 1, i + 1 + arity).join(' ')] : []));
+
+/** fd 3's arguments followed by the command line's, as bwrap sees them. */
+const all = (sandbox: BwrapSandbox): string[] => {
+  const { fromFd, onCommandLine } = bwrapArgs(sandbox);
+  return [...fromFd, ...onCommandLine];
+};
 
 describe('bwrapArgs', () => {
   it('unshares every namespace including the network, maps an unprivileged uid and forbids nested user namespaces', () => {
-    const args = bwrapArgs(sandbox);
+    const args = all(sandbox);
     expect(args).toEqual(expect.arrayContaining(['--unshare-all', '--unshare-user', '--disable-userns', '--die-with-parent', '--new-session', '--clearenv']));
     expect(args).not.toContain('--share-net');
     expect(valuesOf(args, '--uid')).toEqual(['1000']);
@@ -32,7 +38,7 @@ describe('bwrapArgs', () => {
   });
 
   it('never binds the root: only the allow-listed system paths read-only, the generated passwd and group, node and the runner at neutral paths', () => {
-    const args = bwrapArgs(sandbox);
+    const args = all(sandbox);
     expect(valuesOf(args, '--ro-bind', 2)).toEqual([
       '/usr /usr',
       '/etc/ssl/certs /etc/ssl/certs',
@@ -47,7 +53,7 @@ describe('bwrapArgs', () => {
   });
 
   it('makes only the workspace, the run directory and the proxy socket writable, then the root read-only', () => {
-    const args = bwrapArgs(sandbox);
+    const args = all(sandbox);
     expect(valuesOf(args, '--bind', 2)).toEqual([
       '/srv/sandboxes/egress.sock /opt/stratus/egress.sock',
       '/srv/sandboxes/s1/run /opt/stratus/run',
@@ -56,11 +62,17 @@ describe('bwrapArgs', () => {
     expect(valuesOf(args, '--remount-ro')).toEqual(['/']);
     expect(args.indexOf('--remount-ro')).toBeGreaterThan(args.lastIndexOf('--bind'));
     expect(valuesOf(args, '--chdir')).toEqual(['/workspace']);
-    expect(valuesOf(bwrapArgs({ ...sandbox, egressSocket: undefined }), '--bind', 2)).toHaveLength(2);
+    expect(valuesOf(all({ ...sandbox, egressSocket: undefined }), '--bind', 2)).toHaveLength(2);
+  });
+
+  it('keeps the environment off the command line, which shows only the workspace mount', () => {
+    const { fromFd, onCommandLine } = bwrapArgs(sandbox);
+    expect(fromFd).toContain('secret');
+    expect(onCommandLine).toEqual(['--bind', '/srv/sandboxes/s1/workspace', '/workspace', '--remount-ro', '/', '--chdir', '/workspace']);
   });
 
   it('clears the environment and sets only the given variables', () => {
-    const args = bwrapArgs(sandbox);
+    const args = all(sandbox);
     expect(args.indexOf('--clearenv')).toBeLessThan(args.indexOf('--setenv'));
     expect(valuesOf(args, '--setenv', 2)).toEqual(['PATH /usr/bin', 'STRATUS_RUNNER_TOKEN secret']);
   });
@@ -78,6 +90,7 @@ describe('hostLaunchCommand', () => {
       rlimits: { fileBytes: 100, openFiles: 64, processes: 32 },
       hostUid: 200_001,
       bwrapPath: '/usr/bin/bwrap',
+      bwrapArgs: ['--chdir', '/workspace'],
       command: ['/opt/stratus/bin/node', 'main.js'],
     });
     expect(command).toBe('/bin/sh');
@@ -85,7 +98,7 @@ describe('hostLaunchCommand', () => {
       '2', '/cg/memory/s1/cgroup.procs', '/cg/pids/s1/cgroup.procs',
       'prlimit', '--core=0', '--fsize=100', '--nofile=64', '--nproc=32', '--',
       'setpriv', '--reuid=200001', '--regid=200001', '--clear-groups', '--inh-caps=-all', '--no-new-privs', '--',
-      '/usr/bin/bwrap', '--args', '3', '--', '/opt/stratus/bin/node', 'main.js',
+      '/usr/bin/bwrap', '--args', '3', '--chdir', '/workspace', '--', '/opt/stratus/bin/node', 'main.js',
     ]);
   });
 });

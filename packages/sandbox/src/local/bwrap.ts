@@ -109,7 +109,9 @@ export function runnerPathInside(runnerCode: BwrapSandbox['runnerCode'], hostPat
 }
 
 /**
- * bubblewrap arguments for one sandbox. Every namespace is new (user, PID, IPC, UTS, cgroup and
+ * bubblewrap arguments for one sandbox: those read from fd 3 (the environment, hence the token and
+ * the session's variables, stay out of every host command line) and those that follow on the
+ * command line. Every namespace is new (user, PID, IPC, UTS, cgroup and
  * network, whatever the networking type: egress only through the proxy socket); no capabilities;
  * commands run as uid 1000 and cannot create user namespaces; the root is an empty tmpfs holding
  * only an allow-list of system paths read-only, the workspace (read-write, at /workspace), a
@@ -117,11 +119,11 @@ export function runnerPathInside(runnerCode: BwrapSandbox['runnerCode'], hostPat
  * directory with the runner's socket. The environment is cleared and only `env` is set, so nothing
  * the host has (or a session asks for) reaches the programs bwrap runs before the sandbox exists.
  */
-export function bwrapArgs(sandbox: BwrapSandbox): string[] {
+export function bwrapArgs(sandbox: BwrapSandbox): { fromFd: string[]; onCommandLine: string[] } {
   const system = sandbox.system.flatMap((entry) =>
     entry.kind === 'symlink' ? ['--symlink', entry.target, entry.path] : ['--ro-bind', entry.path, entry.path],
   );
-  return [
+  const fromFd = [
     '--unshare-all',
     '--unshare-user',
     '--uid', String(SANDBOX_UID),
@@ -143,11 +145,15 @@ export function bwrapArgs(sandbox: BwrapSandbox): string[] {
     ...sandbox.runnerCode.paths.flatMap((p) => ['--ro-bind', p, runnerPathInside(sandbox.runnerCode, p)]),
     ...(sandbox.egressSocket !== undefined ? ['--bind', sandbox.egressSocket, SANDBOX_PATHS.egressSocket] : []),
     '--bind', sandbox.runDir, SANDBOX_PATHS.run,
+  ];
+  // Nothing secret, and in `ps` the host workspace names whose sandbox a bwrap process is.
+  const onCommandLine = [
     '--bind', sandbox.workspaceDir, SANDBOX_PATHS.workspace,
     // The root tmpfs (/, /etc, /opt …) read-only once everything is mounted: writable stay /workspace and /tmp.
     '--remount-ro', '/',
     '--chdir', SANDBOX_PATHS.workspace,
   ];
+  return { fromFd, onCommandLine };
 }
 
 /** The deepest directory containing every path (the checkout root for a monorepo's runner). */

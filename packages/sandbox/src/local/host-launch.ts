@@ -14,6 +14,8 @@ export interface HostLaunch {
   /** Switch to this host uid/gid (the worker runs as root); undefined keeps the worker's own. */
   hostUid?: number;
   bwrapPath: string;
+  /** bwrap options after `--args 3`, visible in the host's process list. */
+  bwrapArgs: readonly string[];
   /** What bwrap runs in the sandbox (bwrap takes the command from its own command line only, not from `--args`). */
   command: readonly string[];
 }
@@ -41,6 +43,6 @@ export function hostLaunchCommand(launch: HostLaunch): { command: string; args: 
       : ['setpriv', `--reuid=${launch.hostUid}`, `--regid=${launch.hostUid}`, '--clear-groups', '--inh-caps=-all', '--no-new-privs', '--'];
   return {
     command: '/bin/sh',
-    args: ['-c', joinCgroups, 'sh', String(launch.cgroupProcsFiles.length), ...launch.cgroupProcsFiles, ...prlimit, ...setpriv, launch.bwrapPath, '--args', '3', '--', ...launch.command],
+    args: ['-c', joinCgroups, 'sh', String(launch.cgroupProcsFiles.length), ...launch.cgroupProcsFiles, ...prlimit, ...setpriv, launch.bwrapPath, '--args', '3', ...launch.bwrapArgs, '--', ...launch.command],
   };
 }

@@ -393,30 +393,29 @@ export class LocalSandboxProvider implements SandboxProvider {
       STRATUS_WORKSPACE_DIR: SANDBOX_PATHS.workspace,
       STRATUS_RUNNER_MEMORY_LIMIT: resources.memory,
     };
+    const args = bwrapArgs({
+      workspaceDir: dirs.workspace,
+      runDir: dirs.run,
+      passwdFile: path.join(etc, 'passwd'),
+      groupFile: path.join(etc, 'group'),
+      nodePath: await realpath(this.nodePath),
+      runnerCode,
+      egressSocket: proxy?.socketPath,
+      tmpBytes: diskBytes,
+      env: insideEnv,
+      system: this.system,
+    });
     const launch = hostLaunchCommand({
       cgroupProcsFiles: cgroup?.procsFiles ?? [],
       rlimits: { fileBytes: diskBytes, openFiles: OPEN_FILES_LIMIT, processes: hostUid !== undefined ? pids : undefined },
       hostUid,
       bwrapPath: bwrap,
+      bwrapArgs: args.onCommandLine,
       command: [SANDBOX_PATHS.node, runnerPathInside(runnerCode, runner.entry)],
     });
-    const args = [
-      ...bwrapArgs({
-        workspaceDir: dirs.workspace,
-        runDir: dirs.run,
-        passwdFile: path.join(etc, 'passwd'),
-        groupFile: path.join(etc, 'group'),
-        nodePath: await realpath(this.nodePath),
-        runnerCode,
-        egressSocket: proxy?.socketPath,
-        tmpBytes: diskBytes,
-        env: insideEnv,
-        system: this.system,
-      }),
-    ];
     try {
       // bwrap itself starts with PATH and nothing else; all it passes on is set with --setenv above.
-      const runnerProcess = await RunnerProcess.start(launch.command, launch.args, { PATH: SYSTEM_PATH }, this.readyTimeoutMs, args);
+      const runnerProcess = await RunnerProcess.start(launch.command, launch.args, { PATH: SYSTEM_PATH }, this.readyTimeoutMs, args.fromFd);
       return { handle: this.handleOf(sessionId, socketPath, token, started), process: runnerProcess, dirName, cgroup };
     } catch (error) {
       await cgroup?.remove();
