@@ -64,6 +64,14 @@ function ownCgroups(): Map<string, string> {
   return own;
 }
 
+function readControllers(file: string): string[] {
+  try {
+    return readFileSync(file, 'utf8').split(/\s+/);
+  } catch {
+    return [];
+  }
+}
+
 function under(mount: MountInfo, cgroupPath: string): string {
   return path.join(mount.mountPoint, path.relative(mount.root, cgroupPath));
 }
@@ -93,7 +101,7 @@ export class CgroupManager {
     const v2 = all.find((m) => m.fsType === 'cgroup2');
     if (v2 !== undefined && own.has('')) {
       const parent = under(v2, own.get('')!);
-      const available = readFileSync(path.join(parent, 'cgroup.controllers'), 'utf8').split(/\s+/);
+      const available = readControllers(path.join(parent, 'cgroup.controllers'));
       if (CONTROLLERS.every((c) => available.includes(c))) {
         // Children get the controllers' files only once the parent delegates them.
         await writeFile(path.join(parent, 'cgroup.subtree_control'), CONTROLLERS.map((c) => `+${c}`).join(' ')).catch(() => undefined);

@@ -219,6 +219,7 @@ export class LocalSandboxProvider implements SandboxProvider {
       // A runner that dies on its own is forgotten, so the next turn provisions a new one.
       if (this.sandboxes.get(sessionId) !== sandbox) return;
       this.sandboxes.delete(sessionId);
+      void sandbox.cgroup?.remove();
       this.logger.warn({ sessionId, stderr: sandbox.process.stderr }, 'sandbox runner exited unexpectedly');
     });
   }
