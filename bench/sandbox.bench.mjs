@@ -3,7 +3,10 @@
 // process: "own overhead" is provision() time minus the pod's own start (Job received → pod Ready),
 // i.e. what Stratus adds: creating the Secret and Job, the watch delivering Ready, the health check.
 // Prints the figures and writes a JSON report under bench/reports/.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { createServer } from 'node:http';
+import { promisify } from 'node:util';
 import { createRequire } from 'node:module';
 import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -13,6 +16,10 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
 const { KubernetesSandboxProvider, LocalSandboxProvider, resolveRunnerInstall } = require(path.join(root, 'packages/sandbox/dist/index.js'));
 const { startKubeApiServer } = require(path.join(root, 'packages/testing/dist/kube-api-server/index.js'));
+const { createEgressProxy, listenOnUnixSocket } = require(path.join(root, 'apps/egress-proxy/dist/index.js'));
+const PROXY_ENTRY = path.join(root, 'apps/egress-proxy/dist/main.js');
+const EGRESS_REQUESTS = Number(process.env.BENCH_EGRESS_REQUESTS ?? 1000);
+const EGRESS_CONCURRENCY = 8;
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 30);
 const ENVIRONMENT = 'env_bench';
@@ -107,19 +114,94 @@ async function kubernetes(work) {
 }
 
 async function local(work) {
-  const coldProvider = new LocalSandboxProvider({ baseDir: path.join(work, 'local-cold'), owner: 'bench', logger: { warn: () => {} } });
+  // As configured by default: the worker's egress proxy started on first need (once, before the runs).
+  const coldProvider = new LocalSandboxProvider({ baseDir: path.join(work, 'local-cold'), owner: 'bench', egressProxy: { entry: PROXY_ENTRY }, logger: { warn: () => {} } });
+  const first = spec();
+  await coldProvider.provision(first);
+  await coldProvider.destroy(first.sessionId);
   const isolation = coldProvider.isolation;
   const coldResult = await cold(coldProvider);
   await coldProvider.shutdown();
-  const warmProvider = new LocalSandboxProvider({ baseDir: path.join(work, 'local-warm'), owner: 'bench', warmPool: { sizes: { [ENVIRONMENT]: 2 } }, logger: { warn: () => {} } });
+  const warmProvider = new LocalSandboxProvider({ baseDir: path.join(work, 'local-warm'), owner: 'bench', egressProxy: { entry: PROXY_ENTRY }, warmPool: { sizes: { [ENVIRONMENT]: 2 } }, logger: { warn: () => {} } });
   const warmResult = await warm(warmProvider);
   await warmProvider.shutdown();
   return { isolation, cold: coldResult, warm: warmResult };
 }
 
+/**
+ * The same HTTP load (EGRESS_REQUESTS GETs, EGRESS_CONCURRENCY at a time, a new connection each) against
+ * a loopback server: from the host directly, and from inside a local sandbox through the runner's
+ * bridge, the proxy socket and the egress proxy. Run by node in both places.
+ */
+const LOAD_SCRIPT = `
+const http = require('node:http');
+const [target, total, concurrency] = [process.argv[2], Number(process.argv[3]), Number(process.argv[4])];
+const proxy = process.env.HTTP_PROXY ? new URL(process.env.HTTP_PROXY) : undefined;
+const auth = proxy ? 'Basic ' + Buffer.from(decodeURIComponent(proxy.username) + ':' + decodeURIComponent(proxy.password)).toString('base64') : undefined;
+const one = () => new Promise((resolve, reject) => {
+  const began = performance.now();
+  const url = new URL(target);
+  const options = proxy
+    ? { host: proxy.hostname, port: proxy.port, path: target, headers: { host: url.host, 'proxy-authorization': auth }, agent: false }
+    : { host: url.hostname, port: url.port, path: url.pathname, agent: false };
+  http.get(options, (res) => { res.resume(); res.on('end', () => res.statusCode === 200 ? resolve(performance.now() - began) : reject(new Error('status ' + res.statusCode))); }).on('error', reject);
+});
+(async () => {
+  const latencies = [];
+  let next = 0;
+  const began = performance.now();
+  await Promise.all(Array.from({ length: concurrency }, async () => { while (next++ < total) latencies.push(await one()); }));
+  const elapsed = performance.now() - began;
+  const sequential = [];
+  for (let i = 0; i < 200; i++) sequential.push(await one());
+  console.log(JSON.stringify({ requestsPerSecond: Math.round(total / (elapsed / 1000)), sequential }));
+})().catch((e) => { console.error(e); process.exit(1); });
+`;
+
+async function egress(work) {
+  const upstream = createServer((_req, res) => res.end('ok'));
+  await new Promise((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+  const port = upstream.address().port;
+  const key = 'bench-egress-key-0123456789abcdef0123';
+  const socketPath = path.join(work, 'egress.sock');
+  // Loopback is refused by default; the bench names its upstream and lets the proxy reach it.
+  const proxy = createEgressProxy({ signingKeys: [key], allowPrivateAddresses: true, resolver: async () => [{ address: '127.0.0.1', family: 4 }], logger: { info: () => {}, warn: () => {} } });
+  await listenOnUnixSocket(proxy, socketPath);
+  const provider = new LocalSandboxProvider({ baseDir: path.join(work, 'egress'), egressProxy: { socketPath, signingKey: key }, logger: { warn: () => {} } });
+  try {
+    const scriptFile = path.join(work, 'load.cjs');
+    writeFileSync(scriptFile, LOAD_SCRIPT);
+    // Asynchronously: the upstream server answers from this very process.
+    const { stdout } = await promisify(execFile)(process.execPath, [scriptFile, `http://127.0.0.1:${port}/`, String(EGRESS_REQUESTS), String(EGRESS_CONCURRENCY)], { env: {} });
+    const direct = JSON.parse(stdout);
+    const s = { ...spec(), networking: { type: 'allowed_hosts', allowed_hosts: ['upstream.bench'] } };
+    const handle = await provider.provision(s);
+    writeFileSync(path.join(work, 'egress', s.sessionId, 'workspace', 'load.cjs'), LOAD_SCRIPT);
+    const { RunnerClient } = require(path.join(root, 'packages/sandbox/dist/index.js'));
+    const client = RunnerClient.forHandle(handle);
+    const run = await client.exec({ command: `node load.cjs http://upstream.bench:${port}/ ${EGRESS_REQUESTS} ${EGRESS_CONCURRENCY}`, timeout_ms: 300_000, max_output_bytes: 1_000_000 });
+    await client.close();
+    if (run.exit_code !== 0) throw new Error(`load inside the sandbox failed: ${run.stderr}`);
+    const proxied = JSON.parse(run.stdout);
+    const directLatency = stats(direct.sequential);
+    const proxiedLatency = stats(proxied.sequential);
+    return {
+      direct: { requestsPerSecond: direct.requestsPerSecond, latency: directLatency },
+      proxied: { requestsPerSecond: proxied.requestsPerSecond, latency: proxiedLatency },
+      addedLatencyP50Ms: Math.round((proxiedLatency.p50 - directLatency.p50) * 10) / 10,
+    };
+  } finally {
+    await provider.shutdown();
+    proxy.close();
+    upstream.close();
+  }
+}
+
 const work = mkdtempSync(path.join(tmpdir(), 'sbx-bench-'));
+// Local sandboxes run as uids of their own, which must pass through to their directories.
+chmodSync(work, 0o711);
 try {
-  const results = { kubernetes: await kubernetes(work), local: await local(work) };
+  const results = { kubernetes: await kubernetes(work), local: await local(work), egress: await egress(work) };
   const report = {
     benchmark: 'sandbox provision→ready',
     date: new Date().toISOString(),
@@ -140,6 +222,9 @@ try {
   console.log(row('kubernetes warm-pool claim', results.kubernetes.warm.claim));
   console.log(row(`local cold (${results.local.isolation})`, results.local.cold.total));
   console.log(row(`local warm-pool claim (${results.local.isolation})`, results.local.warm.claim));
+  console.log(`egress, ${EGRESS_REQUESTS} GETs ${EGRESS_CONCURRENCY} at a time (new connection each) to a loopback server:`);
+  console.log(`  direct from the host              ${String(results.egress.direct.requestsPerSecond).padStart(7)} req/s   p50 ${results.egress.direct.latency.p50} ms (sequential)`);
+  console.log(`  sandbox → bridge → proxy socket   ${String(results.egress.proxied.requestsPerSecond).padStart(7)} req/s   p50 ${results.egress.proxied.latency.p50} ms (sequential), added p50 ${results.egress.addedLatencyP50Ms} ms`);
   console.log(`targets: warm-pool claim p50 <= ${TARGETS.warmClaimP50Ms} ms: ${report.verdict.warmClaimP50 ? 'met' : 'MISSED'}; own overhead on a cold Kubernetes start p50 <= ${TARGETS.kubernetesOverheadP50Ms} ms: ${report.verdict.kubernetesOverheadP50 ? 'met' : 'MISSED'}`);
   const dir = path.join(root, 'bench', 'reports');
   mkdirSync(dir, { recursive: true });

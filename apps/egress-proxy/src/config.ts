@@ -19,6 +19,8 @@ const portList = (fallback: string) =>
 const Env = z.object({
   STRATUS_EGRESS_PROXY_PORT: z.coerce.number().int().min(0).max(65_535).default(3128),
   STRATUS_EGRESS_PROXY_HOST: z.string().min(1).default('0.0.0.0'),
+  // Listen on this Unix socket instead of host:port: how a worker's local (bubblewrap) sandboxes reach it.
+  STRATUS_EGRESS_PROXY_SOCKET: z.string().min(1).optional(),
   // Comma-separated; during a rotation both the new and the old key verify.
   STRATUS_EGRESS_PROXY_SIGNING_KEYS: z
     .string()
@@ -39,6 +41,7 @@ const Env = z.object({
 export interface ProxyConfig {
   port: number;
   host: string;
+  socketPath?: string;
   signingKeys: string[];
   connectPorts: number[] | 'any';
   forwardPorts: number[] | 'any';
@@ -65,6 +68,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ProxyConfig {
   return {
     port: e.STRATUS_EGRESS_PROXY_PORT,
     host: e.STRATUS_EGRESS_PROXY_HOST,
+    socketPath: e.STRATUS_EGRESS_PROXY_SOCKET,
     signingKeys: e.STRATUS_EGRESS_PROXY_SIGNING_KEYS,
     connectPorts: e.STRATUS_EGRESS_PROXY_CONNECT_PORTS,
     forwardPorts: e.STRATUS_EGRESS_PROXY_HTTP_PORTS,

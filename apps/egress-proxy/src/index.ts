@@ -5,3 +5,4 @@
 export { createEgressProxy, type EgressProxyOptions, type ProxyLogger } from './proxy-server';
 export { isPrivateAddress, type Resolver } from '@stratus/net-guard';
 export { loadConfig, ConfigError, type ProxyConfig } from './config';
+export { listenOnUnixSocket } from './unix-listener';

@@ -3,6 +3,7 @@ import { SandboxLiveness } from '@stratus/sandbox';
 import pino from 'pino';
 import { ConfigError, loadConfig } from './config';
 import { createEgressProxy } from './proxy-server';
+import { listenOnUnixSocket } from './unix-listener';
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
@@ -20,9 +21,14 @@ async function main(): Promise<void> {
     allowPrivateAddresses: config.allowPrivateAddresses,
     logger,
   });
-  await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
-  const { address, port } = server.address() as AddressInfo;
-  logger.info({ address, port }, 'stratus egress proxy listening');
+  if (config.socketPath !== undefined) {
+    await listenOnUnixSocket(server, config.socketPath);
+    logger.info({ socketPath: config.socketPath }, 'stratus egress proxy listening');
+  } else {
+    await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
+    const { address, port } = server.address() as AddressInfo;
+    logger.info({ address, port }, 'stratus egress proxy listening');
+  }
 
   const stop = () => {
     // Open tunnels are the sandboxes' downloads: let them finish within the pod's grace period.

@@ -14,6 +14,23 @@ describe('loadConfig', () => {
       workspaceDir: '/workspace',
       networking: { type: 'none' },
       exitOnStdinClose: false,
+      commandEnv: {},
+      maxCommandMs: 600_000,
+    });
+  });
+
+  it('parses the session variables, the egress bridge settings and the command limit', () => {
+    const config = loadConfig({
+      ...valid,
+      STRATUS_RUNNER_COMMAND_ENV: '{"LD_PRELOAD":"/workspace/x.so"}',
+      STRATUS_RUNNER_EGRESS_SOCKET: '/opt/stratus/egress.sock',
+      STRATUS_RUNNER_EGRESS_CREDENTIAL: 'sess_1:v1.abc.def',
+      STRATUS_RUNNER_MAX_COMMAND_MS: '5000',
+    });
+    expect(config).toMatchObject({
+      commandEnv: { LD_PRELOAD: '/workspace/x.so' },
+      egress: { socketPath: '/opt/stratus/egress.sock', credential: 'sess_1:v1.abc.def' },
+      maxCommandMs: 5000,
     });
   });
 
@@ -37,6 +54,8 @@ describe('loadConfig', () => {
     ['STRATUS_RUNNER_PORT', { ...valid, STRATUS_RUNNER_SOCKET: undefined, STRATUS_RUNNER_PORT: '99999' }],
     ['STRATUS_RUNNER_SOCKET', { ...valid, STRATUS_RUNNER_PORT: '8080' }],
     ['STRATUS_RUNNER_SOCKET', { ...valid, STRATUS_RUNNER_SOCKET: undefined }],
+    ['STRATUS_RUNNER_COMMAND_ENV', { ...valid, STRATUS_RUNNER_COMMAND_ENV: '{"A":1}' }],
+    ['STRATUS_RUNNER_EGRESS_CREDENTIAL', { ...valid, STRATUS_RUNNER_EGRESS_SOCKET: '/opt/stratus/egress.sock' }],
   ])('fails naming %s', (variable, env) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(variable);

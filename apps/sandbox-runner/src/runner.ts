@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { RunnerConfig } from './config';
 import { ConfigError } from './config';
+import { proxyVariables, startEgressBridge } from './egress-bridge';
 import { jsonRoute, createRunnerServer } from './server';
 import { ExecRequest, ExecTool } from './tools/exec';
 import { FetchRequest, FetchTool } from './tools/fetch';
@@ -17,11 +18,13 @@ export interface RunningRunner {
 }
 
 /**
- * The environment commands start with: the runner's own minus its STRATUS_RUNNER_* settings, so the
- * token does not sit in every process's environment.
+ * The environment commands start with: the runner's own minus its STRATUS_RUNNER_* settings (so the
+ * token does not sit in every process's environment), then the session's variables, then the
+ * proxy settings, which a session cannot override (the network namespace would refuse anyway).
  */
-function commandEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(env).filter(([name]) => !name.startsWith('STRATUS_RUNNER_')));
+function commandEnvironment(env: NodeJS.ProcessEnv, sessionEnv: Record<string, string>, proxy: Record<string, string>): NodeJS.ProcessEnv {
+  const own = Object.fromEntries(Object.entries(env).filter(([name]) => !name.startsWith('STRATUS_RUNNER_')));
+  return { ...own, ...sessionEnv, ...proxy };
 }
 
 /** Wires the tools to their routes and starts listening. */
@@ -34,10 +37,20 @@ export async function startRunner(config: RunnerConfig, env: NodeJS.ProcessEnv):
   const homeDir = path.join(workspace, '.home');
   await mkdir(homeDir, { recursive: true });
 
-  const exec = new ExecTool({ workspaceDir: workspace, homeDir, env: commandEnvironment(env) });
+  const bridge = config.egress === undefined ? undefined : await startEgressBridge(config.egress.socketPath);
+  const proxy = config.egress === undefined || bridge === undefined ? {} : proxyVariables(`http://${config.egress.credential}@127.0.0.1:${bridge.port}`);
+  const commandEnv = commandEnvironment(env, config.commandEnv, proxy);
+  const exec = new ExecTool({
+    workspaceDir: workspace,
+    homeDir,
+    env: commandEnv,
+    maxCommandMs: config.maxCommandMs,
+    memoryLimit: config.memoryLimit,
+  });
   const files = new FileTools(workspace);
   const search = new SearchTools(workspace);
-  const fetcher = new FetchTool(config.networking, env);
+  // Fetch goes through the same proxy as the commands (its environment is the commands').
+  const fetcher = new FetchTool(config.networking, { ...env, ...proxy });
   const server = createRunnerServer(config.token, {
     '/healthz': { method: 'GET', handle: async () => ({ ok: true }) },
     '/v1/exec': jsonRoute(ExecRequest, (request, signal) => exec.run(request, signal)),
@@ -68,6 +81,7 @@ export async function startRunner(config: RunnerConfig, env: NodeJS.ProcessEnv):
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await fetcher.close();
+      await bridge?.close();
     },
   };
 }

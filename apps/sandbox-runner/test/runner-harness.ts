@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Agent, request } from 'undici';
 import type { Networking } from '../src/networking';
+import type { RunnerConfig } from '../src/config';
 import { startRunner } from '../src/runner';
 
 export const TOKEN = 'test-token-0123456789abcdef';
@@ -26,6 +27,7 @@ export interface TestRunner {
 export async function startTestRunner(
   networking: Networking = { type: 'unrestricted' },
   env: NodeJS.ProcessEnv = {},
+  config: Partial<RunnerConfig> = {},
 ): Promise<TestRunner> {
   const dir = await realpath(await mkdtemp(path.join(tmpdir(), 'stratus-runner-test-')));
   const workspace = path.join(dir, 'workspace');
@@ -34,7 +36,7 @@ export async function startTestRunner(
   await mkdir(outside);
   const socketPath = path.join(dir, 'runner.sock');
   const runner = await startRunner(
-    { token: TOKEN, listen: { socketPath }, workspaceDir: workspace, networking, exitOnStdinClose: false },
+    { token: TOKEN, listen: { socketPath }, workspaceDir: workspace, networking, exitOnStdinClose: false, commandEnv: {}, maxCommandMs: 600_000, ...config },
     { PATH: process.env.PATH, STRATUS_RUNNER_TOKEN: TOKEN, ...env },
   );
   const agent = new Agent({ connect: { socketPath } });

@@ -114,7 +114,7 @@ describe('tools', () => {
     expect(textOf(ofType(events, 'agent.tool_result')[0])).toBe('hi there\n0');
   });
 
-  it('gives Bash no network when the environment\'s networking is none', async () => {
+  it('gives Bash no route to the host loopback, whatever the networking (egress only through the proxy)', async () => {
     const server = createServer((_req, res) => res.end('reached'));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const port = (server.address() as AddressInfo).port;
@@ -128,7 +128,7 @@ describe('tools', () => {
         await stack.idle(sessionId);
       }
       expect(textOf(ofType(await stack.events(closed), 'agent.tool_result')[0])).toBe('unreachable');
-      expect(textOf(ofType(await stack.events(open), 'agent.tool_result')[0])).toBe('reached');
+      expect(textOf(ofType(await stack.events(open), 'agent.tool_result')[0])).toBe('unreachable');
     } finally {
       server.close();
     }

@@ -19,6 +19,15 @@ describe('sandbox configuration from env', () => {
     expect(localSandboxDir(parseSandboxEnv({ STRATUS_SANDBOX_DIR: '/srv/sandboxes' }), 'a1b2c3d4e5f6')).toBe('/srv/sandboxes');
   });
 
+  it('parses the local limits and the egress proxy entry, refusing a bad size', () => {
+    expect(parseSandboxEnv({})).toMatchObject({ STRATUS_SANDBOX_DISK_LIMIT: 10 * 2 ** 30, STRATUS_SANDBOX_PIDS_LIMIT: 512, STRATUS_SANDBOX_COMMAND_TIMEOUT_MS: 600_000 });
+    expect(parseSandboxEnv({ STRATUS_SANDBOX_DISK_LIMIT: '512Mi', STRATUS_SANDBOX_EGRESS_PROXY_ENTRY: 'apps/egress-proxy/dist/main.js' })).toMatchObject({
+      STRATUS_SANDBOX_DISK_LIMIT: 512 * 2 ** 20,
+      STRATUS_SANDBOX_EGRESS_PROXY_ENTRY: 'apps/egress-proxy/dist/main.js',
+    });
+    expect(() => parseSandboxEnv({ STRATUS_SANDBOX_DISK_LIMIT: 'lots' })).toThrow('STRATUS_SANDBOX_DISK_LIMIT');
+  });
+
   it('builds the Kubernetes provider options, NetworkPolicy peers included', () => {
     const env = parseSandboxEnv({
       STRATUS_SANDBOX_PROVIDER: 'kubernetes',

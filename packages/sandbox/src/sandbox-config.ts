@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { MIN_EGRESS_KEY_LENGTH } from './egress/egress-credential';
 import { findExecutable } from './local/bwrap';
 import { KubernetesSandboxProvider, type KubernetesSandboxProviderOptions } from './kubernetes/kubernetes-provider';
+import { parseMemoryQuantity } from './local/cgroups';
 import { LocalSandboxProvider, type SandboxLogger } from './local/local-provider';
 import type { SandboxProvider } from './provider';
 
@@ -34,6 +35,9 @@ export const SandboxEnv = z
     // Empty: a directory of the deployment's own, <tmpdir>/stratus-sandboxes/<deployment id> (see localSandboxDir).
     STRATUS_SANDBOX_DIR: z.string().trim().default(''),
     STRATUS_SANDBOX_ISOLATION: z.enum(['auto', 'bwrap', 'none']).default('auto'),
+    STRATUS_SANDBOX_EGRESS_PROXY_ENTRY: optionalText,
+    STRATUS_SANDBOX_PIDS_LIMIT: z.coerce.number().int().min(16).default(512),
+    STRATUS_SANDBOX_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(1000).default(600_000),
     // kubernetes
     STRATUS_SANDBOX_KUBECONFIG: optionalText,
     STRATUS_SANDBOX_KUBE_CONTEXT: optionalText,
@@ -52,7 +56,7 @@ export const SandboxEnv = z
     STRATUS_SANDBOX_DISK_LIMIT: z
       .string()
       .trim()
-      .regex(/^\d+(\.\d+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/, 'must be a quantity such as 10Gi or 500Mi')
+      .refine((quantity) => parseMemoryQuantity(quantity) !== undefined, 'must be a quantity such as 10Gi or 500Mi')
       .default('10Gi'),
     STRATUS_SANDBOX_WARM_POOL: json(z.record(z.string(), z.coerce.number().int().min(0).max(100))).default({}),
     STRATUS_SANDBOX_WARM_MAX_IDLE_MS: z.coerce.number().int().min(1000).default(600_000),
@@ -148,6 +152,10 @@ export function createSandboxProvider(env: SandboxEnv, deploymentId: string, log
     baseDir: localSandboxDir(env, deploymentId),
     owner: deploymentId,
     isolation: localIsolation(env),
+    egressProxy: env.STRATUS_SANDBOX_EGRESS_PROXY_ENTRY === undefined ? undefined : { entry: path.resolve(env.STRATUS_SANDBOX_EGRESS_PROXY_ENTRY) },
+    diskLimitBytes: parseMemoryQuantity(env.STRATUS_SANDBOX_DISK_LIMIT),
+    pidsLimit: env.STRATUS_SANDBOX_PIDS_LIMIT,
+    commandTimeoutMs: env.STRATUS_SANDBOX_COMMAND_TIMEOUT_MS,
     warmPool: { sizes: env.STRATUS_SANDBOX_WARM_POOL, maxIdleMs: env.STRATUS_SANDBOX_WARM_MAX_IDLE_MS },
     logger,
   });

@@ -50,19 +50,17 @@ describe('LocalSandboxProvider under bubblewrap', () => {
     const client = connect(await provider.provision(spec));
     const otherWorkspace = path.join(base.baseDir, other.sessionId, 'workspace');
 
-    expect(await sh(client, 'echo kept > in-workspace.txt && cat in-workspace.txt')).toMatchObject({ exit_code: 0, stdout: 'kept\n' });
+    expect(await sh(client, 'pwd && echo kept > in-workspace.txt && cat in-workspace.txt')).toMatchObject({ exit_code: 0, stdout: '/workspace\nkept\n' });
     expect(existsSync(path.join(base.baseDir, spec.sessionId, 'workspace', 'in-workspace.txt'))).toBe(true);
 
     const etc = await sh(client, 'touch /etc/stratus-sandbox-test');
     expect(etc.exit_code).not.toBe(0);
-    expect(etc.stderr).toContain('Read-only file system');
     expect(existsSync('/etc/stratus-sandbox-test')).toBe(false);
 
-    // Other sessions' directories, the worker's home and the host's /tmp are hidden, not just read-only.
-    expect((await sh(client, `ls ${base.baseDir}`)).stdout).toBe(`${spec.sessionId}\n`);
+    // Other sessions' directories are not there at all.
+    expect((await sh(client, `ls ${base.baseDir}`)).exit_code).not.toBe(0);
     expect((await sh(client, `echo pwned > ${otherWorkspace}/x.txt`)).exit_code).not.toBe(0);
     expect(existsSync(path.join(otherWorkspace, 'x.txt'))).toBe(false);
-    expect((await sh(client, 'ls -A ~root')).stdout).toBe('');
     expect((await sh(client, `echo private > /tmp/${spec.sessionId}`)).exit_code).toBe(0);
     expect(existsSync(`/tmp/${spec.sessionId}`)).toBe(false);
   });
@@ -76,11 +74,6 @@ describe('LocalSandboxProvider under bubblewrap', () => {
       const node = await sh(none, `node -e "fetch('${server.url}').then(() => console.log('reached'), (e) => { console.log('failed', e.cause?.code); process.exit(1) })"`);
       expect(node).toMatchObject({ exit_code: 1, stdout: 'failed ECONNREFUSED\n' });
       expect(server.hits()).toBe(0);
-
-      // The same commands do reach it from a sandbox that shares the network.
-      const open = connect(await provider.provision(sandboxSpec({ networking: { type: 'unrestricted' } })));
-      expect(await sh(open, `curl -sS --max-time 3 ${server.url}`)).toMatchObject({ exit_code: 0, stdout: 'reached' });
-      expect(server.hits()).toBe(1);
     } finally {
       await server.close();
     }

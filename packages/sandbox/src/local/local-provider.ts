@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, realpath, rm, writeFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
+import { createHash, randomBytes } from 'node:crypto';
+import { chmod, chown, mkdir, readdir, readFile, realpath, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { signEgressGrant } from '../egress/egress-credential';
 import { templateOf } from '../pool/template-digest';
 import { WarmPool, type WarmPoolConfig } from '../pool/warm-pool';
 import type {
@@ -13,7 +13,10 @@ import type {
   SandboxSpec,
   SandboxTemplate,
 } from '../provider';
-import { bwrapArgs, findExecutable } from './bwrap';
+import { bwrapArgs, commonRoot, findExecutable, runnerPathInside, SANDBOX_PATHS, SANDBOX_UID, systemEntries } from './bwrap';
+import { EgressProxyProcess, type LocalEgressProxy } from './egress-proxy-process';
+import { CgroupManager, parseCpuQuantity, parseMemoryQuantity, type SandboxCgroup } from './cgroups';
+import { hostLaunchCommand } from './host-launch';
 import { RunnerProcess } from './runner-process';
 import { resolveRunnerInstall, type RunnerInstall } from './runner-install';
 
@@ -44,6 +47,19 @@ export interface LocalSandboxProviderOptions {
   logger?: SandboxLogger;
   /** Pre-started runners per environment. */
   warmPool?: WarmPoolConfig;
+  /**
+   * The egress proxy of sandboxes whose networking allows traffic: `entry`, the built apps/egress-proxy
+   * this provider starts once (on a Unix socket in the base directory, with a key of its own), or an
+   * already running one's socket and signing key. Without it, bubblewrap sandboxes have no network at
+   * all, whatever their networking.
+   */
+  egressProxy?: { entry: string } | LocalEgressProxy;
+  /** Largest single file a sandbox may write (RLIMIT_FSIZE) and size of its private /tmp; default 10 GiB. */
+  diskLimitBytes?: number;
+  /** Most processes (and threads) a sandbox may have at once; default 512. */
+  pidsLimit?: number;
+  /** Upper bound on one command's run time, whatever the call asks for; default 600 s. */
+  commandTimeoutMs?: number;
 }
 
 interface LocalSandbox {
@@ -51,6 +67,8 @@ interface LocalSandbox {
   process: RunnerProcess;
   /** The sandbox's directory name under the base directory: the session id, or warm-<hex> for a warm one. */
   dirName: string;
+  /** Its cgroup(s), removed with it. */
+  cgroup?: SandboxCgroup;
 }
 
 /** sandbox.json in each sandbox directory: whose it is, so list() and reconcile() can tell after a restart. */
@@ -71,12 +89,21 @@ const SESSION_ID = /^[A-Za-z0-9_-]{1,128}$/;
 /** sun_path is 108 bytes on Linux including the terminating NUL. */
 const MAX_SOCKET_PATH_BYTES = 107;
 const SYSTEM_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
-
-/** Real paths of those directories that exist (a tmpfs needs an existing mount point). */
-async function existingRealDirs(dirs: string[]): Promise<string[]> {
-  const real = await Promise.all(dirs.map((dir) => realpath(dir).catch(() => undefined)));
-  return real.filter((dir) => dir !== undefined);
-}
+/** Limits of an environment without resources, as on Kubernetes. */
+const DEFAULT_RESOURCES = { cpu: '1', memory: '2Gi' };
+const DEFAULT_DISK_LIMIT_BYTES = 10 * 2 ** 30;
+const DEFAULT_PIDS_LIMIT = 512;
+const DEFAULT_COMMAND_TIMEOUT_MS = 600_000;
+/** Enough for Node.js and a build tool's file watchers. */
+const OPEN_FILES_LIMIT = 8192;
+/**
+ * Host uids sandboxes run as when the worker is root: one per sandbox directory (a hash of its
+ * name), so RLIMIT_NPROC counts each sandbox's processes apart and no sandbox owns the worker's files.
+ */
+const HOST_UID_BASE = 200_000;
+const HOST_UID_RANGE = 100_000;
+/** Egress credentials of local sandboxes outlive any session; deleting the sandbox is what ends its egress. */
+const EGRESS_CREDENTIAL_TTL_SECONDS = 30 * 24 * 3600;
 
 const defaultLogger: SandboxLogger = {
   warn: (_details, message) => process.emitWarning(message),
@@ -96,6 +123,11 @@ export class LocalSandboxProvider implements SandboxProvider {
   private readonly logger: SandboxLogger;
   private readonly readyTimeoutMs: number;
   private readonly pool?: WarmPool<LocalSandbox>;
+  private readonly system = systemEntries();
+  /** The cgroup hierarchy sandboxes are limited in; undefined when none is writable (rlimits only). */
+  private readonly cgroups: Promise<CgroupManager | undefined>;
+  private readonly egressProxy?: EgressProxyProcess | LocalEgressProxy;
+  private ownUidsDecision?: Promise<boolean>;
 
   constructor(private readonly options: LocalSandboxProviderOptions) {
     this.nodePath = options.nodePath ?? process.execPath;
@@ -111,6 +143,35 @@ export class LocalSandboxProvider implements SandboxProvider {
       this.logger.warn(
         { isolation: 'none' },
         'bwrap not found: local sandboxes run as plain processes with the worker\'s file and network access; install bubblewrap to isolate them',
+      );
+    }
+    this.cgroups =
+      this.isolation === 'bwrap'
+        ? CgroupManager.detect().then((manager) => {
+            if (manager === undefined) {
+              this.logger.warn(
+                { isolation: 'bwrap', cgroups: 'unavailable' },
+                'no writable cgroup (v2 or v1 memory/cpu/pids): local sandboxes get no memory, CPU or process-count limit, only rlimits (file size, open files); run the worker as root or give it a delegated cgroup',
+              );
+            }
+            return manager;
+          })
+        : Promise.resolve(undefined);
+    const egress = options.egressProxy;
+    this.egressProxy =
+      egress !== undefined && 'entry' in egress
+        ? new EgressProxyProcess({
+            nodePath: this.nodePath,
+            entry: egress.entry,
+            socketPath: path.join(options.baseDir, `egress-${process.pid}.sock`),
+            logger: this.logger,
+            readyTimeoutMs: this.readyTimeoutMs,
+          })
+        : egress;
+    if (this.isolation === 'bwrap' && egress === undefined) {
+      this.logger.warn(
+        { isolation: 'bwrap', egress: 'none' },
+        'no egress proxy configured: local sandboxes have no network at all, whatever their networking type (set STRATUS_SANDBOX_EGRESS_PROXY_ENTRY)',
       );
     }
     if (options.warmPool !== undefined) {
@@ -165,6 +226,7 @@ export class LocalSandboxProvider implements SandboxProvider {
       // A runner that dies on its own is forgotten, so the next turn provisions a new one.
       if (this.sandboxes.get(sessionId) !== sandbox) return;
       this.sandboxes.delete(sessionId);
+      void sandbox.cgroup?.remove();
       this.logger.warn({ sessionId, stderr: sandbox.process.stderr }, 'sandbox runner exited unexpectedly');
     });
   }
@@ -249,6 +311,7 @@ export class LocalSandboxProvider implements SandboxProvider {
     await this.pool?.close();
     const ids = new Set([...this.sandboxes.keys(), ...this.starting.keys()]);
     await Promise.all([...ids].map((id) => this.destroy(id)));
+    if (this.egressProxy instanceof EgressProxyProcess) await this.egressProxy.stop();
   }
 
   private async destroyDirectory(dirName: string, sessionId: string): Promise<void> {
@@ -256,6 +319,7 @@ export class LocalSandboxProvider implements SandboxProvider {
     if (sandbox?.dirName === dirName) {
       this.sandboxes.delete(sessionId);
       await sandbox.process.stop();
+      await sandbox.cgroup?.remove();
     }
     await rm(path.join(this.options.baseDir, dirName), { recursive: true, force: true });
   }
@@ -267,6 +331,7 @@ export class LocalSandboxProvider implements SandboxProvider {
   /** Stops a sandbox's runner and deletes its directory. */
   private async remove(sandbox: LocalSandbox): Promise<void> {
     await sandbox.process.stop();
+    await sandbox.cgroup?.remove();
     await rm(path.join(this.options.baseDir, sandbox.dirName), { recursive: true, force: true });
   }
 
@@ -285,48 +350,143 @@ export class LocalSandboxProvider implements SandboxProvider {
 
     const runner = this.options.runner ?? resolveRunnerInstall();
     const token = randomBytes(32).toString('base64url');
-    // Built from nothing: the worker's own environment (model keys, DATABASE_URL, REDIS_URL) never reaches a sandbox.
-    const env: NodeJS.ProcessEnv = {
-      PATH: `${path.dirname(this.nodePath)}:${SYSTEM_PATH}`,
-      LANG: 'C.UTF-8',
-      // Inside bubblewrap /tmp is already private; a plain process gets a scratch directory of its own.
-      TMPDIR: this.bwrapPath !== undefined ? '/tmp' : dirs.tmp,
-      ...spec.environmentVariables,
+    const commandTimeoutMs = this.options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
+    const resources = spec.resources ?? DEFAULT_RESOURCES;
+    // The session's variables reach commands only, through the runner: never the environment of a
+    // program that runs on the host (bwrap, or the runner itself without isolation).
+    const runnerSettings = {
       STRATUS_RUNNER_TOKEN: token,
-      STRATUS_RUNNER_SOCKET: socketPath,
-      STRATUS_WORKSPACE_DIR: dirs.workspace,
       STRATUS_RUNNER_NETWORKING: JSON.stringify(spec.networking),
       STRATUS_RUNNER_EXIT_ON_STDIN_CLOSE: '1',
+      STRATUS_RUNNER_COMMAND_ENV: JSON.stringify(spec.environmentVariables),
+      STRATUS_RUNNER_MAX_COMMAND_MS: String(commandTimeoutMs),
     };
     const bwrap = this.bwrapPath;
-    const runnerProcess =
-      bwrap === undefined
-        ? await RunnerProcess.start(this.nodePath, [runner.entry], env, this.readyTimeoutMs)
-        : await RunnerProcess.start(
-            bwrap,
-            [
-              ...bwrapArgs({
-                workspaceDir: dirs.workspace,
-                runDir: dirs.run,
-                networking: spec.networking,
-                hiddenDirs: await existingRealDirs(['/tmp', path.dirname(sessionDir), homedir()]),
-                readOnlyPaths: [await realpath(this.nodePath), ...runner.codePaths],
-              }),
-              '--',
-              this.nodePath,
-              runner.entry,
-            ],
-            env,
-            this.readyTimeoutMs,
-          );
-    const handle: SandboxHandle = {
-      sessionId: sessionId ?? '',
-      endpoint: { socketPath },
-      token,
-      startedAt: new Date(),
-      startupMs: performance.now() - started,
+    if (bwrap === undefined) {
+      // Built from nothing: the worker's own environment (model keys, DATABASE_URL, REDIS_URL) never reaches a sandbox.
+      const env = {
+        PATH: `${path.dirname(this.nodePath)}:${SYSTEM_PATH}`,
+        LANG: 'C.UTF-8',
+        TMPDIR: dirs.tmp,
+        ...runnerSettings,
+        STRATUS_RUNNER_SOCKET: socketPath,
+        STRATUS_WORKSPACE_DIR: dirs.workspace,
+      };
+      const runnerProcess = await RunnerProcess.start(this.nodePath, [runner.entry], env, this.readyTimeoutMs);
+      return { handle: this.handleOf(sessionId, socketPath, token, started), process: runnerProcess, dirName };
+    }
+
+    const runnerCodePaths = [...new Set(runner.codePaths)];
+    const hostUid = (await this.ownUids(runnerCodePaths)) ? HOST_UID_BASE + (createHash('sha256').update(dirName).digest().readUInt32BE(0) % HOST_UID_RANGE) : undefined;
+    const etc = path.join(sessionDir, 'etc');
+    await mkdir(etc, { recursive: true });
+    await Promise.all([
+      writeFile(path.join(etc, 'passwd'), `root:x:0:0:root:/root:/bin/bash\nsandbox:x:${SANDBOX_UID}:${SANDBOX_UID}:sandbox:${SANDBOX_PATHS.workspace}/.home:/bin/bash\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n`),
+      writeFile(path.join(etc, 'group'), `root:x:0:\nsandbox:x:${SANDBOX_UID}:\nnogroup:x:65534:\n`),
+    ]);
+    if (hostUid !== undefined) {
+      // The sandbox's uid must reach its directories: base and session directory traversable, not listable.
+      await chmod(this.options.baseDir, 0o711);
+      await chmod(sessionDir, 0o711);
+      await Promise.all([chown(dirs.workspace, hostUid, hostUid), chown(dirs.run, hostUid, hostUid)]);
+    }
+    const memoryBytes = parseMemoryQuantity(resources.memory);
+    const cpuMillis = parseCpuQuantity(resources.cpu);
+    const pids = this.options.pidsLimit ?? DEFAULT_PIDS_LIMIT;
+    const diskBytes = this.options.diskLimitBytes ?? DEFAULT_DISK_LIMIT_BYTES;
+    const cgroup = await (await this.cgroups)?.create(`stratus-${dirName}`, { memoryBytes, cpuMillis, pids });
+    const proxy = spec.networking.type === 'none' ? undefined : await this.proxy();
+    const egress = egressSettings(proxy, spec, sessionId ?? dirName);
+    const runnerCode = { root: commonRoot(runnerCodePaths), paths: runnerCodePaths };
+    const insideEnv = {
+      PATH: `${path.dirname(SANDBOX_PATHS.node)}:${SYSTEM_PATH}`,
+      LANG: 'C.UTF-8',
+      TMPDIR: '/tmp',
+      HOME: `${SANDBOX_PATHS.workspace}/.home`,
+      USER: 'sandbox',
+      ...runnerSettings,
+      ...egress,
+      STRATUS_RUNNER_SOCKET: `${SANDBOX_PATHS.run}/runner.sock`,
+      STRATUS_WORKSPACE_DIR: SANDBOX_PATHS.workspace,
+      STRATUS_RUNNER_MEMORY_LIMIT: resources.memory,
     };
-    return { handle, process: runnerProcess, dirName };
+    const args = bwrapArgs({
+      workspaceDir: dirs.workspace,
+      runDir: dirs.run,
+      passwdFile: path.join(etc, 'passwd'),
+      groupFile: path.join(etc, 'group'),
+      nodePath: await realpath(this.nodePath),
+      runnerCode,
+      egressSocket: proxy?.socketPath,
+      tmpBytes: diskBytes,
+      env: insideEnv,
+      system: this.system,
+    });
+    const launch = hostLaunchCommand({
+      cgroupProcsFiles: cgroup?.procsFiles ?? [],
+      rlimits: { fileBytes: diskBytes, openFiles: OPEN_FILES_LIMIT, processes: hostUid !== undefined ? pids : undefined },
+      hostUid,
+      bwrapPath: bwrap,
+      bwrapArgs: args.onCommandLine,
+      command: [SANDBOX_PATHS.node, runnerPathInside(runnerCode, runner.entry)],
+    });
+    try {
+      // bwrap itself starts with PATH and nothing else; all it passes on is set with --setenv above.
+      const runnerProcess = await RunnerProcess.start(launch.command, launch.args, { PATH: SYSTEM_PATH }, this.readyTimeoutMs, args.fromFd);
+      return { handle: this.handleOf(sessionId, socketPath, token, started), process: runnerProcess, dirName, cgroup };
+    } catch (error) {
+      await cgroup?.remove();
+      throw error;
+    }
+  }
+
+  /**
+   * Whether sandboxes run as host uids of their own: only a root worker can switch, and bubblewrap
+   * opens the bind sources as that uid, so the base directory's parents, Node.js and the runner's
+   * code must be reachable by other users. Otherwise (say a checkout under a 0700 home) sandboxes
+   * keep the worker's uid on the host, still uid 1000 without capabilities inside; decided once,
+   * with a warning.
+   */
+  private async ownUids(runnerCodePaths: readonly string[]): Promise<boolean> {
+    this.ownUidsDecision ??= (async () => {
+      if (process.getuid?.() !== 0) return false;
+      const needed = [path.dirname(await realpath(this.options.baseDir)), path.dirname(await realpath(this.nodePath)), ...runnerCodePaths];
+      const blocked = (await Promise.all(needed.map(async (dir) => ((await traversable(dir)) ? undefined : dir)))).filter((dir) => dir !== undefined);
+      if (blocked.length === 0) return true;
+      this.logger.warn(
+        { blocked },
+        `local sandboxes run as the worker's uid (root on the host, without capabilities) instead of uids of their own: other users cannot reach ${blocked.join(', ')} (chmod o+x on the directories above them to fix)`,
+      );
+      return false;
+    })();
+    return this.ownUidsDecision;
+  }
+
+  private async proxy(): Promise<LocalEgressProxy | undefined> {
+    return this.egressProxy instanceof EgressProxyProcess ? this.egressProxy.get() : this.egressProxy;
+  }
+
+  private handleOf(sessionId: string | undefined, socketPath: string, token: string, started: number): SandboxHandle {
+    return { sessionId: sessionId ?? '', endpoint: { socketPath }, token, startedAt: new Date(), startupMs: performance.now() - started };
+  }
+}
+
+/** The runner's egress settings: the proxy socket inside and the sandbox's signed credential. */
+function egressSettings(proxy: LocalEgressProxy | undefined, spec: SandboxTemplate, name: string): Record<string, string> {
+  if (proxy === undefined) return {};
+  const grant = { sessionId: name, workspaceId: spec.workspaceId, policy: spec.networking, expiresAt: Math.ceil(Date.now() / 1000) + EGRESS_CREDENTIAL_TTL_SECONDS };
+  return {
+    STRATUS_RUNNER_EGRESS_SOCKET: SANDBOX_PATHS.egressSocket,
+    STRATUS_RUNNER_EGRESS_CREDENTIAL: `${encodeURIComponent(name)}:${signEgressGrant(grant, proxy.signingKey)}`,
+  };
+}
+
+/** Whether other users may pass through every directory above `target` (and `target` itself, a directory to enter). */
+async function traversable(target: string): Promise<boolean> {
+  for (let current = target; ; current = path.dirname(current)) {
+    const stats = await stat(current).catch(() => undefined);
+    if (stats === undefined || (stats.isDirectory() && (stats.mode & 0o001) === 0)) return false;
+    if (path.dirname(current) === current) return true;
   }
 }
 

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
+import type { Writable } from 'node:stream';
 import { SandboxStartError } from '../sandbox-errors';
 
 /** The line the runner prints once it accepts connections. */
@@ -39,9 +40,17 @@ export class RunnerProcess {
     child.stdin?.on('error', () => undefined);
   }
 
-  /** Spawns `command` and resolves once it printed the ready line; rejects with its stderr if it dies or stalls. */
-  static async start(command: string, args: readonly string[], env: NodeJS.ProcessEnv, readyTimeoutMs: number): Promise<RunnerProcess> {
-    const child = spawn(command, args, { env, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+  /**
+   * Spawns `command` and resolves once it printed the ready line; rejects with its stderr if it dies
+   * or stalls. `fd3` is written, NUL-separated, to a pipe on fd 3 (bubblewrap's `--args 3`).
+   */
+  static async start(command: string, args: readonly string[], env: NodeJS.ProcessEnv, readyTimeoutMs: number, fd3?: readonly string[]): Promise<RunnerProcess> {
+    const child = spawn(command, args, { env, detached: true, stdio: fd3 === undefined ? ['pipe', 'pipe', 'pipe'] : ['pipe', 'pipe', 'pipe', 'pipe'] });
+    if (fd3 !== undefined) {
+      const pipe = child.stdio[3] as Writable;
+      pipe.on('error', () => undefined); // the process died before reading; its exit is reported below
+      pipe.end(fd3.map((arg) => `${arg}\0`).join(''));
+    }
     const runner = new RunnerProcess(child);
     try {
       await runner.waitUntilReady(readyTimeoutMs);
