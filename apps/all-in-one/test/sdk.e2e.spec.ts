@@ -1,3 +1,6 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import {
   AuthenticationError,
   BadRequestError,
@@ -11,6 +14,7 @@ import {
 } from '@stratus/sdk';
 import { startAllInOne, type AllInOneProcess } from './support/all-in-one-process';
 import { startFaultyProxy, type FaultyProxy } from './support/faulty-proxy';
+import { ROOT } from './support/readme';
 
 // The SDK against the built all-in-one: every resource, pagination, retries through a proxy that
 // fails on purpose, a stream whose connection the test cuts, and whole turns on the demo model.
@@ -234,5 +238,19 @@ describe('the SDK against a real Stratus', () => {
     await iterator.return(undefined);
     expect(idle).toMatchObject({ stop_reason: { type: 'end_turn' } });
     expect((await stratus.sessions.retrieve(session.id)).status).toBe('idle');
+  });
+});
+
+describe("the README's SDK example", () => {
+  it('runs as written (an ES module importing @stratus/sdk) against the server', () => {
+    const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    const example = /```js\n([\s\S]*?)```/.exec(readme.slice(readme.indexOf('## SDK')))![1]!.replaceAll('http://localhost:8080', app.baseUrl);
+    const result = spawnSync(process.execPath, ['--input-type=module', '-e', example], { cwd: path.join(__dirname, '..'), encoding: 'utf8', timeout: 60_000 });
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/^end_turn \{ input_tokens: \d+, output_tokens: \d+ \} The tool returned:/);
+    expect(result.stdout).toContain('Linux');
+    expect(result.stdout).toMatch(/sess_[0-9a-f]{32} idle/);
+    expect(result.stdout.trimEnd().split('\n').at(-1)).toBe('session.status_idle');
   });
 });

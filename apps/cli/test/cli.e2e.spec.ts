@@ -1,9 +1,10 @@
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Stratus } from '@stratus/sdk';
 import { startAllInOne, type RunningServer } from './support/all-in-one';
-import { PipedProcess, runCli, TerminalSession } from './support/cli-process';
+import { CLI, PipedProcess, runCli, TerminalSession } from './support/cli-process';
 
 // The built `stratus` CLI as a subprocess against a real all-in-one: --json parsed, tables read,
 // exit codes checked, and `stratus run` drawn in a pseudo-terminal, Ctrl-C included.
@@ -191,5 +192,27 @@ describe('stratus tail', () => {
     expect(tail.stdout).toContain('session deleted');
     expect(tail.stdout).not.toContain('> first message');
     expect(tail.stdout).toContain('You said: "first message"');
+  });
+});
+
+describe("the README's CLI example", () => {
+  it('runs as written against the server, `stratus login` included', () => {
+    const readme = readFileSync(path.resolve(__dirname, '..', '..', '..', 'README.md'), 'utf8');
+    const block = /```sh\n([\s\S]*?)```/.exec(readme.slice(readme.indexOf('## CLI')))![1]!;
+    const script = block
+      .replaceAll('http://localhost:8080', app.baseUrl)
+      .replaceAll('./stratus ', `node '${CLI}' `)
+      // tail follows the session until Ctrl-C: here it is interrupted after a few seconds (timeout's code 124).
+      .replace(/^(node .* tail .*?)\s*(#.*)?$/m, (_line, command: string) => `timeout --signal=INT 5 ${command} || [ $? -eq 124 ]`);
+    const { STRATUS_BASE_URL: _url, STRATUS_TOKEN: _token, ...rest } = env;
+    const result = spawnSync('bash', ['-euo', 'pipefail', '-c', script], { env: { ...rest, XDG_CONFIG_HOME: path.join(home, 'readme-config') }, encoding: 'utf8', timeout: 60_000 });
+    expect(result.stderr).not.toMatch(/error/i);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain('Logged in to');
+    expect(result.stdout).toMatch(/→ Bash uname -a\n← ok Linux/);
+    expect(result.stdout).toMatch(/— end_turn · \d+ in \/ \d+ out tokens/);
+    expect(result.stdout).toMatch(/^ID\s+STATUS\s+AGENT/m);
+    // tail printed the session's history, the user's message included.
+    expect(result.stdout).toContain('> Please run `uname -a`');
   });
 });
