@@ -30,9 +30,14 @@ export interface ResumableStreamOptions {
   onConnect?(): void;
 }
 
-/** Remembers the last `capacity` ids, forgetting the oldest first. */
+/**
+ * Remembers the last `capacity` ids, forgetting the oldest first. The order is a ring of ids: taking
+ * the oldest from the Set's own iteration order would walk past every id deleted before it.
+ */
 class RecentIds {
   private readonly ids = new Set<string>();
+  private readonly ring: string[] = [];
+  private oldest = 0;
 
   constructor(private readonly capacity: number) {}
 
@@ -40,8 +45,14 @@ class RecentIds {
   add(id: string): boolean {
     if (this.capacity === 0) return true;
     if (this.ids.has(id)) return false;
+    if (this.ring.length < this.capacity) {
+      this.ring.push(id);
+    } else {
+      this.ids.delete(this.ring[this.oldest]!);
+      this.ring[this.oldest] = id;
+      this.oldest = (this.oldest + 1) % this.capacity;
+    }
     this.ids.add(id);
-    if (this.ids.size > this.capacity) this.ids.delete(this.ids.values().next().value!);
     return true;
   }
 }
