@@ -127,6 +127,7 @@ describe('stratus agents|environments|sessions', () => {
     expect(stratus('sessions', 'create', '--file', path.join(home, 'missing.json')).status).toBe(2);
     expect(stratus('run', 'hello').status).toBe(2);
     expect(stratus('agents', 'delete', 'agent_x').status).toBe(2);
+    expect(runCli(['agents', 'list'], { ...env, STRATUS_BASE_URL: 'ftp://localhost' })).toMatchObject({ status: 2, stderr: expect.stringContaining('STRATUS_BASE_URL') });
   });
 });
 
