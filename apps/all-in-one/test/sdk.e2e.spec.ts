@@ -179,6 +179,21 @@ describe('the SDK against a real Stratus', () => {
     expect(proxy.seen).toHaveLength(1);
   });
 
+  it('never retries a POST without an Idempotency-Key: it could act twice', async () => {
+    const withoutKeys = new Stratus({ baseURL: proxy.url, token: app.token, maxRetries: 3, idempotencyKeys: false, retry: { initialDelayMs: 10, maxDelayMs: 40 } });
+    proxy.plan((_req, i) => (i === 0 ? { kind: 'fail', status: 503 } : { kind: 'forward' }));
+    await expect(withoutKeys.agents.create({ name: `once-${unique()}`, model: 'stratus-demo' })).rejects.toBeInstanceOf(OverloadedError);
+    expect(proxy.seen).toHaveLength(1);
+    expect(proxy.seen[0]!.headers['idempotency-key']).toBeUndefined();
+
+    // Given a key, the same call is retried.
+    proxy.seen.length = 0;
+    proxy.plan((_req, i) => (i === 0 ? { kind: 'fail', status: 503 } : { kind: 'forward' }));
+    const agent = await withoutKeys.agents.create({ name: `keyed-${unique()}`, model: 'stratus-demo' }, { idempotencyKey: `key-${unique()}` });
+    expect(agent.type).toBe('agent');
+    expect(proxy.seen).toHaveLength(2);
+  });
+
   it('runs a turn on the demo model: sessions.run resolves at its session.status_idle with its events', async () => {
     const session = await newSession();
     const seen: StreamEvent[] = [];

@@ -16,6 +16,11 @@ export interface ClientOptions {
   retry?: Partial<Omit<RetryOptions, 'maxRetries'>>;
   /** How long one attempt may take before it is abandoned as a connection error (default 60 s). */
   timeoutMs?: number;
+  /**
+   * Send an `Idempotency-Key` (a new UUID per call) with every POST, which also makes POSTs safe to
+   * retry (default true). When false, only a POST given `idempotencyKey` carries one and is retried.
+   */
+  idempotencyKeys?: boolean;
   /** Headers sent with every request. */
   defaultHeaders?: Record<string, string>;
 }
@@ -64,7 +69,10 @@ export class Transport {
   async request<T>(method: string, path: string, init: RequestOptions & { query?: Query; body?: unknown } = {}): Promise<T> {
     const headers: Record<string, string> = { accept: 'application/json', ...init.headers };
     if (init.body !== undefined) headers['content-type'] = 'application/json';
-    if (method === 'POST' && !Object.keys(headers).some((h) => h.toLowerCase() === 'idempotency-key')) headers['idempotency-key'] = init.idempotencyKey ?? randomUUID();
+    if (method === 'POST' && !Object.keys(headers).some((h) => h.toLowerCase() === 'idempotency-key')) {
+      const key = init.idempotencyKey ?? (this.options.idempotencyKeys === false ? undefined : randomUUID());
+      if (key !== undefined) headers['idempotency-key'] = key;
+    }
     const url = this.url(path, toSearchParams(init.query));
     const body = init.body === undefined ? undefined : JSON.stringify(init.body);
     const maxRetries = isIdempotentRequest(method, headers) ? (init.maxRetries ?? this.retry.maxRetries) : 0;
