@@ -1,7 +1,7 @@
-import { APIConnectionError, APIError, StratusError } from '../core/errors';
-import { Backoff, DEFAULT_BACKOFF, jitter, type BackoffOptions } from './backoff';
-import { SseDecoder, type SseMessage } from './sse-decoder';
-import { isSessionEvent, TERMINAL_EVENT_TYPES, type StreamEvent } from './stream-event';
+import { APIConnectionError, APIError, StratusError } from '../core/errors.js';
+import { Backoff, DEFAULT_BACKOFF, jitter, type BackoffOptions } from './backoff.js';
+import { SseDecoder, type SseMessage } from './sse-decoder.js';
+import { isSessionEvent, TERMINAL_EVENT_TYPES, type StreamEvent } from './stream-event.js';
 
 export interface ReconnectInfo {
   /** Reconnections so far, this one included. */
@@ -26,11 +26,18 @@ export interface ResumableStreamOptions {
   /** Ends the iteration. */
   signal?: AbortSignal;
   onReconnect?(info: ReconnectInfo): void;
+  /** Called each time a connection is open (the server has answered; events may follow). */
+  onConnect?(): void;
 }
 
-/** Remembers the last `capacity` ids, forgetting the oldest first. */
+/**
+ * Remembers the last `capacity` ids, forgetting the oldest first. The order is a ring of ids: taking
+ * the oldest from the Set's own iteration order would walk past every id deleted before it.
+ */
 class RecentIds {
   private readonly ids = new Set<string>();
+  private readonly ring: string[] = [];
+  private oldest = 0;
 
   constructor(private readonly capacity: number) {}
 
@@ -38,8 +45,14 @@ class RecentIds {
   add(id: string): boolean {
     if (this.capacity === 0) return true;
     if (this.ids.has(id)) return false;
+    if (this.ring.length < this.capacity) {
+      this.ring.push(id);
+    } else {
+      this.ids.delete(this.ring[this.oldest]!);
+      this.ring[this.oldest] = id;
+      this.oldest = (this.oldest + 1) % this.capacity;
+    }
     this.ids.add(id);
-    if (this.ids.size > this.capacity) this.ids.delete(this.ids.values().next().value!);
     return true;
   }
 }
@@ -101,6 +114,7 @@ export class ResumableStream implements AsyncIterable<StreamEvent> {
         try {
           const response = await this.options.connect(this.lastId, controller.signal);
           if (!response.body) throw new APIConnectionError('the stream response has no body');
+          this.options.onConnect?.();
           const pending: StreamEvent[] = [];
           const decoder = new SseDecoder({
             onMessage: (message) => {
@@ -112,13 +126,19 @@ export class ResumableStream implements AsyncIterable<StreamEvent> {
             },
           });
           const text = new TextDecoder();
-          for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
-            decoder.push(text.decode(chunk, { stream: true }));
-            for (let event = pending.shift(); event; event = pending.shift()) {
-              if (isSessionEvent(event)) this.lastId = event.id;
-              yield event;
-              if (TERMINAL_EVENT_TYPES.has(event.type)) return;
+          // A reader rather than `for await` over the body: Safari's streams are not async iterable.
+          const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+          try {
+            for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
+              decoder.push(text.decode(chunk.value, { stream: true }));
+              for (let event = pending.shift(); event; event = pending.shift()) {
+                if (isSessionEvent(event)) this.lastId = event.id;
+                yield event;
+                if (TERMINAL_EVENT_TYPES.has(event.type)) return;
+              }
             }
+          } finally {
+            reader.cancel().catch(() => undefined);
           }
           reason = new APIConnectionError('the server ended the stream');
         } catch (error) {
