@@ -6,17 +6,19 @@ import { createSession, startTestApi, type TestApi } from './harness';
 // the documented envelope — never a 500 — and a rejected request changes nothing.
 
 let api: TestApi;
-let ids: { agentId: string; environmentId: string; sessionId: string };
+type Ids = { agentId: string; environmentId: string; sessionId: string; webhookId: string };
+let ids: Ids;
 beforeAll(async () => {
   api = await startTestApi({ RATE_LIMIT_REQUESTS: '0' });
-  ids = await createSession(api);
+  const webhook = await api.request('POST', '/webhooks', { body: { url: 'https://hooks.example.com/stratus', event_types: ['session.status_idle'] } });
+  ids = { ...(await createSession(api)), webhookId: webhook.body.id };
 });
 afterAll(() => api.close());
 
 // Every documented error status except 500 and 503, which bad input must never produce.
 const STATUS_TYPES: Record<number, string> = Object.fromEntries(Object.entries(ERROR_TYPES).filter(([status]) => Number(status) < 500));
 
-const ROUTES: [string, (ids: { agentId: string; environmentId: string; sessionId: string }, id: string) => string][] = [
+const ROUTES: [string, (ids: Ids, id: string) => string][] = [
   ['POST', () => '/agents'],
   ['GET', () => '/agents'],
   ['GET', (x, id) => `/agents/${id || x.agentId}`],
@@ -36,6 +38,13 @@ const ROUTES: [string, (ids: { agentId: string; environmentId: string; sessionId
   ['POST', (x, id) => `/sessions/${id || x.sessionId}/events`],
   ['GET', (x, id) => `/sessions/${id || x.sessionId}/events`],
   ['GET', () => '/models'],
+  ['POST', () => '/webhooks'],
+  ['GET', () => '/webhooks'],
+  ['GET', (x, id) => `/webhooks/${id || x.webhookId}`],
+  ['POST', (x, id) => `/webhooks/${id || x.webhookId}`],
+  ['POST', (x, id) => `/webhooks/${id || x.webhookId}/rotate_secret`],
+  ['GET', (x, id) => `/webhooks/${id || x.webhookId}/deliveries`],
+  ['DELETE', (_x, id) => `/webhooks/${id || 'whk_0123456789abcdef0123456789abcdef'}`],
 ];
 
 const junkValue = fc.oneof(
@@ -48,7 +57,7 @@ const junkValue = fc.oneof(
   fc.dictionary(fc.string({ maxLength: 8 }), fc.string(), { maxKeys: 3 }),
   fc.string({ minLength: 300, maxLength: 3000 }),
 );
-const fieldNames = fc.constantFrom('name', 'model', 'description', 'system', 'tools', 'mcp_servers', 'metadata', 'version', 'config', 'agent', 'environment_id', 'title', 'environment_variables', 'initial_events', 'events', 'type', 'content', '__proto__', 'constructor');
+const fieldNames = fc.constantFrom('name', 'model', 'description', 'system', 'tools', 'mcp_servers', 'metadata', 'version', 'config', 'agent', 'environment_id', 'title', 'environment_variables', 'initial_events', 'events', 'type', 'content', 'url', 'event_types', 'enabled', 'grace_period_seconds', '__proto__', 'constructor');
 const plausibleBody = fc.dictionary(fieldNames, junkValue, { maxKeys: 5 });
 const eventsBody = fc.record({
   events: fc.array(
@@ -69,7 +78,7 @@ const idLike = fc.oneof(fc.constant(''), fc.string({ minLength: 1, maxLength: 40
 
 async function counts(): Promise<string> {
   const [row] = await api.sql(
-    'SELECT (SELECT count(*) FROM agents) a, (SELECT count(*) FROM agent_versions) v, (SELECT count(*) FROM environments) e, (SELECT count(*) FROM sessions) s, (SELECT count(*) FROM events) ev',
+    'SELECT (SELECT count(*) FROM agents) a, (SELECT count(*) FROM agent_versions) v, (SELECT count(*) FROM environments) e, (SELECT count(*) FROM sessions) s, (SELECT count(*) FROM events) ev, (SELECT count(*) FROM webhooks) w',
   );
   return JSON.stringify(row);
 }

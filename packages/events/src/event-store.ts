@@ -1,4 +1,4 @@
-import type { DeltaEventType, EventType } from '@stratus/contracts';
+import { webhookWants, type DeltaEventType, type EventType } from '@stratus/contracts';
 import { newId, type Event as EventRow, type Prisma, type PrismaClient, type SessionStatus } from '@stratus/db';
 import type { Redis } from 'ioredis';
 import { deltaChannel, sessionChannel, type DeltaMessage, type PublishedEvent } from './channel';
@@ -82,10 +82,37 @@ export class SessionNotFoundError extends Error {
 
 type Tx = Prisma.TransactionClient;
 
+/** An enabled webhook of the session's workspace, as read under the session lock. */
+interface SubscribedWebhook {
+  id: string;
+  event_types: string[];
+}
+
+/** A row of the webhook delivery outbox (webhook_deliveries). */
+interface NewDelivery {
+  id: string;
+  webhook_id: string;
+  event_id: string;
+  event_type: string;
+  data: Record<string, unknown>;
+}
+
+/** One delivery per fresh event and webhook that wants its type. */
+function webhookDeliveriesOf(fresh: EventRow[], webhooks: SubscribedWebhook[]): NewDelivery[] {
+  if (webhooks.length === 0) return [];
+  return fresh.flatMap((row) =>
+    webhooks
+      .filter((webhook) => webhookWants(webhook.event_types, row.type))
+      .map((webhook) => ({ id: newId('webhookDelivery'), webhook_id: webhook.id, event_id: row.id, event_type: row.type, data: toPublicEvent(row) })),
+  );
+}
+
 /**
  * The session event log. PostgreSQL is the source of truth: an event is committed with its
  * per-session sequence number before it is published on Redis, and nothing uncommitted is
  * ever published. Redis pub/sub is only the live path; readers repair gaps from PostgreSQL.
+ * Webhook deliveries of an event are written in the statement that inserts it (a transactional
+ * outbox): whatever commits an event commits its deliveries, and nothing else does.
  */
 export class EventStore {
   constructor(
@@ -114,8 +141,11 @@ export class EventStore {
     // lock was granted: a caller that races another writer of the same keys without locking the row first
     // gets a unique-key error (nothing is stored twice); the API and turn-ending commits lock first.
     const keys = events.map((e) => e.dedupeKey).filter((k): k is string => k !== undefined);
-    const locked = await tx.$queryRaw<{ last_seq: number; workspace_id: string; status: SessionStatus; turn_job_id: string | null; existing: StoredEventJson[] }[]>`
+    // The workspace's enabled webhooks come with the lock: their deliveries are written with the events.
+    const locked = await tx.$queryRaw<{ last_seq: number; workspace_id: string; status: SessionStatus; turn_job_id: string | null; existing: StoredEventJson[]; webhooks: SubscribedWebhook[] }[]>`
       SELECT s.last_seq, s.workspace_id, s.status, s.turn_job_id,
+        (SELECT coalesce(json_agg(json_build_object('id', w.id, 'event_types', w.event_types)), '[]'::json)
+          FROM webhooks w WHERE w.workspace_id = s.workspace_id AND w.enabled) AS webhooks,
         CASE WHEN ${keys.length} = 0 THEN '[]'::json ELSE (
           SELECT coalesce(json_agg(e), '[]'::json) FROM (
             SELECT id, session_id, workspace_id, seq, type, turn_id, dedupe_key, payload, created_at, processed_at
@@ -156,11 +186,13 @@ export class EventStore {
       rows.push(row);
     }
     const change = changes?.(fresh);
-    if (fresh.length > 0 || change) await this.insertAndUpdate(tx, sessionId, session.workspace_id, fresh, seq, now, change ?? {});
+    const deliveries = webhookDeliveriesOf(fresh, session.webhooks);
+    if (fresh.length > 0 || change) await this.insertAndUpdate(tx, sessionId, session.workspace_id, fresh, deliveries, seq, now, change ?? {});
     return { rows, fresh, status: session.status, turnJobId: session.turn_job_id, workspaceId: session.workspace_id };
   }
 
-  private async insertAndUpdate(tx: Tx, sessionId: string, workspaceId: string, fresh: EventRow[], lastSeq: number, now: Date, change: SessionChanges): Promise<void> {
+  private async insertAndUpdate(tx: Tx, sessionId: string, workspaceId: string, fresh: EventRow[], deliveries: NewDelivery[], lastSeq: number, now: Date, change: SessionChanges): Promise<void> {
+    const outbox = JSON.stringify(deliveries);
     const json = JSON.stringify(
       fresh.map((row) => ({ id: row.id, seq: row.seq, type: row.type, turn_id: row.turnId, dedupe_key: row.dedupeKey, payload: row.payload, processed_at: row.processedAt })),
     );
@@ -170,6 +202,10 @@ export class EventStore {
         INSERT INTO events (id, session_id, workspace_id, seq, type, turn_id, dedupe_key, payload, created_at, processed_at)
         SELECT x.id, ${sessionId}, ${workspaceId}, x.seq, x.type, x.turn_id, x.dedupe_key, x.payload, ${now}, x.processed_at
         FROM jsonb_to_recordset(${json}::jsonb) AS x(id text, seq int, type text, turn_id text, dedupe_key text, payload jsonb, processed_at timestamptz)
+      ), outbox AS (
+        INSERT INTO webhook_deliveries (id, workspace_id, webhook_id, event_id, session_id, event_type, data, next_attempt_at, created_at)
+        SELECT d.id, ${workspaceId}, d.webhook_id, d.event_id, ${sessionId}, d.event_type, d.data, ${now}, ${now}
+        FROM jsonb_to_recordset(${outbox}::jsonb) AS d(id text, webhook_id text, event_id text, event_type text, data jsonb)
       )
       UPDATE sessions SET
         last_seq = ${lastSeq},
