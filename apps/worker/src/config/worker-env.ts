@@ -47,6 +47,8 @@ const QueueList = z
  * process with a message naming the variable.
  */
 export const WorkerEnv = ServerEnv.extend(SandboxEnv.shape).extend(WebhookEnv.shape).extend({
+  // SandboxEnv reads NODE_ENV as optional; the server's (defaulted) reading is the one every module gets.
+  NODE_ENV: ServerEnv.shape.NODE_ENV,
   /** Which queues this process consumes; one image is deployed as several groups by setting this. */
   STRATUS_WORKER_QUEUES: QueueList.default([{ queue: 'session-turns' }, { queue: 'sandbox-lifecycle' }, { queue: 'webhook-delivery' }]),
   /** Jobs of one queue run at once in this process, unless the queue names its own. */
