@@ -175,4 +175,15 @@ describe('webhook delivery', () => {
     expect(rows[0].n).toBe(0);
     expect(receiver.received('/paused')).toHaveLength(0);
   });
+
+  it('delivers session.deleted, which is not kept in the log, with the deletion itself', async () => {
+    const hook = await webhook('/deleted', ['session.deleted']);
+    const sessionId = await stack.session({ agent: { tools: [] } });
+    expect((await stack.request('DELETE', `/sessions/${sessionId}`)).status).toBe(200);
+    const [request] = await receiver.waitFor('/deleted', 1);
+    const payload = verifyWebhook(hook.secret, request!.headers, request!.body);
+    expect(payload).toMatchObject({ type: 'session.deleted', data: { id: expect.stringMatching(/^evt_/), type: 'session.deleted', session_id: sessionId, turn_id: null } });
+    const [delivery] = await settled(hook.id, 1);
+    expect(delivery).toMatchObject({ status: 'succeeded', event_id: payload.data.id });
+  });
 });

@@ -1,8 +1,9 @@
-import { webhookWants, type DeltaEventType, type EventType } from '@stratus/contracts';
+import type { DeltaEventType, EventType } from '@stratus/contracts';
 import { newId, type Event as EventRow, type Prisma, type PrismaClient, type SessionStatus } from '@stratus/db';
 import type { Redis } from 'ioredis';
 import { deltaChannel, sessionChannel, type DeltaMessage, type PublishedEvent } from './channel';
-import { toPublicEvent } from './serialize';
+import { sessionDeletedEvent, toPublicEvent } from './serialize';
+import { webhookDeliveriesOf, type SubscribedWebhook } from './webhook-outbox';
 
 /** One event to append; its sequence number and timestamps are assigned by the store. */
 export interface NewEvent {
@@ -81,31 +82,6 @@ export class SessionNotFoundError extends Error {
 }
 
 type Tx = Prisma.TransactionClient;
-
-/** An enabled webhook of the session's workspace, as read under the session lock. */
-interface SubscribedWebhook {
-  id: string;
-  event_types: string[];
-}
-
-/** A row of the webhook delivery outbox (webhook_deliveries). */
-interface NewDelivery {
-  id: string;
-  webhook_id: string;
-  event_id: string;
-  event_type: string;
-  data: Record<string, unknown>;
-}
-
-/** One delivery per fresh event and webhook that wants its type. */
-function webhookDeliveriesOf(fresh: EventRow[], webhooks: SubscribedWebhook[]): NewDelivery[] {
-  if (webhooks.length === 0) return [];
-  return fresh.flatMap((row) =>
-    webhooks
-      .filter((webhook) => webhookWants(webhook.event_types, row.type))
-      .map((webhook) => ({ id: newId('webhookDelivery'), webhook_id: webhook.id, event_id: row.id, event_type: row.type, data: toPublicEvent(row) })),
-  );
-}
 
 /**
  * The session event log. PostgreSQL is the source of truth: an event is committed with its
@@ -186,12 +162,12 @@ export class EventStore {
       rows.push(row);
     }
     const change = changes?.(fresh);
-    const deliveries = webhookDeliveriesOf(fresh, session.webhooks);
+    const deliveries = session.webhooks.length > 0 ? webhookDeliveriesOf(fresh.map(toPublicEvent), session.webhooks) : [];
     if (fresh.length > 0 || change) await this.insertAndUpdate(tx, sessionId, session.workspace_id, fresh, deliveries, seq, now, change ?? {});
     return { rows, fresh, status: session.status, turnJobId: session.turn_job_id, workspaceId: session.workspace_id };
   }
 
-  private async insertAndUpdate(tx: Tx, sessionId: string, workspaceId: string, fresh: EventRow[], deliveries: NewDelivery[], lastSeq: number, now: Date, change: SessionChanges): Promise<void> {
+  private async insertAndUpdate(tx: Tx, sessionId: string, workspaceId: string, fresh: EventRow[], deliveries: ReturnType<typeof webhookDeliveriesOf>, lastSeq: number, now: Date, change: SessionChanges): Promise<void> {
     const outbox = JSON.stringify(deliveries);
     const json = JSON.stringify(
       fresh.map((row) => ({ id: row.id, seq: row.seq, type: row.type, turn_id: row.turnId, dedupe_key: row.dedupeKey, payload: row.payload, processed_at: row.processedAt })),
@@ -244,11 +220,8 @@ export class EventStore {
    * Tells live readers that the session is gone. Not stored (the session's events were deleted
    * with it); it carries the next sequence number so readers see it after everything else.
    */
-  async publishDeleted(sessionId: string, lastSeq: number): Promise<void> {
-    const message: PublishedEvent = {
-      seq: lastSeq + 1,
-      event: { id: newId('event'), type: 'session.deleted', session_id: sessionId, turn_id: null, created_at: new Date().toISOString(), processed_at: null },
-    };
+  async publishDeleted(sessionId: string, lastSeq: number, event = sessionDeletedEvent(sessionId)): Promise<void> {
+    const message: PublishedEvent = { seq: lastSeq + 1, event };
     await this.publisher.publish(sessionChannel(this.redisKeyPrefix, sessionId), JSON.stringify(message)).catch(() => undefined);
   }
 
