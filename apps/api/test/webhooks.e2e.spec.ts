@@ -32,6 +32,18 @@ describe('webhooks', () => {
     expect(Buffer.from(row.secret_encrypted).toString('latin1')).not.toContain(secret.slice(6));
   });
 
+  it('never keeps the secret in clear for an Idempotency-Key replay: the replay omits it', async () => {
+    const headers = { 'idempotency-key': `create-${Math.random()}` };
+    const first = await api.request('POST', '/webhooks', { body: valid, headers });
+    const replay = await api.request('POST', '/webhooks', { body: valid, headers });
+    expect(first.body.secret).toMatch(/^whsec_/);
+    expect(replay.status).toBe(201);
+    expect(replay.headers.get('idempotent-replayed')).toBe('true');
+    expect(replay.body).toEqual(Object.fromEntries(Object.entries(first.body).filter(([key]) => key !== 'secret')));
+    const stored = await api.sql('SELECT response_body::text AS body FROM idempotency_keys');
+    expect(stored.some((row) => row.body.includes(first.body.secret.slice(6)))).toBe(false);
+  });
+
   it('updates, pauses and deletes a webhook', async () => {
     const { body: webhook } = await create(valid);
     const updated = await api.request('POST', `/webhooks/${webhook.id}`, { body: { event_types: ['*'], enabled: false, url: 'https://other.example.com/hook' } });

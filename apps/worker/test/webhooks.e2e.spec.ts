@@ -128,6 +128,17 @@ describe('webhook delivery', () => {
     expect(receiver.received('/down')).toHaveLength(delivery.attempts.length);
   });
 
+  it('gives up on a receiver that does not answer within the timeout, and tries again', async () => {
+    receiver.respond('/slow', (n) => (n === 0 ? 'hang' : 200));
+    const hook = await webhook('/slow');
+    await turn();
+    const [delivery] = await settled(hook.id, 1);
+    expect(delivery.attempts.map((a: any) => [a.response_status, a.error])).toEqual([
+      [null, 'timed out after 2000 ms'],
+      [200, null],
+    ]);
+  });
+
   it('does not follow redirects: a 3xx is a failed attempt', async () => {
     receiver.respond('/moved', (n) => (n === 0 ? 302 : 200));
     const hook = await webhook('/moved');

@@ -20,6 +20,12 @@ export interface WebhookResponse {
 /** No response: the target was refused, unreachable, or too slow. */
 export class WebhookSendError extends Error {}
 
+/** Why an exchange ended without a response; the timeout's abort reads as one. */
+function sendError(error: Error, timeoutMs: number): WebhookSendError {
+  const timedOut = error.name === 'AbortError' || error.name === 'TimeoutError';
+  return new WebhookSendError(timedOut ? `timed out after ${timeoutMs} ms` : error.message);
+}
+
 /** A lookup that answers every name with the address that was checked, so the connection goes there. */
 function pinnedLookup(address: string): LookupFunction {
   const family = isIP(address);
@@ -85,13 +91,10 @@ export class WebhookHttpRepository {
             }
           });
           res.on('end', finish);
-          res.on('error', (error) => reject(new WebhookSendError(error.message)));
+          res.on('error', (error) => reject(sendError(error, timeoutMs)));
         },
       );
-      req.on('error', (error) => {
-        const timedOut = error.name === 'AbortError' || error.name === 'TimeoutError';
-        reject(new WebhookSendError(timedOut ? `timed out after ${timeoutMs} ms` : error.message));
-      });
+      req.on('error', (error) => reject(sendError(error, timeoutMs)));
       req.end(body);
     });
   }
