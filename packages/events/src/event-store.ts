@@ -3,7 +3,7 @@ import { newId, type Event as EventRow, type Prisma, type PrismaClient, type Ses
 import type { Redis } from 'ioredis';
 import { deltaChannel, sessionChannel, type DeltaMessage, type PublishedEvent } from './channel';
 import { sessionDeletedEvent, toPublicEvent } from './serialize';
-import { webhookDeliveriesOf, type SubscribedWebhook } from './webhook-outbox';
+import { webhookDeliveriesOf, type NewDelivery, type SubscribedWebhook } from './webhook-outbox';
 
 /** One event to append; its sequence number and timestamps are assigned by the store. */
 export interface NewEvent {
@@ -88,7 +88,7 @@ type Tx = Prisma.TransactionClient;
  * per-session sequence number before it is published on Redis, and nothing uncommitted is
  * ever published. Redis pub/sub is only the live path; readers repair gaps from PostgreSQL.
  * Webhook deliveries of an event are written in the statement that inserts it (a transactional
- * outbox): whatever commits an event commits its deliveries, and nothing else does.
+ * outbox): whatever commits an event commits its deliveries, so none is lost and none is made twice.
  */
 export class EventStore {
   constructor(
@@ -167,7 +167,7 @@ export class EventStore {
     return { rows, fresh, status: session.status, turnJobId: session.turn_job_id, workspaceId: session.workspace_id };
   }
 
-  private async insertAndUpdate(tx: Tx, sessionId: string, workspaceId: string, fresh: EventRow[], deliveries: ReturnType<typeof webhookDeliveriesOf>, lastSeq: number, now: Date, change: SessionChanges): Promise<void> {
+  private async insertAndUpdate(tx: Tx, sessionId: string, workspaceId: string, fresh: EventRow[], deliveries: NewDelivery[], lastSeq: number, now: Date, change: SessionChanges): Promise<void> {
     const outbox = JSON.stringify(deliveries);
     const json = JSON.stringify(
       fresh.map((row) => ({ id: row.id, seq: row.seq, type: row.type, turn_id: row.turnId, dedupe_key: row.dedupeKey, payload: row.payload, processed_at: row.processedAt })),
@@ -218,7 +218,8 @@ export class EventStore {
 
   /**
    * Tells live readers that the session is gone. Not stored (the session's events were deleted
-   * with it); it carries the next sequence number so readers see it after everything else.
+   * with it); it carries the next sequence number so readers see it after everything else. Pass the
+   * event whose webhook deliveries were written with the deletion, so both carry one id.
    */
   async publishDeleted(sessionId: string, lastSeq: number, event = sessionDeletedEvent(sessionId)): Promise<void> {
     const message: PublishedEvent = { seq: lastSeq + 1, event };
