@@ -20,13 +20,17 @@ import { SessionsController } from './sessions/sessions.controller';
 import { SessionsRepository } from './sessions/sessions.repository';
 import { SessionsService } from './sessions/sessions.service';
 import { TurnsRepository } from './turns/turns.repository';
+import { WebhookUrlPolicy } from './webhooks/webhook-url-policy';
+import { WebhooksController } from './webhooks/webhooks.controller';
+import { WebhooksRepository } from './webhooks/webhooks.repository';
+import { WebhooksService } from './webhooks/webhooks.service';
 
 /**
  * The control-plane REST API: every route of the public contract except the event stream.
  * It relies on CoreModule, which the process's root module imports once.
  */
 @Module({
-  controllers: [AgentsController, EnvironmentsController, SessionsController, EventsController, ModelsController, DocsController],
+  controllers: [AgentsController, EnvironmentsController, SessionsController, EventsController, WebhooksController, ModelsController, DocsController],
   providers: [
     AgentsRepository,
     AgentsService,
@@ -40,6 +44,9 @@ import { TurnsRepository } from './turns/turns.repository';
     IdempotencyRepository,
     IdempotencyJanitor,
     TurnsRepository,
+    WebhooksRepository,
+    WebhooksService,
+    { provide: WebhookUrlPolicy, useFactory: () => WebhookUrlPolicy.fromEnv(process.env) },
     { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
   ],
 })

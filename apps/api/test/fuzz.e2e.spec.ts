@@ -1,7 +1,7 @@
 import { ERROR_TYPES } from '@stratus/contracts';
 import fc from 'fast-check';
-import { createSession, startTestApi, type TestApi } from './harness';
-import { ROUTES, type RouteIds } from './routes';
+import { startTestApi, type TestApi } from './harness';
+import { createRouteObjects, ROUTES, type RouteIds } from './routes';
 
 // Property: whatever a client sends, the API answers with a documented status and, for errors,
 // the documented envelope — never a 500 — and a rejected request changes nothing.
@@ -10,7 +10,7 @@ let api: TestApi;
 let ids: RouteIds;
 beforeAll(async () => {
   api = await startTestApi({ RATE_LIMIT_REQUESTS: '0' });
-  ids = await createSession(api);
+  ids = await createRouteObjects(api);
 });
 afterAll(() => api.close());
 
@@ -27,7 +27,7 @@ const junkValue = fc.oneof(
   fc.dictionary(fc.string({ maxLength: 8 }), fc.string(), { maxKeys: 3 }),
   fc.string({ minLength: 300, maxLength: 3000 }),
 );
-const fieldNames = fc.constantFrom('name', 'model', 'description', 'system', 'tools', 'mcp_servers', 'metadata', 'version', 'config', 'agent', 'environment_id', 'title', 'environment_variables', 'initial_events', 'events', 'type', 'content', '__proto__', 'constructor');
+const fieldNames = fc.constantFrom('name', 'model', 'description', 'system', 'tools', 'mcp_servers', 'metadata', 'version', 'config', 'agent', 'environment_id', 'title', 'environment_variables', 'initial_events', 'events', 'type', 'content', 'url', 'event_types', 'enabled', 'grace_period_seconds', '__proto__', 'constructor');
 const plausibleBody = fc.dictionary(fieldNames, junkValue, { maxKeys: 5 });
 const eventsBody = fc.record({
   events: fc.array(
@@ -48,7 +48,7 @@ const idLike = fc.oneof(fc.constant(''), fc.string({ minLength: 1, maxLength: 40
 
 async function counts(): Promise<string> {
   const [row] = await api.sql(
-    'SELECT (SELECT count(*) FROM agents) a, (SELECT count(*) FROM agent_versions) v, (SELECT count(*) FROM environments) e, (SELECT count(*) FROM sessions) s, (SELECT count(*) FROM events) ev',
+    'SELECT (SELECT count(*) FROM agents) a, (SELECT count(*) FROM agent_versions) v, (SELECT count(*) FROM environments) e, (SELECT count(*) FROM sessions) s, (SELECT count(*) FROM events) ev, (SELECT count(*) FROM webhooks) w',
   );
   return JSON.stringify(row);
 }

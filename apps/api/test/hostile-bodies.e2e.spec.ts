@@ -2,8 +2,8 @@ import http from 'node:http';
 import { ERROR_TYPES } from '@stratus/contracts';
 import { createTestDatabase, TEST_REDIS_URL, testRedisPrefix, type TestDatabase } from '@stratus/testing';
 import { spawnApi, stopApi, type ApiProcess } from './api-process';
-import { createSession, startTestApi, type TestApi } from './harness';
-import { ROUTES, type RouteIds } from './routes';
+import { startTestApi, type TestApi } from './harness';
+import { createRouteObjects, ROUTES, type RouteIds } from './routes';
 
 // No request, authenticated or not, may reach an uncaught exception: every hostile body below
 // is answered in the documented envelope, and the server is still alive afterwards.
@@ -76,7 +76,7 @@ describe('hostile bodies on every route', () => {
   let ids: RouteIds;
   beforeAll(async () => {
     api = await startTestApi({ RATE_LIMIT_REQUESTS: '0', AUTH_FAILURE_LIMIT: '0' });
-    ids = await createSession(api);
+    ids = await createRouteObjects(api);
   });
   afterAll(() => api.close());
 
@@ -87,7 +87,7 @@ describe('hostile bodies on every route', () => {
     for (const hostile of HOSTILE) {
       for (const [method, build] of ROUTES) {
         const path = build(ids, '');
-        const route = `${method} ${build({ agentId: ':id', environmentId: ':id', sessionId: ':id' }, '').replace(/(env|sess)_[0-9a-f]{32}/, ':id')}`;
+        const route = `${method} ${build({ agentId: ':id', environmentId: ':id', sessionId: ':id', webhookId: ':id' }, '').replace(/(env|sess|whk)_[0-9a-f]{32}/, ':id')}`;
         const headers: Record<string, string> = { 'content-type': hostile.contentType ?? 'application/json' };
         if (withToken) headers.authorization = `Bearer ${api.token}`;
         const reply = await send(api.url, method, path, hostile.body, headers);

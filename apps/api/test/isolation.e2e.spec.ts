@@ -1,11 +1,12 @@
 import { createSession, expectError, startTestApi, type TestApi } from './harness';
 
 let api: TestApi;
-let mine: { agentId: string; environmentId: string; sessionId: string };
+let mine: { agentId: string; environmentId: string; sessionId: string; webhookId: string };
 let intruder: string;
 beforeAll(async () => {
   api = await startTestApi();
-  mine = await createSession(api);
+  const webhook = await api.request('POST', '/webhooks', { body: { url: 'https://hooks.example.com/stratus', event_types: ['*'] } });
+  mine = { ...(await createSession(api)), webhookId: webhook.body.id };
   await api.request('POST', `/sessions/${mine.sessionId}/events`, { body: { events: [{ type: 'user.message', content: 'private' }] } });
   intruder = await api.newWorkspaceToken();
 });
@@ -29,6 +30,11 @@ describe('workspace isolation', () => {
     ['GET', `/sessions/${mine.sessionId}/events`],
     ['POST', `/sessions/${mine.sessionId}/events`, { events: [{ type: 'user.message', content: 'injected' }] }],
     ['DELETE', `/sessions/${mine.sessionId}`],
+    ['GET', `/webhooks/${mine.webhookId}`],
+    ['POST', `/webhooks/${mine.webhookId}`, { url: 'https://attacker.example.com/' }],
+    ['POST', `/webhooks/${mine.webhookId}/rotate_secret`],
+    ['GET', `/webhooks/${mine.webhookId}/deliveries`],
+    ['DELETE', `/webhooks/${mine.webhookId}`],
   ];
 
   it('answers 404 on every route for another workspace’s ids and changes nothing', async () => {
@@ -41,6 +47,8 @@ describe('workspace isolation', () => {
     expect(session.body.agent.name).toBe('helper');
     expect((await api.request('GET', `/environments/${mine.environmentId}`)).body.archived_at).toBeNull();
     expect((await api.request('GET', `/sessions/${mine.sessionId}/events`)).body.data).toHaveLength(1);
+    const webhook = await api.request('GET', `/webhooks/${mine.webhookId}`);
+    expect(webhook.body).toMatchObject({ url: 'https://hooks.example.com/stratus', previous_secret_expires_at: null });
   });
 
   it('cannot bind another workspace’s agent or environment to a session', async () => {
@@ -51,12 +59,13 @@ describe('workspace isolation', () => {
   });
 
   it('lists only the caller’s objects', async () => {
-    for (const path of ['/agents', '/environments', '/sessions']) {
+    for (const path of ['/agents', '/environments', '/sessions', '/webhooks']) {
       const reply = await api.request('GET', `${path}?include_archived=true`, { token: intruder });
       const ids = reply.body.data.map((o: any) => o.id);
       expect(ids).not.toContain(mine.agentId);
       expect(ids).not.toContain(mine.environmentId);
       expect(ids).not.toContain(mine.sessionId);
+      expect(ids).not.toContain(mine.webhookId);
     }
     const filtered = await api.request('GET', `/sessions?agent_id=${mine.agentId}`, { token: intruder });
     expect(filtered.body.data).toEqual([]);

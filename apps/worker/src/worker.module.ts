@@ -20,11 +20,16 @@ import { TurnJobsRepository } from './turns/turn-jobs.repository';
 import { TurnRecoveryService } from './turns/turn-recovery.service';
 import { TurnRunnerService } from './turns/turn-runner.service';
 import { TurnsRepository } from './turns/turns.repository';
+import { WebhookDeliveriesRepository } from './webhooks/webhook-deliveries.repository';
+import { WebhookDeliveryProcessor } from './webhooks/webhook-delivery.processor';
+import { WebhookDeliveryService } from './webhooks/webhook-delivery.service';
+import { WebhookDispatcherService } from './webhooks/webhook-dispatcher.service';
+import { WebhookHttpRepository } from './webhooks/webhook-http.repository';
 import { SANDBOX_PROVIDER, WORKER_ENV } from './worker.tokens';
 
 /**
  * The worker: BullMQ processors for the queues the environment enables: the agent loop of session
- * turns and the sandbox lifecycle. It relies on CoreModule, which the process's root module imports once.
+ * turns, the sandbox lifecycle and webhook delivery. It relies on CoreModule, which the process's root module imports once.
  */
 @Module({})
 export class WorkerModule {
@@ -57,10 +62,15 @@ export class WorkerModule {
         TurnRunnerService,
         TurnRecoveryService,
         SessionTurnsProcessor,
+        WebhookDeliveriesRepository,
+        WebhookHttpRepository,
+        WebhookDeliveryService,
+        WebhookDeliveryProcessor,
+        WebhookDispatcherService,
         {
           provide: QUEUE_PROCESSORS,
-          inject: [SessionTurnsProcessor, SandboxLifecycleProcessor],
-          useFactory: (turns: SessionTurnsProcessor, lifecycle: SandboxLifecycleProcessor): QueueProcessor[] => [turns, lifecycle],
+          inject: [SessionTurnsProcessor, SandboxLifecycleProcessor, WebhookDeliveryProcessor],
+          useFactory: (turns: SessionTurnsProcessor, lifecycle: SandboxLifecycleProcessor, webhooks: WebhookDeliveryProcessor): QueueProcessor[] => [turns, lifecycle, webhooks],
         },
         QueueWorkersService,
       ],

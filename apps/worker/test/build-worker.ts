@@ -10,7 +10,7 @@ const ROOT = path.resolve(__dirname, '..', '..', '..');
 const WAVES = [
   ['packages/contracts', 'apps/sandbox-runner'],
   ['packages/db', 'packages/models', 'packages/queues'],
-  ['packages/events', 'packages/sandbox'],
+  ['packages/events', 'packages/sandbox', 'packages/net-guard'],
   ['packages/nest-common'],
   ['apps/worker'],
 ];

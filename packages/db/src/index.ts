@@ -16,6 +16,9 @@ export {
   type IdempotencyKey,
   type Session,
   type Webhook,
+  type WebhookDelivery,
+  type WebhookDeliveryAttempt,
+  WebhookDeliveryStatus,
   type Workspace,
 } from './generated/client';
 export { newId } from './ids';

@@ -2,7 +2,8 @@ import type { DeltaEventType, EventType } from '@stratus/contracts';
 import { newId, type Event as EventRow, type Prisma, type PrismaClient, type SessionStatus } from '@stratus/db';
 import type { Redis } from 'ioredis';
 import { deltaChannel, sessionChannel, type DeltaMessage, type PublishedEvent } from './channel';
-import { toPublicEvent } from './serialize';
+import { sessionDeletedEvent, toPublicEvent } from './serialize';
+import { webhookDeliveriesOf, type NewDelivery, type SubscribedWebhook } from './webhook-outbox';
 
 /** One event to append; its sequence number and timestamps are assigned by the store. */
 export interface NewEvent {
@@ -86,6 +87,8 @@ type Tx = Prisma.TransactionClient;
  * The session event log. PostgreSQL is the source of truth: an event is committed with its
  * per-session sequence number before it is published on Redis, and nothing uncommitted is
  * ever published. Redis pub/sub is only the live path; readers repair gaps from PostgreSQL.
+ * Webhook deliveries of an event are written in the statement that inserts it (a transactional
+ * outbox): whatever commits an event commits its deliveries, so none is lost and none is made twice.
  */
 export class EventStore {
   constructor(
@@ -114,8 +117,11 @@ export class EventStore {
     // lock was granted: a caller that races another writer of the same keys without locking the row first
     // gets a unique-key error (nothing is stored twice); the API and turn-ending commits lock first.
     const keys = events.map((e) => e.dedupeKey).filter((k): k is string => k !== undefined);
-    const locked = await tx.$queryRaw<{ last_seq: number; workspace_id: string; status: SessionStatus; turn_job_id: string | null; existing: StoredEventJson[] }[]>`
+    // The workspace's enabled webhooks come with the lock: their deliveries are written with the events.
+    const locked = await tx.$queryRaw<{ last_seq: number; workspace_id: string; status: SessionStatus; turn_job_id: string | null; existing: StoredEventJson[]; webhooks: SubscribedWebhook[] }[]>`
       SELECT s.last_seq, s.workspace_id, s.status, s.turn_job_id,
+        (SELECT coalesce(json_agg(json_build_object('id', w.id, 'event_types', w.event_types)), '[]'::json)
+          FROM webhooks w WHERE w.workspace_id = s.workspace_id AND w.enabled) AS webhooks,
         CASE WHEN ${keys.length} = 0 THEN '[]'::json ELSE (
           SELECT coalesce(json_agg(e), '[]'::json) FROM (
             SELECT id, session_id, workspace_id, seq, type, turn_id, dedupe_key, payload, created_at, processed_at
@@ -156,11 +162,13 @@ export class EventStore {
       rows.push(row);
     }
     const change = changes?.(fresh);
-    if (fresh.length > 0 || change) await this.insertAndUpdate(tx, sessionId, session.workspace_id, fresh, seq, now, change ?? {});
+    const deliveries = session.webhooks.length > 0 ? webhookDeliveriesOf(fresh.map(toPublicEvent), session.webhooks) : [];
+    if (fresh.length > 0 || change) await this.insertAndUpdate(tx, sessionId, session.workspace_id, fresh, deliveries, seq, now, change ?? {});
     return { rows, fresh, status: session.status, turnJobId: session.turn_job_id, workspaceId: session.workspace_id };
   }
 
-  private async insertAndUpdate(tx: Tx, sessionId: string, workspaceId: string, fresh: EventRow[], lastSeq: number, now: Date, change: SessionChanges): Promise<void> {
+  private async insertAndUpdate(tx: Tx, sessionId: string, workspaceId: string, fresh: EventRow[], deliveries: NewDelivery[], lastSeq: number, now: Date, change: SessionChanges): Promise<void> {
+    const outbox = JSON.stringify(deliveries);
     const json = JSON.stringify(
       fresh.map((row) => ({ id: row.id, seq: row.seq, type: row.type, turn_id: row.turnId, dedupe_key: row.dedupeKey, payload: row.payload, processed_at: row.processedAt })),
     );
@@ -170,6 +178,10 @@ export class EventStore {
         INSERT INTO events (id, session_id, workspace_id, seq, type, turn_id, dedupe_key, payload, created_at, processed_at)
         SELECT x.id, ${sessionId}, ${workspaceId}, x.seq, x.type, x.turn_id, x.dedupe_key, x.payload, ${now}, x.processed_at
         FROM jsonb_to_recordset(${json}::jsonb) AS x(id text, seq int, type text, turn_id text, dedupe_key text, payload jsonb, processed_at timestamptz)
+      ), outbox AS (
+        INSERT INTO webhook_deliveries (id, workspace_id, webhook_id, event_id, session_id, event_type, data, next_attempt_at, created_at)
+        SELECT d.id, ${workspaceId}, d.webhook_id, d.event_id, ${sessionId}, d.event_type, d.data, ${now}, ${now}
+        FROM jsonb_to_recordset(${outbox}::jsonb) AS d(id text, webhook_id text, event_id text, event_type text, data jsonb)
       )
       UPDATE sessions SET
         last_seq = ${lastSeq},
@@ -206,13 +218,11 @@ export class EventStore {
 
   /**
    * Tells live readers that the session is gone. Not stored (the session's events were deleted
-   * with it); it carries the next sequence number so readers see it after everything else.
+   * with it); it carries the next sequence number so readers see it after everything else. Pass the
+   * event whose webhook deliveries were written with the deletion, so both carry one id.
    */
-  async publishDeleted(sessionId: string, lastSeq: number): Promise<void> {
-    const message: PublishedEvent = {
-      seq: lastSeq + 1,
-      event: { id: newId('event'), type: 'session.deleted', session_id: sessionId, turn_id: null, created_at: new Date().toISOString(), processed_at: null },
-    };
+  async publishDeleted(sessionId: string, lastSeq: number, event = sessionDeletedEvent(sessionId)): Promise<void> {
+    const message: PublishedEvent = { seq: lastSeq + 1, event };
     await this.publisher.publish(sessionChannel(this.redisKeyPrefix, sessionId), JSON.stringify(message)).catch(() => undefined);
   }
 

@@ -5,3 +5,4 @@
 export * from './channel';
 export * from './event-store';
 export * from './serialize';
+export * from './webhook-outbox';

@@ -1,5 +1,5 @@
 import type { SessionEvent } from '@stratus/contracts';
-import type { Event as EventRow } from '@stratus/db';
+import { newId, type Event as EventRow } from '@stratus/db';
 
 /** The public shape of a stored event: common fields, then the payload flat at top level. */
 export function toPublicEvent(row: EventRow): SessionEvent {
@@ -12,4 +12,12 @@ export function toPublicEvent(row: EventRow): SessionEvent {
     created_at: row.createdAt.toISOString(),
     processed_at: row.processedAt?.toISOString() ?? null,
   };
+}
+
+/**
+ * The session.deleted event: never stored (the session's events go with it), but published to live
+ * readers and delivered to webhooks, under one id.
+ */
+export function sessionDeletedEvent(sessionId: string, at = new Date()): SessionEvent {
+  return { id: newId('event'), type: 'session.deleted', session_id: sessionId, turn_id: null, created_at: at.toISOString(), processed_at: null };
 }

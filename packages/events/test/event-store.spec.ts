@@ -118,3 +118,50 @@ describe('EventStore', () => {
     ]);
   });
 });
+
+describe('the webhook delivery outbox', () => {
+  async function webhook(sessionId: string, eventTypes: string[], enabled = true): Promise<string> {
+    const { workspaceId } = await prisma.session.findUniqueOrThrow({ where: { id: sessionId } });
+    const id = newId('webhook');
+    await prisma.webhook.create({ data: { id, workspaceId, url: 'https://hooks.example.com/', eventTypes, description: '', enabled, secretEncrypted: new Uint8Array([1]), updatedAt: new Date() } });
+    return id;
+  }
+
+  it('writes one delivery per new event and subscribed webhook, with the event as the API shows it', async () => {
+    const sessionId = await newSession();
+    const idle = await webhook(sessionId, ['session.status_idle']);
+    const every = await webhook(sessionId, ['*']);
+    await webhook(sessionId, ['*'], false);
+    const rows = await store.append(sessionId, [
+      { type: 'session.status_running', payload: {}, processed: true },
+      { type: 'session.status_idle', payload: { stop_reason: { type: 'end_turn' } }, processed: true, dedupeKey: 'idle-1' },
+    ]);
+    // A repeated append of a stored event (same dedupe key) makes no second delivery.
+    await store.append(sessionId, [{ type: 'session.status_idle', payload: { stop_reason: { type: 'end_turn' } }, processed: true, dedupeKey: 'idle-1' }]);
+
+    const deliveries = await prisma.webhookDelivery.findMany({ where: { sessionId }, orderBy: { id: 'asc' } });
+    expect(deliveries.map((d) => [d.webhookId, d.eventType]).sort()).toEqual(
+      [
+        [idle, 'session.status_idle'],
+        [every, 'session.status_running'],
+        [every, 'session.status_idle'],
+      ].sort(),
+    );
+    const forIdle = deliveries.find((d) => d.webhookId === idle)!;
+    expect(forIdle).toMatchObject({ id: expect.stringMatching(/^whe_[0-9a-f]{32}$/), eventId: rows[1]!.id, status: 'pending', attempts: 0, nextAttemptAt: rows[1]!.createdAt });
+    expect(forIdle.data).toEqual({ id: rows[1]!.id, type: 'session.status_idle', session_id: sessionId, turn_id: null, created_at: rows[1]!.createdAt.toISOString(), processed_at: rows[1]!.createdAt.toISOString(), stop_reason: { type: 'end_turn' } });
+  });
+
+  it('commits the deliveries with the events or not at all', async () => {
+    const sessionId = await newSession();
+    await webhook(sessionId, ['*']);
+    await expect(
+      prisma.$transaction(async (tx) => {
+        await store.appendInTransaction(tx, sessionId, [{ type: 'agent.message', payload: { content: [] }, processed: true }]);
+        throw new Error('the caller rolls back');
+      }),
+    ).rejects.toThrow('the caller rolls back');
+    expect(await prisma.event.count({ where: { sessionId } })).toBe(0);
+    expect(await prisma.webhookDelivery.count({ where: { sessionId } })).toBe(0);
+  });
+});

@@ -9,3 +9,4 @@ export * from './payloads';
 export * from './sandbox-lifecycle-producer';
 export * from './turn-control';
 export * from './turn-producer';
+export * from './webhook-delivery-producer';

@@ -1,8 +1,8 @@
 /**
  * Every queue a worker can consume. A worker is told which ones to consume (and how many jobs of
- * each at once) by env; later queues (webhook delivery) are added here.
+ * each at once) by env.
  */
-export const QUEUE_NAMES = ['session-turns', 'sandbox-lifecycle'] as const;
+export const QUEUE_NAMES = ['session-turns', 'sandbox-lifecycle', 'webhook-delivery'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
 /** Narrows a string to a queue name. */

@@ -21,4 +21,13 @@ export const DEFAULT_JOB_OPTIONS: Record<QueueName, JobsOptions> = {
     removeOnComplete: true,
     removeOnFail: { age: 7 * 24 * 3600, count: 10_000 },
   },
+  // One job is one HTTP attempt. Its retry schedule (hours long) is kept in PostgreSQL, not in BullMQ's
+  // attempts: a job that fails on infrastructure is retried briefly, and the dispatcher hands the attempt
+  // out again under the same job id once its lease ends, which a failed job kept in Redis would block.
+  'webhook-delivery': {
+    attempts: 3,
+    backoff: { type: 'exponential', delay: 1000 },
+    removeOnComplete: true,
+    removeOnFail: true,
+  },
 };

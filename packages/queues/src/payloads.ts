@@ -26,10 +26,21 @@ export const SandboxLifecycleJob = z.discriminatedUnion('action', [
 ]);
 export type SandboxLifecycleJob = z.infer<typeof SandboxLifecycleJob>;
 
+/**
+ * One attempt of a webhook delivery. `attempt` (1-based) makes the job id unique per attempt and lets
+ * the processor ignore a job whose attempt was already made (or superseded).
+ */
+export const WebhookDeliveryJob = z.object({
+  deliveryId: z.string().min(1).max(64),
+  attempt: z.int().min(1),
+});
+export type WebhookDeliveryJob = z.infer<typeof WebhookDeliveryJob>;
+
 /** The payload schema of each queue; producers and processors both validate against it. */
 export const QUEUE_PAYLOADS = {
   'session-turns': SessionTurnJob,
   'sandbox-lifecycle': SandboxLifecycleJob,
+  'webhook-delivery': WebhookDeliveryJob,
 } as const satisfies Record<QueueName, z.ZodType>;
 
 /** The payload type of a queue. */

@@ -1,6 +1,6 @@
 import { TEST_REDIS_URL, testRedisPrefix } from '@stratus/testing';
 import { Redis } from 'ioredis';
-import { InvalidJobPayloadError, parseJobPayload, parseTurnControl, publishTurnControl, queuePrefix, SandboxLifecycleProducer, sandboxReapJobId, SessionTurnProducer, turnControlChannel } from '../src';
+import { InvalidJobPayloadError, parseJobPayload, parseTurnControl, publishTurnControl, queuePrefix, SandboxLifecycleProducer, sandboxReapJobId, SessionTurnProducer, turnControlChannel, WebhookDeliveryProducer, webhookDeliveryJobId } from '../src';
 
 // Integration tier: real Redis, a key prefix of this file's own.
 const prefix = testRedisPrefix();
@@ -74,6 +74,24 @@ describe('SandboxLifecycleProducer', () => {
     } finally {
       await lifecycle.queue.obliterate({ force: true });
       await lifecycle.close();
+    }
+  });
+});
+
+describe('WebhookDeliveryProducer', () => {
+  it('adds one job per attempt of a delivery, whoever hands it out', async () => {
+    const webhooks = new WebhookDeliveryProducer(redis, prefix);
+    try {
+      await webhooks.enqueue('whe_a', 1);
+      await webhooks.enqueue('whe_a', 1);
+      await webhooks.enqueue('whe_a', 2);
+      const jobs = await webhooks.queue.getJobs(['waiting']);
+      expect(jobs.map((job) => job.id).sort()).toEqual([webhookDeliveryJobId('whe_a', 1), webhookDeliveryJobId('whe_a', 2)]);
+      expect(jobs.find((job) => job.id === webhookDeliveryJobId('whe_a', 1))!.data).toEqual({ deliveryId: 'whe_a', attempt: 1 });
+      expect(() => parseJobPayload('webhook-delivery', { deliveryId: 'whe_a', attempt: 0 })).toThrow(InvalidJobPayloadError);
+    } finally {
+      await webhooks.queue.obliterate({ force: true });
+      await webhooks.close();
     }
   });
 });

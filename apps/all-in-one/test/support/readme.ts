@@ -23,7 +23,7 @@ export function quickstartCommands(): [string, string] {
   return [lines[0]!, lines[1]!];
 }
 
-function walkthroughScript(baseUrl: string): string {
+export function walkthroughScript(baseUrl: string): string {
   // The stream command follows the session until Ctrl-C; here it stops after a few seconds, which
   // curl reports as exit code 28 (time-out).
   return readmeBlock('Walk-through')

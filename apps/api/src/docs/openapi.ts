@@ -41,6 +41,13 @@ const ROUTES: Route[] = [
   { method: 'delete', path: '/sessions/{id}', tag: 'Sessions', summary: 'Delete a session and its events', response: 'SessionDeleted' },
   { method: 'post', path: '/sessions/{id}/events', tag: 'Events', summary: 'Send user events', body: 'SendEventsRequest', response: 'EventList', status: 202 },
   { method: 'get', path: '/sessions/{id}/events', tag: 'Events', summary: 'List the events of a session', response: 'Page:SessionEvent', query: [...LIST_QUERY, 'types[]'] },
+  { method: 'post', path: '/webhooks', tag: 'Webhooks', summary: 'Create a webhook (the signing secret is shown once)', body: 'CreateWebhookRequest', response: 'WebhookWithSecret', status: 201 },
+  { method: 'get', path: '/webhooks', tag: 'Webhooks', summary: 'List webhooks', response: 'Page:Webhook', query: LIST_QUERY },
+  { method: 'get', path: '/webhooks/{id}', tag: 'Webhooks', summary: 'Get a webhook', response: 'Webhook' },
+  { method: 'post', path: '/webhooks/{id}', tag: 'Webhooks', summary: 'Update a webhook', body: 'UpdateWebhookRequest', response: 'Webhook' },
+  { method: 'post', path: '/webhooks/{id}/rotate_secret', tag: 'Webhooks', summary: 'Rotate the signing secret (the old one signs too for a grace period)', body: 'RotateWebhookSecretRequest', response: 'WebhookWithSecret' },
+  { method: 'delete', path: '/webhooks/{id}', tag: 'Webhooks', summary: 'Delete a webhook and its deliveries', response: 'WebhookDeleted' },
+  { method: 'get', path: '/webhooks/{id}/deliveries', tag: 'Webhooks', summary: 'List the deliveries of a webhook with their attempts', response: 'Page:WebhookDelivery', query: LIST_QUERY },
   { method: 'get', path: '/models', tag: 'Models', summary: 'List the models of this deployment', response: 'ModelList' },
 ];
 
@@ -77,7 +84,7 @@ function componentSchemas(): Record<string, unknown> {
       prev_page: { type: ['string', 'null'] },
     },
   });
-  for (const item of ['Agent', 'Environment', 'Session', 'SessionEvent']) schemas[`${item}Page`] = page(item);
+  for (const item of ['Agent', 'Environment', 'Session', 'SessionEvent', 'Webhook', 'WebhookDelivery']) schemas[`${item}Page`] = page(item);
   schemas.EventList = { type: 'object', required: ['data'], properties: { data: { type: 'array', items: ref('SessionEvent') } } };
   schemas.ModelList = { type: 'object', required: ['data'], properties: { data: { type: 'array', items: ref('Model') } } };
   return schemas;

@@ -20,6 +20,15 @@ function fingerprint(request: FastifyRequest): string {
 }
 
 /**
+ * What is kept of a response for replay. A webhook's signing secret is shown once and stored only
+ * sealed, never in clear here: a replay of its create or rotation answers without it.
+ */
+function storable(body: unknown): unknown {
+  if (typeof body !== 'object' || body === null || !('secret' in body) || !('type' in body) || body.type !== 'webhook') return body;
+  return Object.fromEntries(Object.entries(body).filter(([key]) => key !== 'secret'));
+}
+
+/**
  * Idempotency-Key on POST and DELETE, scoped per token and kept 24 h: the same key and request
  * replay the first response (header `idempotent-replayed: true`) without repeating the action;
  * another request under the key, or one while the first is still in flight, is a 409.
@@ -98,7 +107,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
    */
   private async remember(claim: IdempotencyClaim, status: number, body: unknown): Promise<void> {
     try {
-      await this.keys.complete(claim, status, body, TTL_MS);
+      await this.keys.complete(claim, status, storable(body), TTL_MS);
     } catch (err) {
       this.logger.warn({ err }, 'could not store an idempotent response; retries may run again once the lease passes');
     }

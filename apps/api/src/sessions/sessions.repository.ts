@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { newId, type Event as EventRow, type Prisma, type PrismaClient, type SessionStatus } from '@stratus/db';
-import type { EventStore, NewEvent } from '@stratus/events';
+import type { SessionEvent } from '@stratus/contracts';
+import { webhookDeliveriesOf, writeWebhookDeliveries, type EventStore, type NewEvent } from '@stratus/events';
 import { EVENT_STORE, PRISMA } from '@stratus/nest-common';
 import type { SliceRequest } from '../common/pagination';
 import type { SessionWithAgent } from './session.mapper';
@@ -93,10 +94,19 @@ export class SessionsRepository {
     return row?.status ?? null;
   }
 
-  /** Deletes the session and, by cascade, its events. Returns the last sequence number it had. */
-  async delete(id: string): Promise<number | null> {
-    const rows = await this.prisma.$queryRaw<{ last_seq: number }[]>`DELETE FROM sessions WHERE id = ${id} RETURNING last_seq`;
-    return rows[0]?.last_seq ?? null;
+  /**
+   * Deletes the session and, by cascade, its events, and writes the webhook deliveries of its
+   * session.deleted event in the same transaction. Returns the last sequence number it had.
+   */
+  async delete(id: string, deleted: SessionEvent): Promise<number | null> {
+    return this.prisma.$transaction(async (tx) => {
+      const [row] = await tx.$queryRaw<{ last_seq: number; workspace_id: string }[]>`DELETE FROM sessions WHERE id = ${id} RETURNING last_seq, workspace_id`;
+      if (!row) return null;
+      const webhooks = await tx.webhook.findMany({ where: { workspaceId: row.workspace_id, enabled: true }, select: { id: true, eventTypes: true } });
+      const deliveries = webhookDeliveriesOf([deleted], webhooks.map((w) => ({ id: w.id, event_types: w.eventTypes })));
+      await writeWebhookDeliveries(tx, row.workspace_id, id, deliveries);
+      return row.last_seq;
+    });
   }
 
   listSlice(workspaceId: string, filter: SessionFilter, slice: SliceRequest<string>): Promise<SessionWithAgent[]> {

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CreateSessionRequest, SessionStatus, toContentBlocks, UpdateSessionRequest, type Page, type Session } from '@stratus/contracts';
 import type { SecretBox } from '@stratus/db';
-import type { EventStore } from '@stratus/events';
+import { sessionDeletedEvent, type EventStore } from '@stratus/events';
 import { boolParam, conflict, createdAtRange, enumArrayParam, EVENT_STORE, notFound, parseOrThrow, type Query, SECRET_BOX, stringParam } from '@stratus/nest-common';
 import { AgentsRepository } from '../agents/agents.repository';
 import { paginate, parseListParams } from '../common/pagination';
@@ -98,9 +98,10 @@ export class SessionsService {
    */
   async delete(workspaceId: string, id: string): Promise<{ id: string; type: 'session_deleted' }> {
     if (!(await this.sessions.exists(workspaceId, id))) throw notFound('Session', id);
-    const lastSeq = await this.sessions.delete(id);
+    const deleted = sessionDeletedEvent(id);
+    const lastSeq = await this.sessions.delete(id, deleted);
     if (lastSeq === null) throw notFound('Session', id);
-    await this.events.publishDeleted(id, lastSeq);
+    await this.events.publishDeleted(id, lastSeq, deleted);
     await this.turns.signal(id, 'delete');
     // The control message reaches the worker running a turn now; the job reaches one with the sandbox
     // even when no turn runs (a Kubernetes sandbox can be destroyed from any worker).

@@ -1,11 +1,12 @@
 import { parseWorkerEnv, queueSettings } from './worker-env';
 
 describe('parseWorkerEnv', () => {
-  it('defaults to both queues at the default concurrency, with every variable a laptop needs', () => {
+  it('defaults to every queue at the default concurrency, with every variable a laptop needs', () => {
     const env = parseWorkerEnv({});
     expect(queueSettings(env)).toEqual([
       { queue: 'session-turns', concurrency: 32 },
       { queue: 'sandbox-lifecycle', concurrency: 32 },
+      { queue: 'webhook-delivery', concurrency: 32 },
     ]);
     expect(env).toMatchObject({ STRATUS_TURN_MAX_ITERATIONS: 50, STRATUS_TOOL_RESULT_MAX_BYTES: 262_144, STRATUS_SANDBOX_PROVIDER: 'local', STRATUS_SANDBOX_ISOLATION: 'auto', DATABASE_URL: expect.any(String) });
   });
@@ -19,6 +20,8 @@ describe('parseWorkerEnv', () => {
   it.each([
     ['STRATUS_WORKER_QUEUES', 'session-turns,webhooks', /STRATUS_WORKER_QUEUES: unknown queue "webhooks"/],
     ['STRATUS_WORKER_QUEUES', 'session-turns:0', /STRATUS_WORKER_QUEUES: "session-turns:0"/],
+    ['STRATUS_OUTBOUND_ALLOWED_PRIVATE_HOSTS', 'localhost:http', /STRATUS_OUTBOUND_ALLOWED_PRIVATE_HOSTS: "localhost:http"/],
+    ['STRATUS_WEBHOOK_RETRY_SCHEDULE_MS', '5s,30s', /STRATUS_WEBHOOK_RETRY_SCHEDULE_MS: must be comma-separated delays/],
     ['STRATUS_WORKER_QUEUES', 'session-turns,session-turns', /listed twice/],
     ['STRATUS_WORKER_CONCURRENCY', 'many', /STRATUS_WORKER_CONCURRENCY/],
     ['STRATUS_SANDBOX_ISOLATION', 'docker', /STRATUS_SANDBOX_ISOLATION/],

@@ -2,6 +2,7 @@ import { parseServerEnv, ServerEnv } from '@stratus/nest-common';
 import { isQueueName, QUEUE_NAMES, type QueueName } from '@stratus/queues';
 import { parseSandboxEnv, SandboxEnv } from '@stratus/sandbox';
 import { z } from 'zod';
+import { WebhookEnv } from '../webhooks/webhook-env';
 
 const ms = (defaultMs: number, min = 0) => z.coerce.number().int().min(min).default(defaultMs);
 
@@ -45,9 +46,11 @@ const QueueList = z
  * provider's (SandboxEnv, which @stratus/sandbox owns). Parsed once at boot; a bad value stops the
  * process with a message naming the variable.
  */
-export const WorkerEnv = ServerEnv.extend(SandboxEnv.shape).extend({
+export const WorkerEnv = ServerEnv.extend(SandboxEnv.shape).extend(WebhookEnv.shape).extend({
+  // SandboxEnv reads NODE_ENV as optional; the server's (defaulted) reading is the one every module gets.
+  NODE_ENV: ServerEnv.shape.NODE_ENV,
   /** Which queues this process consumes; one image is deployed as several groups by setting this. */
-  STRATUS_WORKER_QUEUES: QueueList.default([{ queue: 'session-turns' }, { queue: 'sandbox-lifecycle' }]),
+  STRATUS_WORKER_QUEUES: QueueList.default([{ queue: 'session-turns' }, { queue: 'sandbox-lifecycle' }, { queue: 'webhook-delivery' }]),
   /** Jobs of one queue run at once in this process, unless the queue names its own. */
   STRATUS_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(10_000).default(32),
   /**
