@@ -20,13 +20,16 @@ import { SessionsController } from './sessions/sessions.controller';
 import { SessionsRepository } from './sessions/sessions.repository';
 import { SessionsService } from './sessions/sessions.service';
 import { TurnsRepository } from './turns/turns.repository';
+import { VaultsController } from './vaults/vaults.controller';
+import { VaultsRepository } from './vaults/vaults.repository';
+import { VaultsService } from './vaults/vaults.service';
 
 /**
  * The control-plane REST API: every route of the public contract except the event stream.
  * It relies on CoreModule, which the process's root module imports once.
  */
 @Module({
-  controllers: [AgentsController, EnvironmentsController, SessionsController, EventsController, ModelsController, DocsController],
+  controllers: [AgentsController, EnvironmentsController, SessionsController, EventsController, VaultsController, ModelsController, DocsController],
   providers: [
     AgentsRepository,
     AgentsService,
@@ -40,6 +43,8 @@ import { TurnsRepository } from './turns/turns.repository';
     IdempotencyRepository,
     IdempotencyJanitor,
     TurnsRepository,
+    VaultsRepository,
+    VaultsService,
     { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
   ],
 })

@@ -6,17 +6,22 @@ import { createSession, startTestApi, type TestApi } from './harness';
 // the documented envelope — never a 500 — and a rejected request changes nothing.
 
 let api: TestApi;
-let ids: { agentId: string; environmentId: string; sessionId: string };
+type Ids = { agentId: string; environmentId: string; sessionId: string; vaultId: string; credentialId: string };
+let ids: Ids;
 beforeAll(async () => {
   api = await startTestApi({ RATE_LIMIT_REQUESTS: '0' });
-  ids = await createSession(api);
+  const vaultId = (await api.request('POST', '/vaults', { body: { display_name: 'fuzz' } })).body.id;
+  const credential = await api.request('POST', `/vaults/${vaultId}/credentials`, {
+    body: { display_name: 'c', auth: { type: 'static_bearer', token: 't', mcp_server_url: 'https://mcp.example.com/mcp' } },
+  });
+  ids = { ...(await createSession(api)), vaultId, credentialId: credential.body.id };
 });
 afterAll(() => api.close());
 
 // Every documented error status except 500 and 503, which bad input must never produce.
 const STATUS_TYPES: Record<number, string> = Object.fromEntries(Object.entries(ERROR_TYPES).filter(([status]) => Number(status) < 500));
 
-const ROUTES: [string, (ids: { agentId: string; environmentId: string; sessionId: string }, id: string) => string][] = [
+const ROUTES: [string, (ids: Ids, id: string) => string][] = [
   ['POST', () => '/agents'],
   ['GET', () => '/agents'],
   ['GET', (x, id) => `/agents/${id || x.agentId}`],
@@ -35,6 +40,16 @@ const ROUTES: [string, (ids: { agentId: string; environmentId: string; sessionId
   ['POST', (x, id) => `/sessions/${id || x.sessionId}/cancel`],
   ['POST', (x, id) => `/sessions/${id || x.sessionId}/events`],
   ['GET', (x, id) => `/sessions/${id || x.sessionId}/events`],
+  ['POST', () => '/vaults'],
+  ['GET', () => '/vaults'],
+  ['GET', (x, id) => `/vaults/${id || x.vaultId}`],
+  ['POST', (x, id) => `/vaults/${id || x.vaultId}`],
+  ['DELETE', (_x, id) => `/vaults/${id || 'vlt_0123456789abcdef0123456789abcdef'}`],
+  ['POST', (x, id) => `/vaults/${id || x.vaultId}/credentials`],
+  ['GET', (x, id) => `/vaults/${id || x.vaultId}/credentials`],
+  ['GET', (x, id) => `/vaults/${x.vaultId}/credentials/${id || x.credentialId}`],
+  ['POST', (x, id) => `/vaults/${x.vaultId}/credentials/${id || x.credentialId}`],
+  ['DELETE', (x, id) => `/vaults/${x.vaultId}/credentials/${id || 'vcrd_0123456789abcdef0123456789abcdef'}`],
   ['GET', () => '/models'],
 ];
 
@@ -48,7 +63,7 @@ const junkValue = fc.oneof(
   fc.dictionary(fc.string({ maxLength: 8 }), fc.string(), { maxKeys: 3 }),
   fc.string({ minLength: 300, maxLength: 3000 }),
 );
-const fieldNames = fc.constantFrom('name', 'model', 'description', 'system', 'tools', 'mcp_servers', 'metadata', 'version', 'config', 'agent', 'environment_id', 'title', 'environment_variables', 'initial_events', 'events', 'type', 'content', '__proto__', 'constructor');
+const fieldNames = fc.constantFrom('name', 'model', 'description', 'system', 'tools', 'mcp_servers', 'metadata', 'version', 'config', 'agent', 'environment_id', 'title', 'environment_variables', 'initial_events', 'vault_ids', 'display_name', 'auth', 'events', 'type', 'content', '__proto__', 'constructor');
 const plausibleBody = fc.dictionary(fieldNames, junkValue, { maxKeys: 5 });
 const eventsBody = fc.record({
   events: fc.array(
@@ -69,7 +84,7 @@ const idLike = fc.oneof(fc.constant(''), fc.string({ minLength: 1, maxLength: 40
 
 async function counts(): Promise<string> {
   const [row] = await api.sql(
-    'SELECT (SELECT count(*) FROM agents) a, (SELECT count(*) FROM agent_versions) v, (SELECT count(*) FROM environments) e, (SELECT count(*) FROM sessions) s, (SELECT count(*) FROM events) ev',
+    'SELECT (SELECT count(*) FROM agents) a, (SELECT count(*) FROM agent_versions) v, (SELECT count(*) FROM environments) e, (SELECT count(*) FROM sessions) s, (SELECT count(*) FROM events) ev, (SELECT count(*) FROM vaults) vl, (SELECT count(*) FROM vault_credentials) vc',
   );
   return JSON.stringify(row);
 }

@@ -1,11 +1,15 @@
 import { createSession, expectError, startTestApi, type TestApi } from './harness';
 
 let api: TestApi;
-let mine: { agentId: string; environmentId: string; sessionId: string };
+let mine: { agentId: string; environmentId: string; sessionId: string; vaultId: string; credentialId: string };
 let intruder: string;
 beforeAll(async () => {
   api = await startTestApi();
-  mine = await createSession(api);
+  const vaultId = (await api.request('POST', '/vaults', { body: { display_name: 'mine' } })).body.id;
+  const credential = await api.request('POST', `/vaults/${vaultId}/credentials`, {
+    body: { display_name: 'c', auth: { type: 'static_bearer', token: 'secret-token', mcp_server_url: 'https://mcp.example.com/mcp' } },
+  });
+  mine = { ...(await createSession(api)), vaultId, credentialId: credential.body.id };
   await api.request('POST', `/sessions/${mine.sessionId}/events`, { body: { events: [{ type: 'user.message', content: 'private' }] } });
   intruder = await api.newWorkspaceToken();
 });
@@ -29,6 +33,16 @@ describe('workspace isolation', () => {
     ['GET', `/sessions/${mine.sessionId}/events`],
     ['POST', `/sessions/${mine.sessionId}/events`, { events: [{ type: 'user.message', content: 'injected' }] }],
     ['DELETE', `/sessions/${mine.sessionId}`],
+    ['GET', `/vaults/${mine.vaultId}`],
+    ['POST', `/vaults/${mine.vaultId}`, { display_name: 'stolen' }],
+    ['POST', `/vaults/${mine.vaultId}/archive`],
+    ['DELETE', `/vaults/${mine.vaultId}`],
+    ['POST', `/vaults/${mine.vaultId}/credentials`, { display_name: 'x', auth: { type: 'static_bearer', token: 't', mcp_server_url: 'https://evil.example.com' } }],
+    ['GET', `/vaults/${mine.vaultId}/credentials`],
+    ['GET', `/vaults/${mine.vaultId}/credentials/${mine.credentialId}`],
+    ['POST', `/vaults/${mine.vaultId}/credentials/${mine.credentialId}`, { display_name: 'stolen' }],
+    ['POST', `/vaults/${mine.vaultId}/credentials/${mine.credentialId}/archive`],
+    ['DELETE', `/vaults/${mine.vaultId}/credentials/${mine.credentialId}`],
   ];
 
   it('answers 404 on every route for another workspace’s ids and changes nothing', async () => {
@@ -41,6 +55,15 @@ describe('workspace isolation', () => {
     expect(session.body.agent.name).toBe('helper');
     expect((await api.request('GET', `/environments/${mine.environmentId}`)).body.archived_at).toBeNull();
     expect((await api.request('GET', `/sessions/${mine.sessionId}/events`)).body.data).toHaveLength(1);
+    expect((await api.request('GET', `/vaults/${mine.vaultId}`)).body).toMatchObject({ display_name: 'mine', archived_at: null });
+    expect((await api.request('GET', `/vaults/${mine.vaultId}/credentials`)).body.data.map((c: any) => [c.id, c.display_name, c.archived_at])).toEqual([[mine.credentialId, 'c', null]]);
+  });
+
+  it('cannot name another workspace’s vault in a session', async () => {
+    const ownEnv = (await api.request('POST', '/environments', { token: intruder, body: { name: 'own-for-vault' } })).body.id;
+    const ownAgent = (await api.request('POST', '/agents', { token: intruder, body: { name: 'own-for-vault', model: 'stratus-demo' } })).body.id;
+    const reply = await api.request('POST', '/sessions', { token: intruder, body: { agent: ownAgent, environment_id: ownEnv, vault_ids: [mine.vaultId] } });
+    expectError(reply, 404, 'not_found_error', 'vault_ids.0');
   });
 
   it('cannot bind another workspace’s agent or environment to a session', async () => {
@@ -51,12 +74,13 @@ describe('workspace isolation', () => {
   });
 
   it('lists only the caller’s objects', async () => {
-    for (const path of ['/agents', '/environments', '/sessions']) {
+    for (const path of ['/agents', '/environments', '/sessions', '/vaults']) {
       const reply = await api.request('GET', `${path}?include_archived=true`, { token: intruder });
       const ids = reply.body.data.map((o: any) => o.id);
       expect(ids).not.toContain(mine.agentId);
       expect(ids).not.toContain(mine.environmentId);
       expect(ids).not.toContain(mine.sessionId);
+      expect(ids).not.toContain(mine.vaultId);
     }
     const filtered = await api.request('GET', `/sessions?agent_id=${mine.agentId}`, { token: intruder });
     expect(filtered.body.data).toEqual([]);

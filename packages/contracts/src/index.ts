@@ -12,3 +12,4 @@ export * from './ids';
 export * from './models';
 export * from './pagination';
 export * from './sessions';
+export * from './vaults';

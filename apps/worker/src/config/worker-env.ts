@@ -1,3 +1,4 @@
+import { AllowListError, parseAllowedHosts, type AllowedHost } from '@stratus/net-guard';
 import { parseServerEnv, ServerEnv } from '@stratus/nest-common';
 import { isQueueName, QUEUE_NAMES, type QueueName } from '@stratus/queues';
 import { parseSandboxEnv, SandboxEnv } from '@stratus/sandbox';
@@ -40,12 +41,28 @@ const QueueList = z
     return settings;
   });
 
+/** STRATUS_OUTBOUND_ALLOWED_PRIVATE_HOSTS, parsed once for every outbound caller (MCP servers, webhooks). */
+const AllowedPrivateHosts = z
+  .string()
+  .optional()
+  .transform((raw, ctx): AllowedHost[] => {
+    try {
+      return parseAllowedHosts(raw);
+    } catch (error) {
+      if (!(error instanceof AllowListError)) throw error;
+      ctx.addIssue({ code: 'custom', message: error.message });
+      return z.NEVER;
+    }
+  });
+
 /**
  * The worker's variables, beside the ones every server process reads (ServerEnv) and the sandbox
  * provider's (SandboxEnv, which @stratus/sandbox owns). Parsed once at boot; a bad value stops the
  * process with a message naming the variable.
  */
-export const WorkerEnv = ServerEnv.extend(SandboxEnv.shape).extend({
+// NODE_ENV is the server's (defaulting to development); the sandbox settings read the same variable.
+const { NODE_ENV: _sandboxNodeEnv, ...sandboxFields } = SandboxEnv.shape;
+export const WorkerEnv = ServerEnv.extend(sandboxFields).extend({
   /** Which queues this process consumes; one image is deployed as several groups by setting this. */
   STRATUS_WORKER_QUEUES: QueueList.default([{ queue: 'session-turns' }, { queue: 'sandbox-lifecycle' }]),
   /** Jobs of one queue run at once in this process, unless the queue names its own. */
@@ -78,6 +95,17 @@ export const WorkerEnv = ServerEnv.extend(SandboxEnv.shape).extend({
   STRATUS_SANDBOX_IDLE_TIMEOUT_MS: ms(15 * 60_000, 1000),
   /** How often orphaned sandboxes (their session gone or archived) are looked for and removed; 0 = never. */
   STRATUS_SANDBOX_RECONCILE_INTERVAL_MS: ms(60_000),
+  /**
+   * Private, loopback or special-purpose hosts the worker may still connect to on a tenant's behalf
+   * (MCP servers, webhook receivers): comma-separated `host[:port]`, `*` as the port for any port.
+   */
+  STRATUS_OUTBOUND_ALLOWED_PRIVATE_HOSTS: AllowedPrivateHosts,
+  /** Connecting to an MCP server and listing its tools; past it the turn goes on without that server. */
+  STRATUS_MCP_CONNECT_TIMEOUT_MS: ms(10_000, 100),
+  /** One MCP tool call; past it the call is reported to the model as failed. */
+  STRATUS_MCP_CALL_TIMEOUT_MS: ms(120_000, 100),
+  /** A session's MCP connections are closed after this long unused; its next turn connects again. */
+  STRATUS_MCP_IDLE_TIMEOUT_MS: ms(5 * 60_000, 1000),
 });
 export type WorkerEnv = z.infer<typeof WorkerEnv>;
 
