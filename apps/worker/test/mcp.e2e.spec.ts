@@ -1,4 +1,4 @@
-import { closedPort, startTestMcpServer, type TestMcpServer } from './support/mcp-server';
+import { closedPort, startStatefulMcpServer, startTestMcpServer, type StatefulMcpServer, type TestMcpServer } from './support/mcp-server';
 import { ofType, startStack, type Stack } from './harness';
 
 // MCP toolsets end to end: a real MCP server (the SDK's) on loopback, allowed through
@@ -7,15 +7,21 @@ import { ofType, startStack, type Stack } from './harness';
 const TOKEN = 'mcp-bearer-7d1e0c9a4b2f';
 let stack: Stack;
 let mcp: TestMcpServer;
+let stateful: StatefulMcpServer;
 let deadPort: number;
 beforeAll(async () => {
   mcp = await startTestMcpServer(TOKEN);
+  stateful = await startStatefulMcpServer();
   deadPort = await closedPort();
-  stack = await startStack({ STRATUS_OUTBOUND_ALLOWED_PRIVATE_HOSTS: `127.0.0.1:${mcp.port},127.0.0.1:${deadPort}`, STRATUS_MCP_CONNECT_TIMEOUT_MS: '5000' });
+  stack = await startStack({
+    STRATUS_OUTBOUND_ALLOWED_PRIVATE_HOSTS: `127.0.0.1:${mcp.port},127.0.0.1:${deadPort},127.0.0.1:${stateful.port}`,
+    STRATUS_MCP_CONNECT_TIMEOUT_MS: '5000',
+  });
 });
 afterAll(async () => {
   await stack?.close();
   await mcp?.close();
+  await stateful?.close();
 });
 
 const weatherAgent = (url: string, toolset: Record<string, unknown> = {}) => ({
@@ -120,6 +126,33 @@ describe('MCP toolsets', () => {
     await stack.send(sessionId, { type: 'user.message', content: 'Hi' });
     await stack.idle(sessionId);
     expect(stack.model.requests[first]!.body.tools ?? []).toEqual([]);
+  });
+});
+
+describe('the tool list of a session', () => {
+  const toolsOf = (index: number) => stack.model.requests[index]!.body.tools?.map((t) => t.function?.name);
+
+  it('is kept between turns, and listed again after the server says it changed', async () => {
+    const sessionId = await stack.session({ agent: weatherAgent(stateful.url) });
+    let turns = 0;
+    const turn = async () => {
+      const index = stack.model.requests.length;
+      stack.model.script({ kind: 'text', text: 'ok' });
+      await stack.send(sessionId, { type: 'user.message', content: `turn ${++turns}` });
+      await stack.idle(sessionId, turns);
+      return index;
+    };
+    expect(toolsOf(await turn())).toEqual(['mcp__weather__forecast']);
+    expect(toolsOf(await turn())).toEqual(['mcp__weather__forecast']);
+    // One connection and one listing for both turns.
+    expect(stateful.methods.filter((m) => m === 'initialize' || m === 'tools/list')).toEqual(['initialize', 'tools/list']);
+
+    stateful.addTool('alerts');
+    // The notification travels on the open stream; the first turn that starts after it lists again.
+    let tools = toolsOf(await turn());
+    while (!tools?.includes('mcp__weather__alerts') && turns < 20) tools = toolsOf(await turn());
+    expect(tools).toEqual(['mcp__weather__forecast', 'mcp__weather__alerts']);
+    expect(stateful.methods.filter((m) => m === 'initialize')).toEqual(['initialize']);
   });
 });
 

@@ -4,7 +4,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { ToolListChangedNotificationSchema, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import { CallToolResultSchema, ToolListChangedNotificationSchema, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { McpServer, McpToolset, PermissionPolicy } from '@stratus/contracts';
 import type { WorkerEnv } from '../config/worker-env';
 import { capText, type ToolOutcome } from '../tools/tool-output';
@@ -115,7 +115,7 @@ export class McpConnectionsService implements OnModuleInit, OnModuleDestroy {
         signal,
         timeout: this.env.STRATUS_MCP_CALL_TIMEOUT_MS,
       });
-      return { text: capText(resultText(result), maxBytes), isError: result.isError === true };
+      return resultOutcome(result, maxBytes);
     } catch (error) {
       if (signal.aborted) throw signal.reason;
       return { text: `MCP tool ${tool} on "${server}" failed: ${error instanceof Error ? error.message : String(error)}`, isError: true };
@@ -244,8 +244,11 @@ function specsOf(server: string, toolset: McpToolset, tools: readonly Tool[]): M
   });
 }
 
-/** A tool result's content as text: text blocks as they are, other blocks named with their type. */
-function resultText(result: Awaited<ReturnType<Client['callTool']>>): string {
-  if (!Array.isArray(result.content)) return JSON.stringify(result.toolResult ?? result.structuredContent ?? null);
-  return result.content.map((block) => (block.type === 'text' ? block.text : `[${block.type} content]`)).join('\n');
+/** A tool result as the model reads it: text blocks as they are, other blocks named by their type. */
+function resultOutcome(result: unknown, maxBytes: number): ToolOutcome {
+  const parsed = CallToolResultSchema.safeParse(result);
+  if (!parsed.success) return { text: capText(JSON.stringify(result), maxBytes), isError: false };
+  const { content, structuredContent, isError } = parsed.data;
+  const text = content.length === 0 && structuredContent ? JSON.stringify(structuredContent) : content.map((block) => (block.type === 'text' ? block.text : `[${block.type} content]`)).join('\n');
+  return { text: capText(text, maxBytes), isError: isError === true };
 }

@@ -38,9 +38,9 @@ export async function pinnedFetch(url: URL, allowList: readonly AllowedHost[], r
   const origin = url.origin;
   const fetch: PinnedFetch = async (target, init) => {
     if (new URL(target).origin !== origin) throw new OutboundRefusedError(`refusing to follow the MCP server to another origin (${new URL(target).origin})`);
-    // undici's own fetch takes its own Agent; its Response is the WHATWG one the SDK reads.
+    // undici's own fetch, which takes its Agent (the global fetch may bundle another undici).
     const response = await undiciFetch(target, { ...(init as Parameters<typeof undiciFetch>[1]), dispatcher: agent, redirect: 'manual' });
-    return response as unknown as Response;
+    return response;
   };
   return { fetch, close: () => agent.close() };
 }

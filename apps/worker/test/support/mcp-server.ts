@@ -77,3 +77,65 @@ export async function closedPort(): Promise<number> {
   await new Promise<void>((resolve) => probe.close(() => resolve()));
   return port;
 }
+
+export interface StatefulMcpServer {
+  port: number;
+  url: string;
+  /** JSON-RPC methods the server was asked, in order (initialize, tools/list, tools/call…). */
+  methods: string[];
+  /** Registers a tool on every open MCP session, which tells its client that the tool list changed. */
+  addTool(name: string): void;
+  close(): Promise<void>;
+}
+
+/**
+ * An MCP server that keeps its sessions (so it can push notifications/tools/list_changed over the
+ * open stream), starting with the `forecast` tool.
+ */
+export async function startStatefulMcpServer(): Promise<StatefulMcpServer> {
+  const methods: string[] = [];
+  const added: string[] = [];
+  const sessions = new Map<string, { server: McpServer; transport: StreamableHTTPServerTransport }>();
+  const register = (server: McpServer, name: string) =>
+    server.registerTool(name, { description: `The ${name} tool`, inputSchema: { city: z.string() } }, ({ city }) => ({ content: [{ type: 'text', text: `${name} for ${city}` }] }));
+
+  const http: Server = createServer((req, res) => {
+    void (async () => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of req) chunks.push(chunk as Buffer);
+      const body: unknown = chunks.length ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : undefined;
+      const method = (body as { method?: string } | undefined)?.method;
+      if (method) methods.push(method);
+      const id = req.headers['mcp-session-id'];
+      let session = typeof id === 'string' ? sessions.get(id) : undefined;
+      if (!session) {
+        const server = new McpServer({ name: 'weather', version: '1.0.0' }, { capabilities: { tools: { listChanged: true } } });
+        register(server, 'forecast');
+        for (const name of added) register(server, name);
+        const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
+          sessionIdGenerator: () => crypto.randomUUID(),
+          onsessioninitialized: (sessionId) => void sessions.set(sessionId, { server, transport }),
+        });
+        await server.connect(transport);
+        session = { server, transport };
+      }
+      await session.transport.handleRequest(req, res, body);
+    })();
+  });
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  const { port } = http.address() as AddressInfo;
+  return {
+    port,
+    url: `http://127.0.0.1:${port}/mcp`,
+    methods,
+    addTool(name) {
+      added.push(name);
+      for (const { server } of sessions.values()) register(server, name);
+    },
+    close: async () => {
+      for (const { server } of sessions.values()) await server.close();
+      http.closeAllConnections();
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+    },
+  };
+}
