@@ -1,4 +1,4 @@
-import { closedPort, startStatefulMcpServer, startTestMcpServer, type StatefulMcpServer, type TestMcpServer } from './support/mcp-server';
+import { closedPort, startSseOnlyMcpServer, startStatefulMcpServer, startTestMcpServer, type StatefulMcpServer, type TestMcpServer } from './support/mcp-server';
 import { ofType, startStack, type Stack } from './harness';
 
 // MCP toolsets end to end: a real MCP server (the SDK's) on loopback, allowed through
@@ -8,13 +8,15 @@ const TOKEN = 'mcp-bearer-7d1e0c9a4b2f';
 let stack: Stack;
 let mcp: TestMcpServer;
 let stateful: StatefulMcpServer;
+let legacy: Awaited<ReturnType<typeof startSseOnlyMcpServer>>;
 let deadPort: number;
 beforeAll(async () => {
   mcp = await startTestMcpServer(TOKEN);
   stateful = await startStatefulMcpServer();
+  legacy = await startSseOnlyMcpServer();
   deadPort = await closedPort();
   stack = await startStack({
-    STRATUS_OUTBOUND_ALLOWED_PRIVATE_HOSTS: `127.0.0.1:${mcp.port},127.0.0.1:${deadPort},127.0.0.1:${stateful.port}`,
+    STRATUS_OUTBOUND_ALLOWED_PRIVATE_HOSTS: `127.0.0.1:${mcp.port},127.0.0.1:${deadPort},127.0.0.1:${stateful.port},127.0.0.1:${legacy.port}`,
     STRATUS_MCP_CONNECT_TIMEOUT_MS: '5000',
   });
 });
@@ -22,6 +24,7 @@ afterAll(async () => {
   await stack?.close();
   await mcp?.close();
   await stateful?.close();
+  await legacy?.close();
 });
 
 const weatherAgent = (url: string, toolset: Record<string, unknown> = {}) => ({
@@ -117,6 +120,15 @@ describe('MCP toolsets', () => {
     expect(ofType(events, 'agent.mcp_tool_result')).toEqual([expect.objectContaining({ mcp_tool_use_id: use.id, content: [{ type: 'text', text: 'Sunny in Bergen' }], is_error: false })]);
     expect(mcp.calls).toContainEqual({ tool: 'forecast', args: { city: 'Bergen' } });
     expect(events.at(-1)).toMatchObject({ type: 'session.status_idle', stop_reason: { type: 'end_turn' } });
+  });
+
+  it('falls back to the SSE transport for a server that does not speak streamable HTTP', async () => {
+    const sessionId = await stack.session({ agent: weatherAgent(legacy.url) });
+    stack.model.script({ kind: 'tool_calls', calls: [{ name: 'mcp__weather__forecast', arguments: { city: 'Paris' } }] }, { kind: 'text', text: 'Cloudy.' });
+    await stack.send(sessionId, { type: 'user.message', content: 'Weather in Paris?' });
+    const events = await stack.idle(sessionId);
+    expect(ofType(events, 'session.error')).toEqual([]);
+    expect(ofType(events, 'agent.mcp_tool_result')).toEqual([expect.objectContaining({ content: [{ type: 'text', text: 'Cloudy in Paris' }], is_error: false })]);
   });
 
   it('applies a per-tool config: a disabled tool is not offered', async () => {

@@ -1,6 +1,7 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { z } from 'zod';
 
@@ -137,5 +138,42 @@ export async function startStatefulMcpServer(): Promise<StatefulMcpServer> {
       http.closeAllConnections();
       await new Promise<void>((resolve) => http.close(() => resolve()));
     },
+  };
+}
+
+/**
+ * An MCP server that speaks only the older HTTP+SSE transport (GET /sse for the stream, POST
+ * /messages for requests); a streamable HTTP POST to /sse answers 405.
+ */
+export async function startSseOnlyMcpServer(): Promise<{ port: number; url: string; close(): Promise<void> }> {
+  const transports = new Map<string, SSEServerTransport>();
+  const http: Server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    if (url.pathname === '/sse' && req.method === 'GET') {
+      const transport = new SSEServerTransport('/messages', res);
+      transports.set(transport.sessionId, transport);
+      const server = new McpServer({ name: 'legacy', version: '1.0.0' });
+      server.registerTool('forecast', { description: 'The weather forecast of a city', inputSchema: { city: z.string() } }, ({ city }) => ({ content: [{ type: 'text', text: `Cloudy in ${city}` }] }));
+      res.on('close', () => void server.close());
+      void server.connect(transport);
+      return;
+    }
+    const transport = transports.get(url.searchParams.get('sessionId') ?? '');
+    if (url.pathname === '/messages' && req.method === 'POST' && transport) {
+      void transport.handlePostMessage(req, res);
+      return;
+    }
+    res.writeHead(405).end();
+  });
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  const { port } = http.address() as AddressInfo;
+  return {
+    port,
+    url: `http://127.0.0.1:${port}/sse`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        http.closeAllConnections();
+        http.close(() => resolve());
+      }),
   };
 }
