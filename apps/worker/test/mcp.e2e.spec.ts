@@ -47,6 +47,7 @@ describe('MCP toolsets', () => {
         type: 'function',
         function: { name: 'mcp__weather__forecast', description: 'The weather forecast of a city', parameters: expect.objectContaining({ type: 'object', properties: { city: { type: 'string' } } }) },
       },
+      { type: 'function', function: expect.objectContaining({ name: 'mcp__weather__stall' }) },
     ]);
     const [use] = ofType(events, 'agent.mcp_tool_use');
     expect(use).toMatchObject({ name: 'forecast', mcp_server_name: 'weather', input: { city: 'Oslo' }, evaluated_permission: 'allow' });
@@ -84,7 +85,7 @@ describe('MCP toolsets', () => {
     expect(errors).toEqual([expect.objectContaining({ error: expect.objectContaining({ type: 'mcp_connection_failed_error', message: expect.stringContaining('"gone"') }) })]);
     expect(events.at(-1)).toMatchObject({ type: 'session.status_idle', stop_reason: { type: 'end_turn' } });
     expect(ofType(events, 'agent.message')).toHaveLength(1);
-    expect(stack.model.requests[first]!.body.tools?.map((t) => t.function?.name)).toEqual(['mcp__weather__forecast']);
+    expect(stack.model.requests[first]!.body.tools?.map((t) => t.function?.name)).toEqual(['mcp__weather__forecast', 'mcp__weather__stall']);
   });
 
   it('refuses a private address that the allow-list does not name, without connecting', async () => {
@@ -132,12 +133,12 @@ describe('MCP toolsets', () => {
   });
 
   it('applies a per-tool config: a disabled tool is not offered', async () => {
-    const sessionId = await stack.session({ agent: weatherAgent(mcp.url, { configs: [{ name: 'forecast', enabled: false }] }) });
+    const sessionId = await stack.session({ agent: weatherAgent(mcp.url, { configs: [{ name: 'stall', enabled: false }] }) });
     const first = stack.model.requests.length;
     stack.model.script({ kind: 'text', text: 'Nothing to call.' });
     await stack.send(sessionId, { type: 'user.message', content: 'Hi' });
     await stack.idle(sessionId);
-    expect(stack.model.requests[first]!.body.tools ?? []).toEqual([]);
+    expect(stack.model.requests[first]!.body.tools?.map((t) => t.function?.name)).toEqual(['mcp__weather__forecast']);
   });
 });
 

@@ -21,6 +21,8 @@ export interface TestMcpServer {
   requests: SeenRequest[];
   /** The arguments of every tools/call, in order. */
   calls: { tool: string; args: unknown }[];
+  /** Makes the `stall` tool answer (it waits until then). */
+  release(): void;
   close(): Promise<void>;
 }
 
@@ -31,6 +33,8 @@ export interface TestMcpServer {
 export async function startTestMcpServer(token: string): Promise<TestMcpServer> {
   const requests: SeenRequest[] = [];
   const calls: { tool: string; args: unknown }[] = [];
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
   const http: Server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     requests.push({ method: req.method ?? '', path, headers: req.headers });
@@ -47,6 +51,11 @@ export async function startTestMcpServer(token: string): Promise<TestMcpServer> 
       calls.push({ tool: 'forecast', args: { city } });
       return { content: [{ type: 'text', text: `Sunny in ${city}` }] };
     });
+    server.registerTool('stall', { description: 'Answers when the test says so', inputSchema: {} }, async () => {
+      calls.push({ tool: 'stall', args: {} });
+      await released;
+      return { content: [{ type: 'text', text: 'released' }] };
+    });
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
     res.on('close', () => {
       void transport.close();
@@ -62,11 +71,14 @@ export async function startTestMcpServer(token: string): Promise<TestMcpServer> 
     secureUrl: `http://127.0.0.1:${port}/secure`,
     requests,
     calls,
-    close: () =>
-      new Promise<void>((resolve) => {
+    release,
+    close: () => {
+      release();
+      return new Promise<void>((resolve) => {
         http.closeAllConnections();
         http.close(() => resolve());
-      }),
+      });
+    },
   };
 }
 
