@@ -24,13 +24,16 @@ import { WebhookUrlPolicy } from './webhooks/webhook-url-policy';
 import { WebhooksController } from './webhooks/webhooks.controller';
 import { WebhooksRepository } from './webhooks/webhooks.repository';
 import { WebhooksService } from './webhooks/webhooks.service';
+import { VaultsController } from './vaults/vaults.controller';
+import { VaultsRepository } from './vaults/vaults.repository';
+import { VaultsService } from './vaults/vaults.service';
 
 /**
  * The control-plane REST API: every route of the public contract except the event stream.
  * It relies on CoreModule, which the process's root module imports once.
  */
 @Module({
-  controllers: [AgentsController, EnvironmentsController, SessionsController, EventsController, WebhooksController, ModelsController, DocsController],
+  controllers: [AgentsController, EnvironmentsController, SessionsController, EventsController, WebhooksController, VaultsController, ModelsController, DocsController],
   providers: [
     AgentsRepository,
     AgentsService,
@@ -47,6 +50,8 @@ import { WebhooksService } from './webhooks/webhooks.service';
     WebhooksRepository,
     WebhooksService,
     { provide: WebhookUrlPolicy, useFactory: () => WebhookUrlPolicy.fromEnv(process.env) },
+    VaultsRepository,
+    VaultsService,
     { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
   ],
 })

@@ -27,7 +27,7 @@ const junkValue = fc.oneof(
   fc.dictionary(fc.string({ maxLength: 8 }), fc.string(), { maxKeys: 3 }),
   fc.string({ minLength: 300, maxLength: 3000 }),
 );
-const fieldNames = fc.constantFrom('name', 'model', 'description', 'system', 'tools', 'mcp_servers', 'metadata', 'version', 'config', 'agent', 'environment_id', 'title', 'environment_variables', 'initial_events', 'events', 'type', 'content', 'url', 'event_types', 'enabled', 'grace_period_seconds', '__proto__', 'constructor');
+const fieldNames = fc.constantFrom('name', 'model', 'description', 'system', 'tools', 'mcp_servers', 'metadata', 'version', 'config', 'agent', 'environment_id', 'title', 'environment_variables', 'initial_events', 'events', 'type', 'content', 'url', 'event_types', 'enabled', 'grace_period_seconds', 'vault_ids', 'display_name', 'auth', '__proto__', 'constructor');
 const plausibleBody = fc.dictionary(fieldNames, junkValue, { maxKeys: 5 });
 const eventsBody = fc.record({
   events: fc.array(
@@ -48,7 +48,7 @@ const idLike = fc.oneof(fc.constant(''), fc.string({ minLength: 1, maxLength: 40
 
 async function counts(): Promise<string> {
   const [row] = await api.sql(
-    'SELECT (SELECT count(*) FROM agents) a, (SELECT count(*) FROM agent_versions) v, (SELECT count(*) FROM environments) e, (SELECT count(*) FROM sessions) s, (SELECT count(*) FROM events) ev, (SELECT count(*) FROM webhooks) w',
+    'SELECT (SELECT count(*) FROM agents) a, (SELECT count(*) FROM agent_versions) v, (SELECT count(*) FROM environments) e, (SELECT count(*) FROM sessions) s, (SELECT count(*) FROM events) ev, (SELECT count(*) FROM webhooks) w, (SELECT count(*) FROM vaults) vl, (SELECT count(*) FROM vault_credentials) vc',
   );
   return JSON.stringify(row);
 }

@@ -87,7 +87,7 @@ describe('hostile bodies on every route', () => {
     for (const hostile of HOSTILE) {
       for (const [method, build] of ROUTES) {
         const path = build(ids, '');
-        const route = `${method} ${build({ agentId: ':id', environmentId: ':id', sessionId: ':id', webhookId: ':id' }, '').replace(/(env|sess|whk)_[0-9a-f]{32}/, ':id')}`;
+        const route = `${method} ${build({ agentId: ':id', environmentId: ':id', sessionId: ':id', webhookId: ':id', vaultId: ':id', credentialId: ':id' }, '').replace(/(env|sess|whk|vlt|vcrd)_[0-9a-f]{32}/, ':id')}`;
         const headers: Record<string, string> = { 'content-type': hostile.contentType ?? 'application/json' };
         if (withToken) headers.authorization = `Bearer ${api.token}`;
         const reply = await send(api.url, method, path, hostile.body, headers);

@@ -1,12 +1,16 @@
 import { createSession, expectError, startTestApi, type TestApi } from './harness';
 
 let api: TestApi;
-let mine: { agentId: string; environmentId: string; sessionId: string; webhookId: string };
+let mine: { agentId: string; environmentId: string; sessionId: string; webhookId: string; vaultId: string; credentialId: string };
 let intruder: string;
 beforeAll(async () => {
   api = await startTestApi();
   const webhook = await api.request('POST', '/webhooks', { body: { url: 'https://hooks.example.com/stratus', event_types: ['*'] } });
-  mine = { ...(await createSession(api)), webhookId: webhook.body.id };
+  const vaultId = (await api.request('POST', '/vaults', { body: { display_name: 'mine' } })).body.id;
+  const credential = await api.request('POST', `/vaults/${vaultId}/credentials`, {
+    body: { display_name: 'c', auth: { type: 'static_bearer', token: 'secret-token', mcp_server_url: 'https://mcp.example.com/mcp' } },
+  });
+  mine = { ...(await createSession(api)), webhookId: webhook.body.id, vaultId, credentialId: credential.body.id };
   await api.request('POST', `/sessions/${mine.sessionId}/events`, { body: { events: [{ type: 'user.message', content: 'private' }] } });
   intruder = await api.newWorkspaceToken();
 });
@@ -35,6 +39,16 @@ describe('workspace isolation', () => {
     ['POST', `/webhooks/${mine.webhookId}/rotate_secret`],
     ['GET', `/webhooks/${mine.webhookId}/deliveries`],
     ['DELETE', `/webhooks/${mine.webhookId}`],
+    ['GET', `/vaults/${mine.vaultId}`],
+    ['POST', `/vaults/${mine.vaultId}`, { display_name: 'stolen' }],
+    ['POST', `/vaults/${mine.vaultId}/archive`],
+    ['DELETE', `/vaults/${mine.vaultId}`],
+    ['POST', `/vaults/${mine.vaultId}/credentials`, { display_name: 'x', auth: { type: 'static_bearer', token: 't', mcp_server_url: 'https://evil.example.com' } }],
+    ['GET', `/vaults/${mine.vaultId}/credentials`],
+    ['GET', `/vaults/${mine.vaultId}/credentials/${mine.credentialId}`],
+    ['POST', `/vaults/${mine.vaultId}/credentials/${mine.credentialId}`, { display_name: 'stolen' }],
+    ['POST', `/vaults/${mine.vaultId}/credentials/${mine.credentialId}/archive`],
+    ['DELETE', `/vaults/${mine.vaultId}/credentials/${mine.credentialId}`],
   ];
 
   it('answers 404 on every route for another workspace’s ids and changes nothing', async () => {
@@ -49,6 +63,15 @@ describe('workspace isolation', () => {
     expect((await api.request('GET', `/sessions/${mine.sessionId}/events`)).body.data).toHaveLength(1);
     const webhook = await api.request('GET', `/webhooks/${mine.webhookId}`);
     expect(webhook.body).toMatchObject({ url: 'https://hooks.example.com/stratus', previous_secret_expires_at: null });
+    expect((await api.request('GET', `/vaults/${mine.vaultId}`)).body).toMatchObject({ display_name: 'mine', archived_at: null });
+    expect((await api.request('GET', `/vaults/${mine.vaultId}/credentials`)).body.data.map((c: any) => [c.id, c.display_name, c.archived_at])).toEqual([[mine.credentialId, 'c', null]]);
+  });
+
+  it('cannot name another workspace’s vault in a session', async () => {
+    const ownEnv = (await api.request('POST', '/environments', { token: intruder, body: { name: 'own-for-vault' } })).body.id;
+    const ownAgent = (await api.request('POST', '/agents', { token: intruder, body: { name: 'own-for-vault', model: 'stratus-demo' } })).body.id;
+    const reply = await api.request('POST', '/sessions', { token: intruder, body: { agent: ownAgent, environment_id: ownEnv, vault_ids: [mine.vaultId] } });
+    expectError(reply, 404, 'not_found_error', 'vault_ids.0');
   });
 
   it('cannot bind another workspace’s agent or environment to a session', async () => {
@@ -59,13 +82,14 @@ describe('workspace isolation', () => {
   });
 
   it('lists only the caller’s objects', async () => {
-    for (const path of ['/agents', '/environments', '/sessions', '/webhooks']) {
+    for (const path of ['/agents', '/environments', '/sessions', '/webhooks', '/vaults']) {
       const reply = await api.request('GET', `${path}?include_archived=true`, { token: intruder });
       const ids = reply.body.data.map((o: any) => o.id);
       expect(ids).not.toContain(mine.agentId);
       expect(ids).not.toContain(mine.environmentId);
       expect(ids).not.toContain(mine.sessionId);
       expect(ids).not.toContain(mine.webhookId);
+      expect(ids).not.toContain(mine.vaultId);
     }
     const filtered = await api.request('GET', `/sessions?agent_id=${mine.agentId}`, { token: intruder });
     expect(filtered.body.data).toEqual([]);

@@ -2,6 +2,8 @@ import { type DynamicModule, Logger, Module } from '@nestjs/common';
 import { CoreModule } from '@stratus/nest-common';
 import { createSandboxProvider } from '@stratus/sandbox';
 import type { WorkerEnv } from './config/worker-env';
+import { McpConnectionsService } from './mcp/mcp-connections.service';
+import { McpCredentialsRepository } from './mcp/mcp-credentials.repository';
 import { ModelRepository } from './model/model.repository';
 import { QUEUE_PROCESSORS, type QueueProcessor } from './queues/queue-processor';
 import { QueueWorkersService } from './queues/queue-workers.service';
@@ -54,6 +56,8 @@ export class WorkerModule {
         SandboxLifecycleService,
         SandboxLifecycleProcessor,
         BuiltinToolsRepository,
+        McpCredentialsRepository,
+        McpConnectionsService,
         ModelRepository,
         TurnsRepository,
         TurnJobsRepository,

@@ -31,9 +31,22 @@ export const CustomTool = z
   })
   .meta({ id: 'CustomTool' });
 
+/** One tool of an MCP toolset set apart from the toolset's defaults (by the server's name for it). */
+export const McpToolConfig = z
+  .strictObject({ name: z.string().min(1).max(256), enabled: z.boolean().default(true), permission_policy: PermissionPolicy.optional() })
+  .meta({ id: 'McpToolConfig' });
+export type McpToolConfig = z.infer<typeof McpToolConfig>;
+
+/** The tools of a remote MCP server named in mcp_servers, all of them unless a config disables one. */
 export const McpToolset = z
-  .strictObject({ type: z.literal('mcp_toolset'), mcp_server_name: z.string().min(1).max(256) })
+  .strictObject({
+    type: z.literal('mcp_toolset'),
+    mcp_server_name: z.string().min(1).max(256),
+    permission_policy: PermissionPolicy.default('always_allow'),
+    configs: z.array(McpToolConfig).max(256).optional(),
+  })
   .meta({ id: 'McpToolset' });
+export type McpToolset = z.infer<typeof McpToolset>;
 
 export const AgentTool = z.discriminatedUnion('type', [AgentToolset, CustomTool, McpToolset]).meta({ id: 'AgentTool' });
 export type AgentTool = z.infer<typeof AgentTool>;

@@ -4,6 +4,7 @@ import { CreateEnvironmentRequest } from './environments';
 import { SendEventsRequest } from './events';
 import { idOf, isIdOf } from './ids';
 import { CreateSessionRequest } from './sessions';
+import { CreateVaultCredentialRequest } from './vaults';
 
 describe('agent definitions', () => {
   it('fills defaults and normalises a model given as {id}', () => {
@@ -25,6 +26,18 @@ describe('agent definitions', () => {
     expect(issues({ name: 'a', model: 'm', tools: [{ type: 'agent_toolset_20260401' }, { type: 'agent_toolset_20260401' }] })).toEqual(['tools.1']);
     expect(issues({ name: 'a', model: 'm', mcp_servers: [{ type: 'url', name: 's', url: 'https://a' }, { type: 'url', name: 's', url: 'https://b' }] })).toEqual(['mcp_servers.1.name']);
     expect(issues({ name: 'a', model: 'm', extra: 1 })).toEqual(['']);
+  });
+
+  it('gives an MCP toolset a permission policy and per-tool configs', () => {
+    const agent = CreateAgentRequest.parse({
+      name: 'a',
+      model: 'm',
+      tools: [{ type: 'mcp_toolset', mcp_server_name: 's', configs: [{ name: 'drop_table', permission_policy: 'always_ask' }] }],
+      mcp_servers: [{ type: 'url', name: 's', url: 'https://mcp.example.com/mcp' }],
+    });
+    expect(agent.tools).toEqual([
+      { type: 'mcp_toolset', mcp_server_name: 's', permission_policy: 'always_allow', configs: [{ name: 'drop_table', enabled: true, permission_policy: 'always_ask' }] },
+    ]);
   });
 
   it('lets an update change any subset but nothing unknown', () => {
@@ -75,5 +88,23 @@ describe('ids', () => {
     expect(isIdOf('session', `sess_${'0'.repeat(31)}`)).toBe(false);
     expect(isIdOf('session', `agent_${'0'.repeat(32)}`)).toBe(false);
     expect(idOf('agent').safeParse(`agent_${'a'.repeat(32)}`).success).toBe(true);
+  });
+});
+
+describe('vault credentials', () => {
+  it('take a static bearer token for an http(s) MCP server URL, and nothing else', () => {
+    const auth = { type: 'static_bearer', token: 't', mcp_server_url: 'https://mcp.example.com/mcp' };
+    expect(CreateVaultCredentialRequest.parse({ display_name: 'c', auth })).toEqual({ display_name: 'c', auth, metadata: {} });
+    const issues = (input: unknown) => CreateVaultCredentialRequest.safeParse(input).error?.issues.map((i) => i.path.join('.'));
+    expect(issues({ display_name: 'c', auth: { ...auth, token: '' } })).toEqual(['auth.token']);
+    expect(issues({ display_name: 'c', auth: { ...auth, mcp_server_url: 'file:///etc/passwd' } })).toEqual(['auth.mcp_server_url']);
+    expect(issues({ display_name: 'c', auth: { ...auth, extra: 1 } })).toEqual(['auth']);
+  });
+
+  it('are named by vault ids of the vlt_ kind on a session', () => {
+    const base = { agent: 'agent_x', environment_id: 'env_x' };
+    expect(CreateSessionRequest.parse(base).vault_ids).toEqual([]);
+    expect(CreateSessionRequest.safeParse({ ...base, vault_ids: ['vlt_0123456789abcdef0123456789abcdef'] }).success).toBe(true);
+    expect(CreateSessionRequest.safeParse({ ...base, vault_ids: ['env_0123456789abcdef0123456789abcdef'] }).success).toBe(false);
   });
 });

@@ -9,6 +9,8 @@ export const ID_PREFIXES = {
   turn: 'turn_',
   webhook: 'whk_',
   webhookDelivery: 'whe_',
+  vault: 'vlt_',
+  vaultCredential: 'vcrd_',
   token: 'tok_',
   workspace: 'wksp_',
   request: 'req_',

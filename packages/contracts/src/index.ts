@@ -13,3 +13,4 @@ export * from './models';
 export * from './pagination';
 export * from './sessions';
 export * from './webhooks';
+export * from './vaults';

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { Agent } from './agents';
 import { Metadata, Timestamp } from './common';
 import { UserMessageInput } from './events';
+import { idOf } from './ids';
 
 export const SessionStatus = z.enum(['idle', 'processing', 'canceling']);
 export type SessionStatus = z.infer<typeof SessionStatus>;
@@ -24,6 +25,8 @@ export const CreateSessionRequest = z
     metadata: Metadata.default({}),
     environment_variables: EnvironmentVariables.default({}),
     initial_events: z.array(UserMessageInput).max(50).default([]),
+    /** Vaults of the workspace whose credentials the agent's MCP servers are reached with; set at create only. */
+    vault_ids: z.array(idOf('vault')).max(20).default([]),
   })
   .meta({ id: 'CreateSessionRequest' });
 export type CreateSessionRequest = z.infer<typeof CreateSessionRequest>;
@@ -43,6 +46,7 @@ export const Session = z
     status: SessionStatus,
     title: z.string(),
     metadata: Metadata,
+    vault_ids: z.array(z.string()),
     usage: z.object({ input_tokens: z.int(), output_tokens: z.int() }),
     stats: z.object({ turns: z.int(), active_seconds: z.number(), duration_seconds: z.number() }),
     archived_at: Timestamp.nullable(),

@@ -15,6 +15,8 @@ export {
   type Event,
   type IdempotencyKey,
   type Session,
+  type Vault,
+  type VaultCredential,
   type Webhook,
   type WebhookDelivery,
   type WebhookDeliveryAttempt,

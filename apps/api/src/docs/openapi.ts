@@ -48,6 +48,18 @@ const ROUTES: Route[] = [
   { method: 'post', path: '/webhooks/{id}/rotate_secret', tag: 'Webhooks', summary: 'Rotate the signing secret (the old one signs too for a grace period)', body: 'RotateWebhookSecretRequest', response: 'WebhookWithSecret' },
   { method: 'delete', path: '/webhooks/{id}', tag: 'Webhooks', summary: 'Delete a webhook and its deliveries', response: 'WebhookDeleted' },
   { method: 'get', path: '/webhooks/{id}/deliveries', tag: 'Webhooks', summary: 'List the deliveries of a webhook with their attempts', response: 'Page:WebhookDelivery', query: LIST_QUERY },
+  { method: 'post', path: '/vaults', tag: 'Vaults', summary: 'Create a vault', body: 'CreateVaultRequest', response: 'Vault', status: 201 },
+  { method: 'get', path: '/vaults', tag: 'Vaults', summary: 'List vaults', response: 'Page:Vault', query: [...LIST_QUERY, 'include_archived'] },
+  { method: 'get', path: '/vaults/{id}', tag: 'Vaults', summary: 'Get a vault', response: 'Vault' },
+  { method: 'post', path: '/vaults/{id}', tag: 'Vaults', summary: 'Update a vault', body: 'UpdateVaultRequest', response: 'Vault' },
+  { method: 'post', path: '/vaults/{id}/archive', tag: 'Vaults', summary: 'Archive a vault', response: 'Vault' },
+  { method: 'delete', path: '/vaults/{id}', tag: 'Vaults', summary: 'Delete a vault and its credentials', response: 'VaultDeleted' },
+  { method: 'post', path: '/vaults/{id}/credentials', tag: 'Vaults', summary: 'Add a credential (its secret is write-only)', body: 'CreateVaultCredentialRequest', response: 'VaultCredential', status: 201 },
+  { method: 'get', path: '/vaults/{id}/credentials', tag: 'Vaults', summary: 'List the credentials of a vault', response: 'Page:VaultCredential', query: [...LIST_QUERY, 'include_archived'] },
+  { method: 'get', path: '/vaults/{id}/credentials/{credential_id}', tag: 'Vaults', summary: 'Get a credential (without its secret)', response: 'VaultCredential' },
+  { method: 'post', path: '/vaults/{id}/credentials/{credential_id}', tag: 'Vaults', summary: 'Update a credential', body: 'UpdateVaultCredentialRequest', response: 'VaultCredential' },
+  { method: 'post', path: '/vaults/{id}/credentials/{credential_id}/archive', tag: 'Vaults', summary: 'Archive a credential', response: 'VaultCredential' },
+  { method: 'delete', path: '/vaults/{id}/credentials/{credential_id}', tag: 'Vaults', summary: 'Delete a credential', response: 'VaultCredentialDeleted' },
   { method: 'get', path: '/models', tag: 'Models', summary: 'List the models of this deployment', response: 'ModelList' },
 ];
 
@@ -84,7 +96,7 @@ function componentSchemas(): Record<string, unknown> {
       prev_page: { type: ['string', 'null'] },
     },
   });
-  for (const item of ['Agent', 'Environment', 'Session', 'SessionEvent', 'Webhook', 'WebhookDelivery']) schemas[`${item}Page`] = page(item);
+  for (const item of ['Agent', 'Environment', 'Session', 'SessionEvent', 'Webhook', 'WebhookDelivery', 'Vault', 'VaultCredential']) schemas[`${item}Page`] = page(item);
   schemas.EventList = { type: 'object', required: ['data'], properties: { data: { type: 'array', items: ref('SessionEvent') } } };
   schemas.ModelList = { type: 'object', required: ['data'], properties: { data: { type: 'array', items: ref('Model') } } };
   return schemas;
@@ -93,7 +105,7 @@ function componentSchemas(): Record<string, unknown> {
 function operation(route: Route) {
   const responseName = route.response.startsWith('Page:') ? `${route.response.slice(5)}Page` : route.response;
   const parameters = [
-    ...(route.path.includes('{id}') ? [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }] : []),
+    ...[...route.path.matchAll(/\{(\w+)\}/g)].map(([, name]) => ({ name, in: 'path', required: true, schema: { type: 'string' } })),
     ...(route.query ?? []).map((name) => ({ name, in: 'query', required: false, schema: name.endsWith('[]') ? { type: 'array', items: { type: 'string' } } : { type: 'string' } })),
     { name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', maxLength: 255 } },
   ].filter((p) => p.in !== 'header' || route.method !== 'get');
@@ -136,7 +148,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
     },
     servers: [{ url: '/api/v1/cloud' }],
     security: [{ bearer: [] }],
-    tags: ['Agents', 'Environments', 'Sessions', 'Events', 'Models'].map((name) => ({ name })),
+    tags: ['Agents', 'Environments', 'Sessions', 'Events', 'Vaults', 'Models'].map((name) => ({ name })),
     paths,
     components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } }, schemas: componentSchemas() },
   };

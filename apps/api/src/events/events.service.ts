@@ -34,10 +34,11 @@ function decideSend(inputs: UserEventInput[], state: SessionForSend): SendDecisi
     if (input.type !== 'user.custom_tool_result' && input.type !== 'user.tool_confirmation') return;
     const [id, expected, param] =
       input.type === 'user.custom_tool_result'
-        ? [input.custom_tool_use_id, 'agent.custom_tool_use', `events.${i}.custom_tool_use_id`]
-        : [input.tool_use_id, 'agent.tool_use', `events.${i}.tool_use_id`];
-    if (state.pending.get(id) !== expected || answered.has(id)) {
-      throw conflict(`${id} is not a pending ${expected} of this session.`, param);
+        ? [input.custom_tool_use_id, ['agent.custom_tool_use'], `events.${i}.custom_tool_use_id`]
+        : [input.tool_use_id, ['agent.tool_use', 'agent.mcp_tool_use'], `events.${i}.tool_use_id`];
+    const asked = state.pending.get(id);
+    if (asked === undefined || !expected.includes(asked) || answered.has(id)) {
+      throw conflict(`${id} is not a pending ${expected.join(' or ')} of this session.`, param);
     }
     answered.add(id);
   });

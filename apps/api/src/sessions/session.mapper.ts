@@ -15,6 +15,7 @@ export function toSession(row: SessionWithAgent, now = new Date()): Session {
     status: row.status,
     title: row.title,
     metadata: row.metadata as Metadata,
+    vault_ids: row.vaultIds,
     usage: { input_tokens: row.inputTokens, output_tokens: row.outputTokens },
     stats: {
       turns: row.turns,

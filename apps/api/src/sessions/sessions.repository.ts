@@ -16,6 +16,7 @@ export interface NewSession {
   title: string;
   metadata: Record<string, string>;
   environmentVariables: Uint8Array<ArrayBuffer> | null;
+  vaultIds: string[];
   initialEvents: NewEvent[];
 }
 
@@ -55,6 +56,7 @@ export class SessionsRepository {
           title: input.title,
           metadata: input.metadata,
           environmentVariables: input.environmentVariables,
+          vaultIds: input.vaultIds,
           status: input.initialEvents.length ? 'processing' : 'idle',
           createdAt: now,
           updatedAt: now,

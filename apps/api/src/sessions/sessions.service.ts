@@ -7,6 +7,7 @@ import { AgentsRepository } from '../agents/agents.repository';
 import { paginate, parseListParams } from '../common/pagination';
 import { EnvironmentsRepository } from '../environments/environments.repository';
 import { TurnsRepository } from '../turns/turns.repository';
+import { VaultsRepository } from '../vaults/vaults.repository';
 import { toSession } from './session.mapper';
 import { SessionsRepository } from './sessions.repository';
 
@@ -24,6 +25,7 @@ export class SessionsService {
     @Inject(SECRET_BOX) private readonly secrets: SecretBox,
     @Inject(EVENT_STORE) private readonly events: EventStore,
     private readonly turns: TurnsRepository,
+    private readonly vaults: VaultsRepository,
   ) {}
 
   /** Creates a session bound to the latest agent version (an id) or a pinned one ({id, version}). */
@@ -41,6 +43,7 @@ export class SessionsService {
     const environment = await this.environments.find(workspaceId, input.environment_id);
     if (!environment) throw notFound('Environment', input.environment_id, 'environment_id');
     if (environment.archivedAt) throw conflict(`Environment ${input.environment_id} is archived.`, 'environment_id');
+    await this.checkVaults(workspaceId, input.vault_ids);
 
     const vars = input.environment_variables;
     const created = await this.sessions.create({
@@ -51,6 +54,7 @@ export class SessionsService {
       title: input.title,
       metadata: input.metadata,
       environmentVariables: Object.keys(vars).length ? this.secrets.seal(vars) : null,
+      vaultIds: [...new Set(input.vault_ids)],
       initialEvents: input.initial_events.map((event) => ({ type: 'user.message', payload: { content: toContentBlocks(event.content) } })),
     });
     // The environment was deleted or archived between the check above and the insert.
@@ -60,6 +64,15 @@ export class SessionsService {
     await this.turns.sandbox(created.session.id, 'provision');
     if (lastInitial) await this.turns.enqueue(created.session.id, lastInitial.seq);
     return toSession(created.session);
+  }
+
+  /** Every vault a session names must be a vault of its workspace that is not archived. */
+  private async checkVaults(workspaceId: string, vaultIds: string[]): Promise<void> {
+    for (const [i, vaultId] of vaultIds.entries()) {
+      const vault = await this.vaults.find(workspaceId, vaultId);
+      if (!vault) throw notFound('Vault', vaultId, `vault_ids.${i}`);
+      if (vault.archivedAt) throw conflict(`Vault ${vaultId} is archived.`, `vault_ids.${i}`);
+    }
   }
 
   async get(workspaceId: string, id: string): Promise<Session> {

@@ -28,8 +28,23 @@ describe('parseWorkerEnv', () => {
     ['STRATUS_MODEL_TIMEOUT_MS', '-1', /STRATUS_MODEL_TIMEOUT_MS/],
     ['STRATUS_TOOL_RESULT_MAX_BYTES', '1000', /STRATUS_TOOL_RESULT_MAX_BYTES/],
     ['REDIS_URL', 'not a url', /REDIS_URL/],
+    ['STRATUS_OUTBOUND_ALLOWED_PRIVATE_HOSTS', '10.0.0.1:99999', /STRATUS_OUTBOUND_ALLOWED_PRIVATE_HOSTS: "10.0.0.1:99999"/],
+    ['STRATUS_OUTBOUND_ALLOWED_PRIVATE_HOSTS', 'http://mcp.internal', /STRATUS_OUTBOUND_ALLOWED_PRIVATE_HOSTS/],
   ])('fails fast naming %s when it is %j', (name, value, message) => {
     expect(() => parseWorkerEnv({ [name]: value })).toThrow(message);
+  });
+
+  it('reads the outbound allow-list of private hosts, empty by default', () => {
+    expect(parseWorkerEnv({}).STRATUS_OUTBOUND_ALLOWED_PRIVATE_HOSTS).toEqual([]);
+    expect(parseWorkerEnv({ STRATUS_OUTBOUND_ALLOWED_PRIVATE_HOSTS: 'mcp.internal:8443, 127.0.0.1:*,[::1]' }).STRATUS_OUTBOUND_ALLOWED_PRIVATE_HOSTS).toEqual([
+      { host: 'mcp.internal', port: 8443 },
+      { host: '127.0.0.1', port: '*' },
+      { host: '::1', port: 'default' },
+    ]);
+  });
+
+  it('keeps the servers’ NODE_ENV default beside the sandbox settings', () => {
+    expect(parseWorkerEnv({}).NODE_ENV).toBe('development');
   });
 
   it('applies the rules across variables of every server and of the sandbox provider', () => {

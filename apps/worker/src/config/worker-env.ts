@@ -46,9 +46,9 @@ const QueueList = z
  * provider's (SandboxEnv, which @stratus/sandbox owns). Parsed once at boot; a bad value stops the
  * process with a message naming the variable.
  */
-export const WorkerEnv = ServerEnv.extend(SandboxEnv.shape).extend(WebhookEnv.shape).extend({
-  // SandboxEnv reads NODE_ENV as optional; the server's (defaulted) reading is the one every module gets.
-  NODE_ENV: ServerEnv.shape.NODE_ENV,
+// NODE_ENV is the server's (defaulting to development); the sandbox settings read the same variable.
+const { NODE_ENV: _sandboxNodeEnv, ...sandboxFields } = SandboxEnv.shape;
+export const WorkerEnv = ServerEnv.extend(sandboxFields).extend(WebhookEnv.shape).extend({
   /** Which queues this process consumes; one image is deployed as several groups by setting this. */
   STRATUS_WORKER_QUEUES: QueueList.default([{ queue: 'session-turns' }, { queue: 'sandbox-lifecycle' }, { queue: 'webhook-delivery' }]),
   /** Jobs of one queue run at once in this process, unless the queue names its own. */
@@ -88,6 +88,16 @@ export const WorkerEnv = ServerEnv.extend(SandboxEnv.shape).extend(WebhookEnv.sh
   STRATUS_SANDBOX_IDLE_TIMEOUT_MS: ms(15 * 60_000, 1000),
   /** How often orphaned sandboxes (their session gone or archived) are looked for and removed; 0 = never. */
   STRATUS_SANDBOX_RECONCILE_INTERVAL_MS: ms(60_000),
+  /**
+   * Private, loopback or special-purpose hosts the worker may still connect to on a tenant's behalf
+   * (MCP servers, webhook receivers): comma-separated `host[:port]`, `*` as the port for any port.
+   */
+  /** Connecting to an MCP server and listing its tools; past it the turn goes on without that server. */
+  STRATUS_MCP_CONNECT_TIMEOUT_MS: ms(10_000, 100),
+  /** One MCP tool call; past it the call is reported to the model as failed. */
+  STRATUS_MCP_CALL_TIMEOUT_MS: ms(120_000, 100),
+  /** A session's MCP connections are closed after this long unused; its next turn connects again. */
+  STRATUS_MCP_IDLE_TIMEOUT_MS: ms(5 * 60_000, 1000),
 });
 export type WorkerEnv = z.infer<typeof WorkerEnv>;
 

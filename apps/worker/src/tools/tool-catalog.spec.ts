@@ -17,10 +17,10 @@ describe('agentToolSpecs', () => {
     ]);
   });
 
-  it('adds custom tools and needs no sandbox without built-in ones', () => {
+  it('adds custom tools, leaves MCP toolsets to the MCP client, and needs no sandbox without built-in ones', () => {
     const specs = agentToolSpecs([
       { type: 'custom', name: 'lookup', description: 'Looks up', input_schema: { type: 'object' } },
-      { type: 'mcp_toolset', mcp_server_name: 'docs' },
+      { type: 'mcp_toolset', mcp_server_name: 'docs', permission_policy: 'always_allow' },
     ]);
     expect(specs).toEqual([{ kind: 'custom', name: 'lookup', description: 'Looks up', inputSchema: { type: 'object' } }]);
     expect(needsSandbox(specs)).toBe(false);

@@ -1,6 +1,7 @@
 import { BUILTIN_TOOL_NAMES, type AgentTool, type BuiltinToolName, type PermissionPolicy } from '@stratus/contracts';
 import type { ChatCompletionTool } from 'openai/resources/chat/completions';
 import { z } from 'zod';
+import type { McpToolSpec } from '../mcp/mcp-connections.service';
 
 /** Arguments of each built-in tool, as the model sends them. */
 export const BUILTIN_TOOL_INPUTS = {
@@ -33,11 +34,13 @@ const DESCRIPTIONS: Record<BuiltinToolName, string> = {
 /** A tool as offered to the model and judged when the model calls it. */
 export type ToolSpec =
   | { kind: 'builtin'; name: BuiltinToolName; permission: PermissionPolicy }
-  | { kind: 'custom'; name: string; description: string; inputSchema: Record<string, unknown> };
+  | { kind: 'custom'; name: string; description: string; inputSchema: Record<string, unknown> }
+  | McpToolSpec;
 
 /**
- * The tools an agent definition offers: the built-in toolset's enabled tools (all of them when the
- * list is empty) with its permission policy, and the custom tools. MCP toolsets are not served yet.
+ * The tools an agent definition offers by itself: the built-in toolset's enabled tools (all of them
+ * when the list is empty) with its permission policy, and the custom tools. The tools of MCP
+ * toolsets are known only once their servers answer (McpConnectionsService, at turn start).
  */
 export function agentToolSpecs(tools: readonly AgentTool[]): ToolSpec[] {
   const specs: ToolSpec[] = [];
@@ -52,6 +55,7 @@ export function agentToolSpecs(tools: readonly AgentTool[]): ToolSpec[] {
         specs.push({ kind: 'custom', name: tool.name, description: tool.description, inputSchema: tool.input_schema });
         break;
       case 'mcp_toolset':
+        // Listed from the server at turn start.
         break;
     }
   }

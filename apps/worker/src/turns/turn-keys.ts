@@ -14,5 +14,6 @@ export const turnKeys = {
   toolUse: (turnId: string, step: number, index: number) => `${turnId}:${step}:tool:${index}`,
   toolResult: (turnId: string, toolUseId: string) => `${turnId}:result:${toolUseId}`,
   pause: (turnId: string, step: number) => `${turnId}:${step}:pause`,
+  mcpError: (turnId: string, step: number, server: string) => `${turnId}:${step}:mcp:${server}`,
   idle: (turnId: string) => `${turnId}:idle`,
 };

@@ -24,6 +24,31 @@ beforeEach(() => {
 });
 
 describe('readTurnLog', () => {
+  it('rebuilds MCP calls under the name the model called them by, with their results and pending state', () => {
+    const rows = [
+      row('user.message', text('weather?')),
+      row('session.status_running', {}),
+      row('span.model_request_start', { model: 'm' }),
+      row('agent.mcp_tool_use', { name: 'forecast', mcp_server_name: 'weather', input: { city: 'Oslo' }, evaluated_permission: 'allow' }, { id: 'use_1' }),
+      row('agent.mcp_tool_use', { name: 'alerts', mcp_server_name: 'weather', input: {}, evaluated_permission: 'ask' }, { id: 'use_2' }),
+      row('span.model_request_end', { is_error: false }),
+      row('agent.mcp_tool_result', { mcp_tool_use_id: 'use_1', ...text('Sunny'), is_error: false }),
+    ];
+    const log = readTurnLog(rows);
+    expect(log.messages.slice(1)).toEqual([
+      {
+        role: 'assistant',
+        content: null,
+        tool_calls: [
+          { id: 'use_1', type: 'function', function: { name: 'mcp__weather__forecast', arguments: '{"city":"Oslo"}' } },
+          { id: 'use_2', type: 'function', function: { name: 'mcp__weather__alerts', arguments: '{}' } },
+        ],
+      },
+      { role: 'tool', tool_call_id: 'use_1', content: 'Sunny' },
+    ]);
+    expect(log.open?.pending).toEqual([expect.objectContaining({ name: 'alerts', mcpServer: 'weather', permission: 'ask', custom: false })]);
+  });
+
   it('rebuilds the conversation, placing a message queued mid-turn at the turn that took it', () => {
     const rows = [
       row('user.message', text('first')),

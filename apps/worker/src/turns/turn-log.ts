@@ -1,11 +1,14 @@
 import type { Event as EventRow } from '@stratus/db';
 import type { ChatCompletionMessageParam, ChatCompletionMessageToolCall } from 'openai/resources/chat/completions';
+import { mcpToolName } from '../mcp/mcp-tool-names';
 
 /** A tool use of the last model step that has no result yet. */
 export interface PendingToolUse {
-  /** The agent.tool_use or agent.custom_tool_use event. */
+  /** The agent.tool_use, agent.mcp_tool_use or agent.custom_tool_use event. */
   event: EventRow;
   custom: boolean;
+  /** The MCP server of an agent.mcp_tool_use (whose `name` is the server's name for the tool). */
+  mcpServer?: string;
   name: string;
   input: unknown;
   /** How the built-in tool was allowed to run (undefined for custom tools). */
@@ -122,9 +125,12 @@ export function readTurnLog(rows: readonly EventRow[]): TurnLog {
         text += contentText(row.payload);
         break;
       case 'agent.tool_use':
+      case 'agent.mcp_tool_use':
       case 'agent.custom_tool_use': {
-        const { name, input } = payloadOf<{ name: string; input: unknown }>(row);
-        calls.push({ id: row.id, type: 'function', function: { name, arguments: JSON.stringify(input ?? {}) } });
+        const { name, input, mcp_server_name: server } = payloadOf<{ name: string; input: unknown; mcp_server_name?: string }>(row);
+        // The model called an MCP tool by the name it was offered under, not the server's.
+        const called = row.type === 'agent.mcp_tool_use' && server !== undefined ? mcpToolName(server, name) : name;
+        calls.push({ id: row.id, type: 'function', function: { name: called, arguments: JSON.stringify(input ?? {}) } });
         turn?.stepToolUses.push(row);
         break;
       }
@@ -145,8 +151,10 @@ export function readTurnLog(rows: readonly EventRow[]): TurnLog {
         calls = [];
         break;
       }
-      case 'agent.tool_result': {
-        const toolUseId = payloadOf<{ tool_use_id: string }>(row).tool_use_id;
+      case 'agent.tool_result':
+      case 'agent.mcp_tool_result': {
+        const { tool_use_id: builtinId, mcp_tool_use_id: mcpId } = payloadOf<{ tool_use_id?: string; mcp_tool_use_id?: string }>(row);
+        const toolUseId = (builtinId ?? mcpId)!;
         results.add(toolUseId);
         messages.push({ role: 'tool', tool_call_id: toolUseId, content: contentText(row.payload) });
         break;
@@ -176,10 +184,11 @@ export function readTurnLog(rows: readonly EventRow[]): TurnLog {
     pending: turn.lastStepToolUses
       .filter((use) => !results.has(use.id))
       .map((use) => {
-        const payload = payloadOf<{ name: string; input: unknown; evaluated_permission?: 'allow' | 'ask' }>(use);
+        const payload = payloadOf<{ name: string; input: unknown; evaluated_permission?: 'allow' | 'ask'; mcp_server_name?: string }>(use);
         return {
           event: use,
           custom: use.type === 'agent.custom_tool_use',
+          ...(use.type === 'agent.mcp_tool_use' ? { mcpServer: payload.mcp_server_name } : {}),
           name: payload.name,
           input: payload.input,
           permission: payload.evaluated_permission,

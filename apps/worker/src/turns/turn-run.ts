@@ -4,6 +4,7 @@ import { newId, type Event as EventRow, type SecretBox } from '@stratus/db';
 import type { NewEvent } from '@stratus/events';
 import type { ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
 import type { WorkerEnv } from '../config/worker-env';
+import type { McpConnectionsService } from '../mcp/mcp-connections.service';
 import { classifyModelError, modelErrorPayload, retryDelayMs } from '../model/model-errors';
 import type { ModelReply, ModelRepository } from '../model/model.repository';
 import { sandboxSpecOf } from '../sandbox/sandbox-spec';
@@ -22,6 +23,7 @@ export interface TurnRunDeps {
   turns: TurnsRepository;
   model: ModelRepository;
   tools: BuiltinToolsRepository;
+  mcp: McpConnectionsService;
   sandboxes: SandboxService;
   secrets: SecretBox;
   env: WorkerEnv;
@@ -58,8 +60,8 @@ export class TurnRun {
   private readonly rows: EventRow[];
   private readonly ids: Set<string>;
   private outbox: Outbox = { events: [], rows: [] };
-  private readonly specs: ToolSpec[];
-  private readonly chatTools: ChatCompletionTool[];
+  private specs: ToolSpec[];
+  private chatTools: ChatCompletionTool[];
   private sandbox: PendingSandbox | undefined;
   private runningSince = performance.now();
 
@@ -159,6 +161,7 @@ export class TurnRun {
   /** Plays a turn to its end or pause; true when the job is to go on with the next (queued) turn. */
   private async play(turnId: string): Promise<boolean> {
     if (needsSandbox(this.specs)) this.acquireSandbox();
+    await this.offerMcpTools(turnId);
     try {
       for (;;) {
         this.checkpoint();
@@ -177,6 +180,27 @@ export class TurnRun {
       if (error instanceof TurnStop && (error.reason === 'cancel' || error.reason === 'interrupt')) return this.windUp(turnId);
       throw error;
     }
+  }
+
+  /**
+   * Connects the agent's MCP toolsets and offers their tools for this (part of the) turn. A server
+   * that cannot be used is reported as a session.error, once per step, and the turn goes on without it.
+   */
+  private async offerMcpTools(turnId: string): Promise<void> {
+    const { agent } = this.context;
+    const toolsets = agent.tools.filter((tool) => tool.type === 'mcp_toolset');
+    if (toolsets.length === 0) return;
+    const { tools, failures } = await this.deps.mcp.toolset({
+      sessionId: this.sessionId,
+      workspaceId: this.context.workspaceId,
+      vaultIds: this.context.vaultIds,
+      servers: agent.mcpServers,
+      toolsets,
+    });
+    const step = this.openTurn(turnId).step;
+    this.stage(failures.map((failure) => this.event('session.error', turnId, turnKeys.mcpError(turnId, step, failure.server), { error: { type: failure.type, message: failure.message, retry_status: 'terminal' } })));
+    this.specs = [...agentToolSpecs(agent.tools), ...tools];
+    this.chatTools = chatTools(this.specs);
   }
 
   /** A cancel or interrupt: the turn ends at once, every unanswered tool use told it did not finish. */
@@ -267,7 +291,8 @@ export class TurnRun {
     const spec = this.specs.find((s) => s.name === name);
     const key = turnKeys.toolUse(turnId, step, index);
     if (spec?.kind === 'custom') return this.event('agent.custom_tool_use', turnId, key, { name, input });
-    const permission = spec?.kind === 'builtin' && spec.permission === 'always_ask' ? 'ask' : 'allow';
+    const permission = (spec?.kind === 'builtin' || spec?.kind === 'mcp') && spec.permission === 'always_ask' ? 'ask' : 'allow';
+    if (spec?.kind === 'mcp') return this.event('agent.mcp_tool_use', turnId, key, { name: spec.tool, mcp_server_name: spec.server, input, evaluated_permission: permission });
     return this.event('agent.tool_use', turnId, key, { name, input, evaluated_permission: permission });
   }
 
@@ -315,6 +340,7 @@ export class TurnRun {
   }
 
   private async execute(use: PendingToolUse): Promise<ToolOutcome> {
+    if (use.mcpServer !== undefined) return this.deps.mcp.call(this.sessionId, use.mcpServer, use.name, use.input, this.turnSwitch.signal, this.deps.env.STRATUS_TOOL_RESULT_MAX_BYTES);
     const spec = this.specs.find((s): s is Extract<ToolSpec, { kind: 'builtin' }> => s.kind === 'builtin' && s.name === use.name);
     if (!spec) {
       const offered = this.specs.map((s) => s.name).join(', ') || 'none';
@@ -330,6 +356,11 @@ export class TurnRun {
   }
 
   private stageResult(turnId: string, use: PendingToolUse, outcome: ToolOutcome): void {
+    if (use.mcpServer !== undefined) {
+      const content = [{ type: 'text', text: outcome.text }];
+      this.stage([this.event('agent.mcp_tool_result', turnId, turnKeys.toolResult(turnId, use.event.id), { mcp_tool_use_id: use.event.id, content, is_error: outcome.isError })]);
+      return;
+    }
     this.stage([
       this.event('agent.tool_result', turnId, turnKeys.toolResult(turnId, use.event.id), {
         tool_use_id: use.event.id,

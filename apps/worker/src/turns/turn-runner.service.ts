@@ -3,6 +3,7 @@ import type { SecretBox } from '@stratus/db';
 import { SessionNotFoundError } from '@stratus/events';
 import { SECRET_BOX } from '@stratus/nest-common';
 import type { WorkerEnv } from '../config/worker-env';
+import { McpConnectionsService } from '../mcp/mcp-connections.service';
 import { ModelRepository } from '../model/model.repository';
 import { SandboxService } from '../sandbox/sandbox.service';
 import { BuiltinToolsRepository } from '../tools/builtin-tools.repository';
@@ -38,11 +39,12 @@ export class TurnRunnerService {
     private readonly control: TurnControlService,
     model: ModelRepository,
     tools: BuiltinToolsRepository,
+    mcp: McpConnectionsService,
     sandboxes: SandboxService,
     @Inject(SECRET_BOX) secrets: SecretBox,
     @Inject(WORKER_ENV) env: WorkerEnv,
   ) {
-    this.deps = { turns, model, tools, sandboxes, secrets, env, logger: this.logger };
+    this.deps = { turns, model, tools, mcp, sandboxes, secrets, env, logger: this.logger };
   }
 
   /**

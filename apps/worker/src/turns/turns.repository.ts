@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { AgentTool, EnvironmentConfig } from '@stratus/contracts';
+import { AgentTool, EnvironmentConfig, McpServer } from '@stratus/contracts';
 import type { Event as EventRow, PrismaClient, SessionStatus } from '@stratus/db';
 import { SessionNotFoundError, type EventStore, type NewEvent } from '@stratus/events';
 import { EVENT_STORE, PRISMA } from '@stratus/nest-common';
@@ -10,7 +10,9 @@ export interface SessionContext {
   sessionId: string;
   workspaceId: string;
   environmentId: string;
-  agent: { model: string; system: string; tools: AgentTool[] };
+  agent: { model: string; system: string; tools: AgentTool[]; mcpServers: McpServer[] };
+  /** Vaults whose credentials the agent's MCP servers are reached with. */
+  vaultIds: string[];
   /** Null when the environment no longer exists. */
   environment: EnvironmentConfig | null;
   /** The sealed environment variables (SecretBox), or null when there are none. */
@@ -59,6 +61,7 @@ export class TurnTakenError extends Error {
 }
 
 const StoredTools = z.array(AgentTool);
+const StoredMcpServers = z.array(McpServer);
 
 @Injectable()
 export class TurnsRepository {
@@ -97,9 +100,19 @@ export class TurnsRepository {
 
   async loadContext(sessionId: string): Promise<SessionContext | null> {
     const rows = await this.prisma.$queryRaw<
-      { workspace_id: string; environment_id: string; environment_variables: Uint8Array | null; model: string; system: string; tools: unknown; config: unknown }[]
+      {
+        workspace_id: string;
+        environment_id: string;
+        environment_variables: Uint8Array | null;
+        vault_ids: string[] | null;
+        model: string;
+        system: string;
+        tools: unknown;
+        mcp_servers: unknown;
+        config: unknown;
+      }[]
     >`
-      SELECT s.workspace_id, s.environment_id, s.environment_variables, v.model, v.system, v.tools, e.config
+      SELECT s.workspace_id, s.environment_id, s.environment_variables, s.vault_ids, v.model, v.system, v.tools, v.mcp_servers, e.config
       FROM sessions s
       JOIN agent_versions v ON v.agent_id = s.agent_id AND v.version = s.agent_version
       LEFT JOIN environments e ON e.id = s.environment_id
@@ -110,7 +123,8 @@ export class TurnsRepository {
       sessionId,
       workspaceId: row.workspace_id,
       environmentId: row.environment_id,
-      agent: { model: row.model, system: row.system, tools: StoredTools.parse(row.tools) },
+      agent: { model: row.model, system: row.system, tools: StoredTools.parse(row.tools), mcpServers: StoredMcpServers.parse(row.mcp_servers) },
+      vaultIds: row.vault_ids ?? [],
       environment: row.config === null ? null : EnvironmentConfig.parse(row.config),
       sealedVariables: row.environment_variables,
     };

@@ -1,4 +1,4 @@
-import { AllowListError, parseAllowedHosts } from '@stratus/net-guard';
+import { OutboundAllowList } from '../config/outbound-allow-list';
 import { z } from 'zod';
 
 const ms = (defaultMs: number, min = 0) => z.coerce.number().int().min(min).default(defaultMs);
@@ -11,16 +11,6 @@ const Schedule = z.string().transform((raw, ctx) => {
     return z.NEVER;
   }
   return delays;
-});
-
-/** The operator's exceptions to the private-address rule; shared with the other outbound clients (MCP). */
-export const OutboundAllowList = z.string().default('').transform((raw, ctx) => {
-  try {
-    return parseAllowedHosts(raw);
-  } catch (error) {
-    ctx.addIssue({ code: 'custom', message: error instanceof AllowListError ? error.message : String(error) });
-    return z.NEVER;
-  }
 });
 
 /** The variables of webhook delivery (part of the worker's environment). */
