@@ -16,6 +16,7 @@ import type { TurnSwitch } from './turn-control.service';
 import { turnKeys } from './turn-keys';
 import { readTurnLog, type OpenTurn, type PendingToolUse } from './turn-log';
 import { TurnStop } from './turn-stop';
+import { summarizeTurn } from './turn-summary';
 import type { CommitResult, SessionContext, TurnCommit, TurnsRepository } from './turns.repository';
 
 /** What a TurnRun works with (the turn runner service's collaborators). */
@@ -215,13 +216,28 @@ export class TurnRun {
     const idle = this.event('session.status_idle', open.turnId, turnKeys.pause(open.turnId, open.step), {
       stop_reason: { type: 'requires_action', event_ids: waiting.map((use) => use.event.id) },
     });
-    await this.commit([idle], { end: 'pause', activeMs: this.activeMs() });
+    const activeMs = this.activeMs();
+    await this.commit([idle], { end: 'pause', activeMs });
+    this.logTurnEnd(open.turnId, 'requires_action', activeMs);
     return false;
   }
 
   private async end(turnId: string, stop: StopType, events: NewEvent[] = [], usage?: TurnCommit['usage']): Promise<CommitResult> {
     const idle = this.event('session.status_idle', turnId, turnKeys.idle(turnId), { stop_reason: { type: stop } });
-    return this.commit([...events, idle], { end: 'finish', activeMs: this.activeMs(), usage });
+    const activeMs = this.activeMs();
+    const result = await this.commit([...events, idle], { end: 'finish', activeMs, usage });
+    this.logTurnEnd(turnId, stop, activeMs);
+    return result;
+  }
+
+  /** One info line per turn that stopped (or paused for tool answers), for the people running Stratus. */
+  private logTurnEnd(turnId: string, stopReason: string, activeMs: number): void {
+    const summary = summarizeTurn(this.rows, turnId);
+    const durationMs = Math.round(activeMs);
+    this.deps.logger.log(
+      { session_id: this.sessionId, turn_id: turnId, stop_reason: stopReason, steps: summary.steps, tool_calls: summary.toolCalls, input_tokens: summary.inputTokens, output_tokens: summary.outputTokens, duration_ms: durationMs },
+      `turn ${stopReason}: ${summary.steps} model call(s), ${summary.toolCalls} tool call(s), ${summary.inputTokens}+${summary.outputTokens} tokens, ${durationMs} ms`,
+    );
   }
 
   // ---- model steps -------------------------------------------------------------------------------
