@@ -35,14 +35,14 @@ bash deploy/images/build.sh
 built=$((SECONDS - start))
 
 for app in "${STRATUS_APPS[@]}"; do
-  uid=$(image_run --rm --entrypoint id "$(image "$app")" -u)
+  uid=$(image_run --rm --no-healthcheck --entrypoint id "$(image "$app")" -u)
   [ "$uid" != 0 ] || fail "$app runs as root"
   say "ok: $app runs as uid $uid"
 done
 
 # The migrations Job's command, in the api image, against a database that does not exist yet.
 db="stratus_images_${run}_api"; databases+=("$db")
-image_run --rm --network host --read-only -e "DATABASE_URL=$(database_url "$db")" --entrypoint node "$(image api)" packages/db/dist/migrate-cli.js >/dev/null \
+image_run --rm --no-healthcheck --network host --read-only -e "DATABASE_URL=$(database_url "$db")" --entrypoint node "$(image api)" packages/db/dist/migrate-cli.js >/dev/null \
   || fail "the api image's migrate command failed"
 say "ok: node packages/db/dist/migrate-cli.js (the migrations Job) migrated $db"
 
@@ -52,7 +52,8 @@ check_server() {
   local app=$1 db=$2 migrate=$3 port name code
   port=$(free_port)
   name="stratus-images-$run-$app"; containers+=("$name")
-  image_run -d --name "$name" --network host --read-only --tmpfs /tmp \
+  # The HEALTHCHECK runs on demand below, not on podman's systemd timer (there may be no systemd).
+  image_run -d --name "$name" --health-interval=disable --network host --read-only --tmpfs /tmp \
     -e NODE_ENV=production -e HOST=127.0.0.1 -e "PORT=$port" -e "MIGRATE_ON_START=$migrate" \
     -e "DATABASE_URL=$(database_url "$db")" -e "REDIS_URL=$REDIS_URL" -e "REDIS_KEY_PREFIX=$prefix" \
     -e STRATUS_ENCRYPTION_KEY=images-test-encryption-key-0123456789abcdef \
