@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseDockerfile, type ParsedDockerfile, type Stage } from './dockerfile';
@@ -63,6 +63,16 @@ describe.each(APPS)('apps/%s/Dockerfile', (app) => {
     expect(stage('prune').runs.join('\n')).toContain(`turbo@${catalogVersion('turbo')} prune ${packageName(app)} --docker --out-dir `);
     expect(stage('build').runs.join('\n')).toContain(`--filter=${packageName(app)}...`);
     expect(existsSync(path.join(pruned, app, 'json', 'apps', app, 'package.json'))).toBe(true);
+  });
+
+  it('builds with turbo only when every package turbo.json makes the build wait for is in the pruned workspace', () => {
+    const turbo = JSON.parse(readFileSync(path.join(ROOT, 'turbo.json'), 'utf8')) as { tasks: { build: { dependsOn: string[] } } };
+    const needed = turbo.tasks.build.dependsOn.filter((d) => d.includes('#')).map((d) => d.split('#')[0]!);
+    const prunedPackages = readdirSync(path.join(pruned, app, 'json'), { recursive: true, encoding: 'utf8' })
+      .filter((file) => file.endsWith('package.json') && !file.includes('node_modules') && file !== 'package.json')
+      .map((file) => (JSON.parse(readFileSync(path.join(pruned, app, 'json', file), 'utf8')) as { name: string }).name);
+    if (/\bturbo run build\b/.test(stage('build').runs.join('\n'))) for (const pkg of needed) expect(prunedPackages).toContain(pkg);
+    else expect(stage('build').runs.join('\n')).toContain(`pnpm --filter=${packageName(app)}... run build`);
   });
 
   it('copies only sources that exist: in the context, in the turbo prune --docker output, in the build', () => {
