@@ -57,6 +57,8 @@ seccompProfile:
   value: {{ .Values.global.logLevel | quote }}
 - name: MIGRATE_ON_START
   value: "false"
+- name: REDIS_KEY_PREFIX
+  value: {{ .Values.redis.keyPrefix | quote }}
 {{- end -}}
 
 {{- define "stratus.imagePullSecrets" -}}
@@ -66,4 +68,79 @@ imagePullSecrets:
   - name: {{ . }}
 {{- end }}
 {{- end }}
+{{- end -}}
+
+{{/* Placement of a component's pods (ctx: root, component): node selection plus the spread and
+anti-affinity of scheduling.*, with the component's own pods as the label selector. */}}
+{{- define "stratus.scheduling" -}}
+{{- $scheduling := .root.Values.scheduling }}
+{{- with $scheduling.nodeSelector }}
+nodeSelector:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with $scheduling.tolerations }}
+tolerations:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- if $scheduling.topologySpread }}
+topologySpreadConstraints:
+{{- range $scheduling.topologySpread }}
+  - topologyKey: {{ .topologyKey }}
+    maxSkew: {{ .maxSkew | default 1 }}
+    whenUnsatisfiable: {{ .whenUnsatisfiable | default "ScheduleAnyway" }}
+    labelSelector:
+      matchLabels:
+        {{- include "stratus.selectorLabels" $ | nindent 8 }}
+{{- end }}
+{{- end }}
+{{- if eq $scheduling.podAntiAffinity "soft" }}
+affinity:
+  podAntiAffinity:
+    preferredDuringSchedulingIgnoredDuringExecution:
+      - weight: 100
+        podAffinityTerm:
+          topologyKey: kubernetes.io/hostname
+          labelSelector:
+            matchLabels:
+              {{- include "stratus.selectorLabels" . | nindent 14 }}
+{{- else if eq $scheduling.podAntiAffinity "hard" }}
+affinity:
+  podAntiAffinity:
+    requiredDuringSchedulingIgnoredDuringExecution:
+      - topologyKey: kubernetes.io/hostname
+        labelSelector:
+          matchLabels:
+            {{- include "stratus.selectorLabels" . | nindent 12 }}
+{{- else if $scheduling.podAntiAffinity }}
+{{- fail "scheduling.podAntiAffinity must be \"\", \"soft\" or \"hard\"" }}
+{{- end }}
+{{- end -}}
+
+{{/* Startup, liveness and readiness probes of a server on its `http` port (ctx: the component's
+probes values). Liveness is /healthz (the process answers); readiness is /readyz (PostgreSQL and
+Redis reachable, not draining). */}}
+{{- define "stratus.probes" -}}
+startupProbe:
+  httpGet: { path: /healthz, port: http }
+  periodSeconds: {{ .startup.periodSeconds }}
+  failureThreshold: {{ .startup.failureThreshold }}
+livenessProbe:
+  httpGet: { path: /healthz, port: http }
+  periodSeconds: {{ .liveness.periodSeconds }}
+  failureThreshold: {{ .liveness.failureThreshold }}
+readinessProbe:
+  httpGet: { path: /readyz, port: http }
+  periodSeconds: {{ .readiness.periodSeconds }}
+  failureThreshold: {{ .readiness.failureThreshold }}
+{{- end -}}
+
+{{/* The internal metrics port of a component (ctx: its values): a named container port and the
+OpenTelemetry Prometheus exporter's standard variable. */}}
+{{- define "stratus.metricsPort" -}}
+- name: metrics
+  containerPort: {{ .metrics.port }}
+{{- end -}}
+{{- define "stratus.metricsEnv" -}}
+- name: OTEL_EXPORTER_PROMETHEUS_PORT
+  value: {{ .metrics.port | quote }}
 {{- end -}}
