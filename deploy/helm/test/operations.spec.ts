@@ -69,14 +69,20 @@ describeWithHelm.each(RENDERINGS)('the chart rendered with %s', (_name, renderIt
     }
   });
 
-  it('keeps the Kubernetes API to the worker, in the sandbox namespace only', () => {
+  it('keeps the Kubernetes API to the worker and the proxy (reading Jobs), in the sandbox namespace only', () => {
     expect(manifests.filter((m) => m.kind === 'ClusterRole' || m.kind === 'ClusterRoleBinding')).toEqual([]);
-    const roles = find('Role');
-    expect(roles.map((r) => [component(r), r.metadata.namespace])).toEqual([['worker', 'stratus-sandboxes']]);
-    const verbs = roles[0]!.rules.flatMap((rule: { verbs: string[] }) => rule.verbs);
-    for (const forbidden of ['*', 'escalate', 'bind', 'impersonate']) expect(verbs).not.toContain(forbidden);
-    expect(roles[0]!.rules.flatMap((rule: { resources: string[] }) => rule.resources)).not.toContain('pods/exec');
-    for (const deployment of deployments) expect([component(deployment), podSpec(deployment).automountServiceAccountToken]).toEqual([component(deployment), component(deployment) === 'worker']);
+    const inSandboxes = find('Role').filter((r) => r.metadata.namespace === 'stratus-sandboxes');
+    expect(inSandboxes.map((r) => component(r)).sort()).toEqual(['egress-proxy', 'worker']);
+    for (const role of inSandboxes) {
+      const verbs = role.rules.flatMap((rule: { verbs: string[] }) => rule.verbs);
+      for (const forbidden of ['*', 'escalate', 'bind', 'impersonate']) expect(verbs).not.toContain(forbidden);
+      expect(role.rules.flatMap((rule: { resources: string[] }) => rule.resources)).not.toContain('pods/exec');
+    }
+    // The proxy only reads whether a credential's sandbox Job still runs.
+    const proxyRole = inSandboxes.find((r) => component(r) === 'egress-proxy')!;
+    expect(proxyRole.rules).toEqual([{ apiGroups: ['batch'], resources: ['jobs'], verbs: ['get'] }]);
+    const withToken = (name: string) => name === 'worker' || name === 'egress-proxy';
+    for (const deployment of deployments) expect([component(deployment), podSpec(deployment).automountServiceAccountToken]).toEqual([component(deployment), withToken(component(deployment)!)]);
   });
 
   it('denies all traffic in the sandbox namespace by default, before any worker runs', () => {
