@@ -41,6 +41,8 @@ describe('local sandbox egress through the proxy socket', () => {
     proxy = createEgressProxy({
       signingKeys: [KEY],
       connectPorts: 'any',
+      // The test's upstream listens on a random port, not 80.
+      forwardPorts: 'any',
       allowPrivateAddresses: true,
       resolver: loopbackResolver,
       logger: {
