@@ -82,7 +82,15 @@ describe('dependencies down', () => {
     try {
       // The rate limit falls back to a per-process budget rather than answering 503 to every request.
       expect((await api.request('GET', '/agents')).status).toBe(200);
-      expect((await api.request('POST', '/agents', { body: demoAgent() })).status).toBe(201);
+      const agent = await api.request('POST', '/agents', { body: demoAgent() });
+      expect(agent.status).toBe(201);
+      // Enqueues cannot reach Redis: they give up (the worker's recovery sweep picks the session up
+      // once Redis is back) instead of holding the request forever.
+      const environment = await api.request('POST', '/environments', { body: { name: 'no-redis' } });
+      const session = await api.request('POST', '/sessions', { body: { agent: agent.body.id, environment_id: environment.body.id } });
+      expect(session.status).toBe(201);
+      const sent = await api.request('POST', `/sessions/${session.body.id}/events`, { body: { events: [{ type: 'user.message', content: 'hello' }] } });
+      expect(sent.status).toBe(202);
       const ready = await api.request('GET', '/readyz', { token: null });
       expect(ready.status).toBe(503);
       expect(ready.body).toMatchObject({ postgres: 'ok', redis: 'unreachable' });

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { queuePrefix } from './names';
 import { DEFAULT_JOB_OPTIONS } from './options';
 import { SandboxLifecycleJob } from './payloads';
+import { boundedAdd } from './bounded-add';
 
 /** The id of a session's pending reap: one per session, so a later turn's reap replaces the earlier one. */
 export function sandboxReapJobId(sessionId: string): string {
@@ -41,12 +42,12 @@ export class SandboxLifecycleProducer {
 
   /** Starts the session's sandbox ahead of its first turn. */
   async provision(sessionId: string): Promise<void> {
-    await this.queue.add('provision', SandboxLifecycleJob.parse({ action: 'provision', sessionId }));
+    await boundedAdd(this.queue, 'provision', SandboxLifecycleJob.parse({ action: 'provision', sessionId }));
   }
 
   /** Stops the session's sandbox (the session was deleted). */
   async destroy(sessionId: string): Promise<void> {
-    await this.queue.add('destroy', SandboxLifecycleJob.parse({ action: 'destroy', sessionId }));
+    await boundedAdd(this.queue, 'destroy', SandboxLifecycleJob.parse({ action: 'destroy', sessionId }));
   }
 
   /**
@@ -57,7 +58,7 @@ export class SandboxLifecycleProducer {
     const jobId = sandboxReapJobId(sessionId);
     // Fails only for a reap that is running right now; that one re-checks the session itself.
     await this.queue.remove(jobId).catch(() => undefined);
-    await this.queue.add('reap', SandboxLifecycleJob.parse({ action: 'reap', sessionId }), { jobId, delay: delayMs });
+    await boundedAdd(this.queue, 'reap', SandboxLifecycleJob.parse({ action: 'reap', sessionId }), { jobId, delay: delayMs });
   }
 
   /** Runs the reconciler every `everyMs` (0 removes the schedule); one schedule per deployment, whichever worker sets it. */

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { queuePrefix } from './names';
 import { DEFAULT_JOB_OPTIONS } from './options';
 import { SessionTurnJob } from './payloads';
+import { boundedAdd } from './bounded-add';
 
 /**
  * The id of the job that runs a session's turns after one wake-up. It derives from the session and
@@ -45,14 +46,14 @@ export class SessionTurnProducer {
   /** Adds the turn job of this wake-up (a no-op when it is already queued or running). */
   async enqueue(sessionId: string, wakeSeq: number): Promise<void> {
     const data = SessionTurnJob.parse({ sessionId, wakeSeq, enqueuedAt: Date.now() });
-    await this.queue.add('turn', data, { jobId: sessionTurnJobId(sessionId, wakeSeq) });
+    await boundedAdd(this.queue, 'turn', data, { jobId: sessionTurnJobId(sessionId, wakeSeq) });
   }
 
   /** Adds a job for a session left processing without a live job (its enqueue was lost, its job failed). */
   async enqueueRecovery(sessionId: string, lastSeq: number): Promise<void> {
     const now = Date.now();
     const data = SessionTurnJob.parse({ sessionId, wakeSeq: lastSeq, enqueuedAt: now });
-    await this.queue.add('turn', data, { jobId: sessionTurnJobId(sessionId, lastSeq, now) });
+    await boundedAdd(this.queue, 'turn', data, { jobId: sessionTurnJobId(sessionId, lastSeq, now) });
   }
 
   /** Closes the queue, if it was used (not the shared connection). */

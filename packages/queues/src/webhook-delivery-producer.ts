@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { queuePrefix } from './names';
 import { DEFAULT_JOB_OPTIONS } from './options';
 import { WebhookDeliveryJob } from './payloads';
+import { boundedAdd } from './bounded-add';
 
 /** The id of the job that makes one attempt of a delivery: adding the same attempt twice adds one job. */
 export function webhookDeliveryJobId(deliveryId: string, attempt: number): string {
@@ -38,7 +39,7 @@ export class WebhookDeliveryProducer {
 
   /** Adds the job of one attempt (a no-op while that attempt's job is still queued or running). */
   async enqueue(deliveryId: string, attempt: number): Promise<void> {
-    await this.queue.add('deliver', WebhookDeliveryJob.parse({ deliveryId, attempt }), { jobId: webhookDeliveryJobId(deliveryId, attempt) });
+    await boundedAdd(this.queue, 'deliver', WebhookDeliveryJob.parse({ deliveryId, attempt }), { jobId: webhookDeliveryJobId(deliveryId, attempt) });
   }
 
   /** Closes the queue, if it was used (not the shared connection). */
