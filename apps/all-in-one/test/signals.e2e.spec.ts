@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { createTestDatabase, TEST_REDIS_URL, testRedisPrefix } from '@stratus/testing';
 
 // How every Stratus process stops (stopOnSignals, built): the first SIGINT/SIGTERM drains and
 // exits 0; a second one exits at once with 130 instead of waiting for a drain that hangs.
@@ -51,9 +52,10 @@ describe('starting on a busy port', () => {
     const holder = createServer();
     await new Promise<void>((r) => holder.listen(0, '127.0.0.1', r));
     const port = (holder.address() as { port: number }).port;
+    const db = await createTestDatabase('stratus_busy_port');
     try {
       const child = spawn(process.execPath, [path.join(__dirname, '..', 'dist', 'main.js')], {
-        env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'silent', MIGRATE_ON_START: 'false', STRATUS_WORKER_QUEUES: 'session-turns' },
+        env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'silent', DATABASE_URL: db.url, REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: testRedisPrefix(), STRATUS_WORKER_QUEUES: 'session-turns' },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let stderr = '';
@@ -63,6 +65,7 @@ describe('starting on a busy port', () => {
       expect(stderr).toBe(`stratus: cannot start: port ${port} on 127.0.0.1 is already in use: stop what holds it, or set PORT to a free port.\n`);
     } finally {
       holder.close();
+      await db.drop();
     }
   });
 });
