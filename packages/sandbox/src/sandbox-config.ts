@@ -36,6 +36,8 @@ export const SandboxEnv = z
     STRATUS_SANDBOX_DIR: z.string().trim().default(''),
     STRATUS_SANDBOX_ISOLATION: z.enum(['auto', 'bwrap', 'none']).default('auto'),
     STRATUS_SANDBOX_EGRESS_PROXY_ENTRY: optionalText,
+    // The built sandbox runner, relative to the working directory (the repository root for `pnpm start`).
+    STRATUS_SANDBOX_RUNNER_ENTRY: z.string().trim().min(1).default('apps/sandbox-runner/dist/main.js'),
     STRATUS_SANDBOX_PIDS_LIMIT: z.coerce.number().int().min(16).default(512),
     STRATUS_SANDBOX_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(1000).default(600_000),
     // kubernetes
@@ -152,6 +154,7 @@ export function createSandboxProvider(env: SandboxEnv, deploymentId: string, log
     baseDir: localSandboxDir(env, deploymentId),
     owner: deploymentId,
     isolation: localIsolation(env),
+    runnerEntry: path.resolve(env.STRATUS_SANDBOX_RUNNER_ENTRY),
     egressProxy: env.STRATUS_SANDBOX_EGRESS_PROXY_ENTRY === undefined ? undefined : { entry: path.resolve(env.STRATUS_SANDBOX_EGRESS_PROXY_ENTRY) },
     diskLimitBytes: parseMemoryQuantity(env.STRATUS_SANDBOX_DISK_LIMIT),
     pidsLimit: env.STRATUS_SANDBOX_PIDS_LIMIT,
