@@ -10,3 +10,4 @@ export * from './runner-schemas';
 export * from './runner-env';
 export * from './ready-line';
 export * from './networking';
+export * from './json-text';

@@ -1,18 +1,6 @@
 import { z } from 'zod';
+import { jsonText } from './json-text';
 import { Networking } from './networking';
-
-const json = <T extends z.ZodType>(schema: T) =>
-  z
-    .string()
-    .transform((text, ctx) => {
-      try {
-        return JSON.parse(text) as unknown;
-      } catch {
-        ctx.addIssue({ code: 'custom', message: 'must be JSON' });
-        return z.NEVER;
-      }
-    })
-    .pipe(schema);
 
 /**
  * The runner's environment: what the runner parses at boot and what the local provider, the
@@ -27,11 +15,11 @@ export const RunnerEnv = z
     STRATUS_RUNNER_HOST: z.string().min(1).default('0.0.0.0'),
     STRATUS_WORKSPACE_DIR: z.string().min(1).refine((dir) => dir.startsWith('/'), 'must be an absolute path'),
     // Fail closed: a runner started without a policy gets no egress through fetch.
-    STRATUS_RUNNER_NETWORKING: json(Networking).default({ type: 'none' }),
+    STRATUS_RUNNER_NETWORKING: jsonText(Networking).default({ type: 'none' }),
     // The local provider keeps a pipe on stdin; its closing means the worker died, so the runner goes too.
     STRATUS_RUNNER_EXIT_ON_STDIN_CLOSE: z.enum(['0', '1']).default('0'),
     // The session's variables, for commands only (the local provider never puts them in a host process's environment).
-    STRATUS_RUNNER_COMMAND_ENV: json(z.record(z.string(), z.string())).default({}),
+    STRATUS_RUNNER_COMMAND_ENV: jsonText(z.record(z.string(), z.string())).default({}),
     // The egress proxy's Unix socket inside the sandbox and this sandbox's credential ("<user>:<signed grant>"):
     // the runner bridges a loopback port to it and points commands' HTTP(S)_PROXY there.
     STRATUS_RUNNER_EGRESS_SOCKET: z.string().min(1).optional(),

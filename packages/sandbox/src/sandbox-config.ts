@@ -1,5 +1,6 @@
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { jsonText } from '@stratus/sandbox-protocol';
 import { z } from 'zod';
 import { MIN_EGRESS_KEY_LENGTH } from './egress/egress-credential';
 import { findExecutable } from './local/bwrap';
@@ -7,19 +8,6 @@ import { KubernetesSandboxProvider, type KubernetesSandboxProviderOptions } from
 import { parseMemoryQuantity } from './local/cgroups';
 import { LocalSandboxProvider, type SandboxLogger } from './local/local-provider';
 import type { SandboxProvider } from './provider';
-
-const json = <T extends z.ZodType>(schema: T) =>
-  z
-    .string()
-    .transform((text, ctx) => {
-      try {
-        return JSON.parse(text) as unknown;
-      } catch {
-        ctx.addIssue({ code: 'custom', message: 'must be JSON' });
-        return z.NEVER;
-      }
-    })
-    .pipe(schema);
 
 const optionalText = z
   .string()
@@ -60,7 +48,7 @@ export const SandboxEnv = z
       .trim()
       .refine((quantity) => parseMemoryQuantity(quantity) !== undefined, 'must be a quantity such as 10Gi or 500Mi')
       .default('10Gi'),
-    STRATUS_SANDBOX_WARM_POOL: json(z.record(z.string(), z.coerce.number().int().min(0).max(100))).default({}),
+    STRATUS_SANDBOX_WARM_POOL: jsonText(z.record(z.string(), z.coerce.number().int().min(0).max(100))).default({}),
     STRATUS_SANDBOX_WARM_MAX_IDLE_MS: z.coerce.number().int().min(1000).default(600_000),
   })
   .superRefine((env, ctx) => {
