@@ -14,7 +14,8 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
-const { KubernetesSandboxProvider, LocalSandboxProvider, resolveRunnerInstall } = require(path.join(root, 'packages/sandbox/dist/index.js'));
+const { KubernetesSandboxProvider, LocalSandboxProvider } = require(path.join(root, 'packages/sandbox/dist/index.js'));
+const RUNNER_ENTRY = path.join(root, 'apps/sandbox-runner/dist/main.js');
 const { startKubeApiServer } = require(path.join(root, 'packages/testing/dist/kube-api-server/index.js'));
 const { createEgressProxy, listenOnUnixSocket } = require(path.join(root, 'apps/egress-proxy/dist/index.js'));
 const PROXY_ENTRY = path.join(root, 'apps/egress-proxy/dist/main.js');
@@ -87,7 +88,7 @@ async function warm(provider) {
 }
 
 async function kubernetes(work) {
-  const server = await startKubeApiServer({ kubelet: { runnerEntry: resolveRunnerInstall().entry, workDir: path.join(work, 'pods') } });
+  const server = await startKubeApiServer({ kubelet: { runnerEntry: RUNNER_ENTRY, workDir: path.join(work, 'pods') } });
   const options = { connection: { kubeconfig: server.kubeconfig() }, namespace: 'stratus-sandboxes', runnerImage: 'ghcr.io/stratus/sandbox-runner:bench', logger: { warn: () => {} } };
   try {
     const coldProvider = new KubernetesSandboxProvider(options);
@@ -115,14 +116,14 @@ async function kubernetes(work) {
 
 async function local(work) {
   // As configured by default: the worker's egress proxy started on first need (once, before the runs).
-  const coldProvider = new LocalSandboxProvider({ baseDir: path.join(work, 'local-cold'), owner: 'bench', egressProxy: { entry: PROXY_ENTRY }, logger: { warn: () => {} } });
+  const coldProvider = new LocalSandboxProvider({ baseDir: path.join(work, 'local-cold'), owner: 'bench', runnerEntry: RUNNER_ENTRY, egressProxy: { entry: PROXY_ENTRY }, logger: { warn: () => {} } });
   const first = spec();
   await coldProvider.provision(first);
   await coldProvider.destroy(first.sessionId);
   const isolation = coldProvider.isolation;
   const coldResult = await cold(coldProvider);
   await coldProvider.shutdown();
-  const warmProvider = new LocalSandboxProvider({ baseDir: path.join(work, 'local-warm'), owner: 'bench', egressProxy: { entry: PROXY_ENTRY }, warmPool: { sizes: { [ENVIRONMENT]: 2 } }, logger: { warn: () => {} } });
+  const warmProvider = new LocalSandboxProvider({ baseDir: path.join(work, 'local-warm'), owner: 'bench', runnerEntry: RUNNER_ENTRY, egressProxy: { entry: PROXY_ENTRY }, warmPool: { sizes: { [ENVIRONMENT]: 2 } }, logger: { warn: () => {} } });
   const warmResult = await warm(warmProvider);
   await warmProvider.shutdown();
   return { isolation, cold: coldResult, warm: warmResult };
@@ -167,7 +168,7 @@ async function egress(work) {
   // Loopback is refused by default; the bench names its upstream and lets the proxy reach it.
   const proxy = createEgressProxy({ signingKeys: [key], allowPrivateAddresses: true, resolver: async () => [{ address: '127.0.0.1', family: 4 }], logger: { info: () => {}, warn: () => {} } });
   await listenOnUnixSocket(proxy, socketPath);
-  const provider = new LocalSandboxProvider({ baseDir: path.join(work, 'egress'), egressProxy: { socketPath, signingKey: key }, logger: { warn: () => {} } });
+  const provider = new LocalSandboxProvider({ baseDir: path.join(work, 'egress'), runnerEntry: RUNNER_ENTRY, egressProxy: { socketPath, signingKey: key }, logger: { warn: () => {} } });
   try {
     const scriptFile = path.join(work, 'load.cjs');
     writeFileSync(scriptFile, LOAD_SCRIPT);

@@ -37,7 +37,7 @@ const line = (label, s, unit = 'ms') => console.log(`${label.padEnd(44)} p50 ${S
 /** Local sandbox start, measured on the provider itself: one at a time, from provision() to a ready runner. */
 async function sandboxStarts() {
   const baseDir = mkdtempSync(path.join(tmpdir(), 'sbx-bench-'));
-  const provider = new LocalSandboxProvider({ baseDir, owner: 'bench', logger: { warn: () => undefined } });
+  const provider = new LocalSandboxProvider({ baseDir, owner: 'bench', runnerEntry: path.join(ROOT, 'apps/sandbox-runner/dist/main.js'), logger: { warn: () => undefined } });
   const times = [];
   try {
     for (let i = 0; i < SANDBOX_RUNS; i++) {

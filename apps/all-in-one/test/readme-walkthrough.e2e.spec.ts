@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { createTestDatabase, TEST_REDIS_URL, testRedisPrefix, type TestDatabase } from '@stratus/testing';
+import { createTestDatabase, SANDBOX_RUNNER_ENTRY, TEST_REDIS_URL, testRedisPrefix, type TestDatabase } from '@stratus/testing';
 import { expectWalkthroughToPass, QUICKSTART_TOKEN, waitForReady } from './support/readme';
 
 // Runs the README's walk-through, command for command, against the built all-in-one process, as a
@@ -23,6 +23,7 @@ beforeAll(async () => {
       REDIS_URL: TEST_REDIS_URL,
       REDIS_KEY_PREFIX: testRedisPrefix(),
       STRATUS_BOOTSTRAP_TOKEN: QUICKSTART_TOKEN,
+      STRATUS_SANDBOX_RUNNER_ENTRY: SANDBOX_RUNNER_ENTRY,
       LOG_LEVEL: 'warn',
     },
     stdio: ['ignore', 'inherit', 'inherit'],

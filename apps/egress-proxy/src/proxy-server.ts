@@ -1,6 +1,7 @@
 import { createServer, request as httpRequest, STATUS_CODES, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { connect, type Socket } from 'node:net';
-import { EgressCredentialError, egressDecision, verifyEgressGrant, type EgressGrant, type EgressSandboxBinding } from '@stratus/sandbox/egress';
+import { EgressCredentialError, verifyEgressGrant, type EgressGrant, type EgressSandboxBinding } from '@stratus/sandbox/egress';
+import { egressDecision } from '@stratus/sandbox-protocol';
 import { DestinationRefused, resolveDestination, systemResolver, type Resolver } from '@stratus/net-guard';
 
 /** The part of a pino logger the proxy uses. */

@@ -6,6 +6,7 @@ import type { Networking } from '@stratus/contracts';
 import { LocalSandboxProvider, RunnerClient, type SandboxSpec } from '@stratus/sandbox';
 import { createEgressProxy, listenOnUnixSocket } from '../src';
 import { close, KEY, loopbackResolver, startUpstream, type LogLine } from './proxy-harness';
+import { SANDBOX_RUNNER_ENTRY } from '@stratus/testing';
 
 /**
  * Local (bubblewrap) sandboxes whose only way out is the worker's egress proxy on a Unix socket,
@@ -55,6 +56,7 @@ describe('local sandbox egress through the proxy socket', () => {
     provider = new LocalSandboxProvider({
       baseDir: path.join(dir, 's'),
       owner: 'egress-test',
+      runnerEntry: SANDBOX_RUNNER_ENTRY,
       isolation: 'bwrap',
       egressProxy: { socketPath: path.join(dir, 'egress.sock'), signingKey: KEY },
     });

@@ -2,7 +2,8 @@ import { mkdtemp, realpath, rm } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { KubernetesSandboxProvider, RunnerClient, RunnerError, resolveRunnerInstall, SandboxLiveness, type SandboxSpec } from '@stratus/sandbox';
+import { KubernetesSandboxProvider, RunnerClient, RunnerError, SandboxLiveness, type SandboxSpec } from '@stratus/sandbox';
+import { SANDBOX_RUNNER_ENTRY } from '@stratus/testing';
 import { startKubeApiServer, type KubeApiServer } from '@stratus/testing/kube-api-server';
 import { close, KEY, startProxy, startUpstream } from './proxy-harness';
 
@@ -42,7 +43,7 @@ describe('sandbox egress through the proxy', () => {
 
   beforeAll(async () => {
     dir = await realpath(await mkdtemp(path.join(tmpdir(), 'egress-e2e-')));
-    server = await startKubeApiServer({ kubelet: { runnerEntry: resolveRunnerInstall().entry, workDir: path.join(dir, 'pods') } });
+    server = await startKubeApiServer({ kubelet: { runnerEntry: SANDBOX_RUNNER_ENTRY, workDir: path.join(dir, 'pods') } });
     // No cache: the test sees a deletion at once (deployments reuse an answer for 5 s).
     proxy = await startProxy({ sandboxLiveness: new SandboxLiveness({ connection: { kubeconfig: server.kubeconfig() }, namespace: 'stratus-sandboxes', cacheMs: 0 }) });
     upstream = await startUpstream();

@@ -1,4 +1,5 @@
 import { setFlagsFromString } from 'node:v8';
+import { runnerReadyLine } from '@stratus/sandbox-protocol';
 import { ConfigError, loadConfig } from './config';
 import { startRunner } from './runner';
 
@@ -30,8 +31,8 @@ async function main(): Promise<void> {
     process.stdin.resume();
   }
 
-  // The local provider waits for exactly this line.
-  process.stdout.write(`stratus-sandbox-runner listening on ${runner.address}\n`);
+  // The local provider and the fake kubelet wait for this line.
+  process.stdout.write(runnerReadyLine(runner.address));
 }
 
 main().catch((error: unknown) => {

@@ -1,14 +1,15 @@
 import { chmod, mkdir, realpath, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { EditRequest, ExecRequest, FetchRequest, GlobRequest, GrepRequest, ReadRequest, RUNNER_ROUTES, WriteRequest } from '@stratus/sandbox-protocol';
 import type { RunnerConfig } from './config';
 import { ConfigError } from './config';
 import { proxyVariables, startEgressBridge } from './egress-bridge';
 import { jsonRoute, createRunnerServer } from './server';
-import { ExecRequest, ExecTool } from './tools/exec';
-import { FetchRequest, FetchTool } from './tools/fetch';
-import { EditRequest, FileTools, ReadRequest, WriteRequest } from './tools/files';
-import { GlobRequest, GrepRequest, SearchTools } from './tools/search';
+import { ExecTool } from './tools/exec';
+import { FetchTool } from './tools/fetch';
+import { FileTools } from './tools/files';
+import { SearchTools } from './tools/search';
 
 export interface RunningRunner {
   /** The socket path, or host:port, it listens on. */
@@ -52,14 +53,14 @@ export async function startRunner(config: RunnerConfig, env: NodeJS.ProcessEnv):
   // Fetch goes through the same proxy as the commands (its environment is the commands').
   const fetcher = new FetchTool(config.networking, { ...env, ...proxy });
   const server = createRunnerServer(config.token, {
-    '/healthz': { method: 'GET', handle: async () => ({ ok: true }) },
-    '/v1/exec': jsonRoute(ExecRequest, (request, signal) => exec.run(request, signal)),
-    '/v1/read': jsonRoute(ReadRequest, (request) => files.read(request)),
-    '/v1/write': jsonRoute(WriteRequest, (request) => files.write(request)),
-    '/v1/edit': jsonRoute(EditRequest, (request) => files.edit(request)),
-    '/v1/glob': jsonRoute(GlobRequest, (request, signal) => search.glob(request, signal)),
-    '/v1/grep': jsonRoute(GrepRequest, (request, signal) => search.grep(request, signal)),
-    '/v1/fetch': jsonRoute(FetchRequest, (request, signal) => fetcher.fetch(request, signal)),
+    [RUNNER_ROUTES.health]: { method: 'GET', handle: async () => ({ ok: true }) },
+    [RUNNER_ROUTES.exec]: jsonRoute(ExecRequest, (request, signal) => exec.run(request, signal)),
+    [RUNNER_ROUTES.read]: jsonRoute(ReadRequest, (request) => files.read(request)),
+    [RUNNER_ROUTES.write]: jsonRoute(WriteRequest, (request) => files.write(request)),
+    [RUNNER_ROUTES.edit]: jsonRoute(EditRequest, (request) => files.edit(request)),
+    [RUNNER_ROUTES.glob]: jsonRoute(GlobRequest, (request, signal) => search.glob(request, signal)),
+    [RUNNER_ROUTES.grep]: jsonRoute(GrepRequest, (request, signal) => search.grep(request, signal)),
+    [RUNNER_ROUTES.fetch]: jsonRoute(FetchRequest, (request, signal) => fetcher.fetch(request, signal)),
   });
 
   const listen = config.listen;

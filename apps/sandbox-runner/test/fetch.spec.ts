@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Networking } from '../src/networking';
+import type { Networking } from '@stratus/sandbox-protocol';
 import { startTestRunner, type TestRunner } from './runner-harness';
 
 /** A loopback HTTP server: /hello answers text, /big a long body, /redirect?to=URL redirects. */

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, readdir, readFile, realpath, rm } from 'node:fs/promise
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Agent, request } from 'undici';
-import type { Networking } from '../src/networking';
+import type { Networking } from '@stratus/sandbox-protocol';
 import type { RunnerConfig } from '../src/config';
 import { startRunner } from '../src/runner';
 

@@ -1,6 +1,6 @@
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { GrepMatch } from '../src/tools/search';
+import type { GrepMatch } from '@stratus/sandbox-protocol';
 import { startTestRunner, type TestRunner } from './runner-harness';
 
 describe('search tools', () => {

@@ -8,8 +8,8 @@ const ROOT = path.resolve(__dirname, '..', '..', '..');
 
 /** What dist/main.js of the worker needs built, in waves whose members depend only on earlier waves. */
 const WAVES = [
-  ['packages/contracts', 'apps/sandbox-runner'],
-  ['packages/db', 'packages/models', 'packages/queues'],
+  ['packages/contracts', 'packages/sandbox-protocol'],
+  ['packages/db', 'packages/models', 'packages/queues', 'apps/sandbox-runner'],
   ['packages/events', 'packages/sandbox', 'packages/net-guard'],
   ['packages/nest-common'],
   ['apps/worker'],

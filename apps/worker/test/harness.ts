@@ -7,10 +7,11 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ApiModule } from '@stratus/api';
 import { CoreModule, createHttpApp, createLogger, SANDBOX_LIFECYCLE_PRODUCER, TokensService, TURN_PRODUCER } from '@stratus/nest-common';
 import type { SandboxLifecycleProducer, SessionTurnProducer } from '@stratus/queues';
-import { createTestDatabase, startScriptedModel, TEST_REDIS_URL, testRedisPrefix, type ScriptedModel, type TestDatabase } from '@stratus/testing';
+import { createTestDatabase, SANDBOX_RUNNER_ENTRY, startScriptedModel, TEST_REDIS_URL, testRedisPrefix, type ScriptedModel, type TestDatabase } from '@stratus/testing';
 import { Client } from 'pg';
 import { parseWorkerEnv, type WorkerEnv } from '../src/config/worker-env';
 import { WorkerModule } from '../src/worker.module';
+
 
 /** The model id the scripted model is configured under. */
 export const MODEL = 'scripted-model';
@@ -76,6 +77,7 @@ export function stackEnv(db: TestDatabase, redisKeyPrefix: string, sandboxDir: s
     RATE_LIMIT_REQUESTS: '0',
     MIGRATE_ON_START: 'false',
     STRATUS_SANDBOX_DIR: sandboxDir,
+    STRATUS_SANDBOX_RUNNER_ENTRY: SANDBOX_RUNNER_ENTRY,
     STRATUS_MODEL_TIMEOUT_MS: '3000',
     STRATUS_MODEL_IDLE_TIMEOUT_MS: '1500',
     STRATUS_MODEL_RETRY_BASE_MS: '20',

@@ -1,7 +1,7 @@
 import { mkdtemp, realpath, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { resolveRunnerInstall } from '@stratus/sandbox';
+import { SANDBOX_RUNNER_ENTRY } from '@stratus/testing';
 import { startKubeApiServer, type KubeApiServer } from '@stratus/testing/kube-api-server';
 import { eventually, ofType, startStack, textOf, type Stack } from './harness';
 
@@ -15,7 +15,7 @@ let stack: Stack;
 
 beforeAll(async () => {
   dir = await realpath(await mkdtemp(path.join(tmpdir(), 'wk-kube-')));
-  server = await startKubeApiServer({ namespace: NAMESPACE, bookmarkIntervalMs: 500, kubelet: { runnerEntry: resolveRunnerInstall().entry, workDir: path.join(dir, 'pods') } });
+  server = await startKubeApiServer({ namespace: NAMESPACE, bookmarkIntervalMs: 500, kubelet: { runnerEntry: SANDBOX_RUNNER_ENTRY, workDir: path.join(dir, 'pods') } });
   await server.writeKubeconfig(path.join(dir, 'kubeconfig'));
   stack = await startStack({
     STRATUS_SANDBOX_PROVIDER: 'kubernetes',

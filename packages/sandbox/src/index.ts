@@ -5,7 +5,24 @@
  * warm pool and reconciliation both share, and the typed client of the runner's HTTP API.
  */
 export * from './provider';
-export * from './runner-protocol';
+export type {
+  EditRequest,
+  EditResult,
+  ExecRequest,
+  ExecResult,
+  FetchRequest,
+  FetchResult,
+  GlobRequest,
+  GlobResult,
+  GrepMatch,
+  GrepRequest,
+  GrepResult,
+  ReadRequest,
+  ReadResult,
+  RunnerErrorBody,
+  WriteRequest,
+  WriteResult,
+} from '@stratus/sandbox-protocol';
 export * from './runner-client';
 export * from './sandbox-errors';
 export { LocalSandboxProvider, type LocalSandboxProviderOptions, type SandboxLogger } from './local/local-provider';

@@ -1,22 +1,23 @@
 import { Agent, request } from 'undici';
+import {
+  RUNNER_ROUTES,
+  type EditRequest,
+  type EditResult,
+  type ExecRequest,
+  type ExecResult,
+  type FetchRequest,
+  type FetchResult,
+  type GlobRequest,
+  type GlobResult,
+  type GrepRequest,
+  type GrepResult,
+  type ReadRequest,
+  type ReadResult,
+  type RunnerErrorBody,
+  type WriteRequest,
+  type WriteResult,
+} from '@stratus/sandbox-protocol';
 import type { SandboxEndpoint, SandboxHandle } from './provider';
-import type {
-  EditRequest,
-  EditResult,
-  ExecRequest,
-  ExecResult,
-  FetchRequest,
-  FetchResult,
-  GlobRequest,
-  GlobResult,
-  GrepRequest,
-  GrepResult,
-  ReadRequest,
-  ReadResult,
-  RunnerErrorBody,
-  WriteRequest,
-  WriteResult,
-} from './runner-protocol';
 
 /**
  * Exec may run for up to 600 s before the runner answers; undici's default 300 s headers timeout
@@ -93,42 +94,42 @@ export class RunnerClient {
 
   /** Resolves when the runner is up and accepts the token. */
   async health(options: CallOptions = {}): Promise<{ ok: true }> {
-    return this.call('GET', '/healthz', undefined, options);
+    return this.call('GET', RUNNER_ROUTES.health, undefined, options);
   }
 
   /** Runs a bash command in the sandbox (working directory persists between calls). */
   async exec(body: ExecRequest, options: CallOptions = {}): Promise<ExecResult> {
-    return this.call('POST', '/v1/exec', body, options);
+    return this.call('POST', RUNNER_ROUTES.exec, body, options);
   }
 
   /** Reads lines of a workspace file. */
   async read(body: ReadRequest, options: CallOptions = {}): Promise<ReadResult> {
-    return this.call('POST', '/v1/read', body, options);
+    return this.call('POST', RUNNER_ROUTES.read, body, options);
   }
 
   /** Creates or replaces a workspace file. */
   async write(body: WriteRequest, options: CallOptions = {}): Promise<WriteResult> {
-    return this.call('POST', '/v1/write', body, options);
+    return this.call('POST', RUNNER_ROUTES.write, body, options);
   }
 
   /** Replaces an exact string in a workspace file. */
   async edit(body: EditRequest, options: CallOptions = {}): Promise<EditResult> {
-    return this.call('POST', '/v1/edit', body, options);
+    return this.call('POST', RUNNER_ROUTES.edit, body, options);
   }
 
   /** Lists workspace files matching a glob. */
   async glob(body: GlobRequest, options: CallOptions = {}): Promise<GlobResult> {
-    return this.call('POST', '/v1/glob', body, options);
+    return this.call('POST', RUNNER_ROUTES.glob, body, options);
   }
 
   /** Searches workspace files for a regular expression. */
   async grep(body: GrepRequest, options: CallOptions = {}): Promise<GrepResult> {
-    return this.call('POST', '/v1/grep', body, options);
+    return this.call('POST', RUNNER_ROUTES.grep, body, options);
   }
 
   /** Fetches a URL through the environment's networking policy. */
   async fetch(body: FetchRequest, options: CallOptions = {}): Promise<FetchResult> {
-    return this.call('POST', '/v1/fetch', body, options);
+    return this.call('POST', RUNNER_ROUTES.fetch, body, options);
   }
 
   /** Closes the client's connections. */

@@ -1,5 +1,6 @@
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { jsonText } from '@stratus/sandbox-protocol';
 import { z } from 'zod';
 import { MIN_EGRESS_KEY_LENGTH } from './egress/egress-credential';
 import { findExecutable } from './local/bwrap';
@@ -7,19 +8,6 @@ import { KubernetesSandboxProvider, type KubernetesSandboxProviderOptions } from
 import { parseMemoryQuantity } from './local/cgroups';
 import { LocalSandboxProvider, type SandboxLogger } from './local/local-provider';
 import type { SandboxProvider } from './provider';
-
-const json = <T extends z.ZodType>(schema: T) =>
-  z
-    .string()
-    .transform((text, ctx) => {
-      try {
-        return JSON.parse(text) as unknown;
-      } catch {
-        ctx.addIssue({ code: 'custom', message: 'must be JSON' });
-        return z.NEVER;
-      }
-    })
-    .pipe(schema);
 
 const optionalText = z
   .string()
@@ -36,6 +24,8 @@ export const SandboxEnv = z
     STRATUS_SANDBOX_DIR: z.string().trim().default(''),
     STRATUS_SANDBOX_ISOLATION: z.enum(['auto', 'bwrap', 'none']).default('auto'),
     STRATUS_SANDBOX_EGRESS_PROXY_ENTRY: optionalText,
+    // The built sandbox runner, relative to the working directory (the repository root for `pnpm start`).
+    STRATUS_SANDBOX_RUNNER_ENTRY: z.string().trim().min(1).default('apps/sandbox-runner/dist/main.js'),
     STRATUS_SANDBOX_PIDS_LIMIT: z.coerce.number().int().min(16).default(512),
     STRATUS_SANDBOX_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(1000).default(600_000),
     // kubernetes
@@ -58,7 +48,7 @@ export const SandboxEnv = z
       .trim()
       .refine((quantity) => parseMemoryQuantity(quantity) !== undefined, 'must be a quantity such as 10Gi or 500Mi')
       .default('10Gi'),
-    STRATUS_SANDBOX_WARM_POOL: json(z.record(z.string(), z.coerce.number().int().min(0).max(100))).default({}),
+    STRATUS_SANDBOX_WARM_POOL: jsonText(z.record(z.string(), z.coerce.number().int().min(0).max(100))).default({}),
     STRATUS_SANDBOX_WARM_MAX_IDLE_MS: z.coerce.number().int().min(1000).default(600_000),
   })
   .superRefine((env, ctx) => {
@@ -152,6 +142,7 @@ export function createSandboxProvider(env: SandboxEnv, deploymentId: string, log
     baseDir: localSandboxDir(env, deploymentId),
     owner: deploymentId,
     isolation: localIsolation(env),
+    runnerEntry: path.resolve(env.STRATUS_SANDBOX_RUNNER_ENTRY),
     egressProxy: env.STRATUS_SANDBOX_EGRESS_PROXY_ENTRY === undefined ? undefined : { entry: path.resolve(env.STRATUS_SANDBOX_EGRESS_PROXY_ENTRY) },
     diskLimitBytes: parseMemoryQuantity(env.STRATUS_SANDBOX_DISK_LIMIT),
     pidsLimit: env.STRATUS_SANDBOX_PIDS_LIMIT,

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startKubeApiServer, type KubeApiServer } from '@stratus/testing/kube-api-server';
 import { KubernetesSandboxProvider, resolveRunnerInstall, type KubernetesSandboxProviderOptions } from '../src';
+import { SANDBOX_RUNNER_ENTRY } from '@stratus/testing';
 
 export const NAMESPACE = 'stratus-sandboxes';
 export const SIGNING_KEY = 'test-egress-signing-key-0123456789abcdef';
@@ -16,7 +17,7 @@ export async function startCluster(): Promise<{ server: KubeApiServer; kubeconfi
   const server = await startKubeApiServer({
     namespace: NAMESPACE,
     bookmarkIntervalMs: 500,
-    kubelet: { runnerEntry: resolveRunnerInstall().entry, workDir: path.join(dir, 'pods') },
+    kubelet: { runnerEntry: resolveRunnerInstall(SANDBOX_RUNNER_ENTRY).entry, workDir: path.join(dir, 'pods') },
   });
   const kubeconfigPath = path.join(dir, 'kubeconfig');
   await server.writeKubeconfig(kubeconfigPath);

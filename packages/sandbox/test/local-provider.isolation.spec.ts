@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { Networking } from '@stratus/contracts';
 import { LocalSandboxProvider, RunnerClient, type SandboxHandle } from '../src';
 import { eventually, makeBaseDir, OWNER, pidsWithArgument, sandboxSpec, startLoopbackServer } from './sandbox-harness';
+import { SANDBOX_RUNNER_ENTRY } from '@stratus/testing';
 
 /** The checkout this test runs from: nothing of it may be visible inside a sandbox. */
 const CHECKOUT = path.resolve(__dirname, '../../..');
@@ -52,7 +53,7 @@ describe('local sandbox isolation', () => {
   beforeAll(async () => {
     base = await makeBaseDir();
     scratch = await realpath(await mkdtemp(path.join(tmpdir(), 'isolation-')));
-    provider = new LocalSandboxProvider({ baseDir: base.baseDir, owner: OWNER, isolation: 'bwrap', pidsLimit: 64, commandTimeoutMs: 3000 });
+    provider = new LocalSandboxProvider({ baseDir: base.baseDir, owner: OWNER, runnerEntry: SANDBOX_RUNNER_ENTRY, isolation: 'bwrap', pidsLimit: 64, commandTimeoutMs: 3000 });
   });
   afterAll(async () => {
     await Promise.all(clients.map((client) => client.close()));

@@ -1,8 +1,9 @@
 import { existsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { realpath, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { LocalSandboxProvider, RunnerClient, RunnerStartError, resolveRunnerInstall, type SandboxLogger } from '../src';
 import { eventually, makeBaseDir, OWNER, pidsWithArgument, sandboxSpec } from './sandbox-harness';
+import { SANDBOX_RUNNER_ENTRY } from '@stratus/testing';
 
 /** The local provider without bubblewrap (machines that lack it), and how it reports a runner that fails to start. */
 describe('LocalSandboxProvider without bubblewrap', () => {
@@ -13,7 +14,7 @@ describe('LocalSandboxProvider without bubblewrap', () => {
   beforeAll(async () => {
     base = await makeBaseDir();
     const logger: SandboxLogger = { warn: (details, message) => warnings.push({ details, message }) };
-    provider = new LocalSandboxProvider({ baseDir: base.baseDir, owner: OWNER, isolation: 'none', logger });
+    provider = new LocalSandboxProvider({ baseDir: base.baseDir, owner: OWNER, runnerEntry: SANDBOX_RUNNER_ENTRY, isolation: 'none', logger });
   });
   afterAll(async () => {
     await provider.shutdown();
@@ -73,9 +74,11 @@ describe('LocalSandboxProvider without bubblewrap', () => {
 
   describe('a runner that fails to start', () => {
     const failing = async (script: string, readyTimeoutMs = 5000) => {
-      const entry = path.join(base.baseDir, `runner-${Date.now()}.js`);
-      await writeFile(entry, script);
-      return { entry, provider: new LocalSandboxProvider({ baseDir: base.baseDir, owner: OWNER, isolation: 'none', readyTimeoutMs, runner: { entry, codePaths: [] } }) };
+      const written = path.join(base.baseDir, `runner-${Date.now()}.js`);
+      await writeFile(written, script);
+      // The provider runs the entry's real path, as it runs a configured runner.
+      const entry = await realpath(written);
+      return { entry, provider: new LocalSandboxProvider({ baseDir: base.baseDir, owner: OWNER, isolation: 'none', readyTimeoutMs, runnerEntry: entry }) };
     };
 
     it('is reported with its exit code and stderr', async () => {
@@ -106,7 +109,7 @@ describe('LocalSandboxProvider isolation choice', () => {
     const warnings: string[] = [];
     const logger: SandboxLogger = { warn: (_details, message) => warnings.push(message) };
     const base = await makeBaseDir();
-    const provider = new LocalSandboxProvider({ baseDir: base.baseDir, owner: OWNER, logger });
+    const provider = new LocalSandboxProvider({ baseDir: base.baseDir, owner: OWNER, runnerEntry: SANDBOX_RUNNER_ENTRY, logger });
     process.env.PATH = originalPath;
     try {
       expect(provider.isolation).toBe('none');
@@ -121,10 +124,16 @@ describe('LocalSandboxProvider isolation choice', () => {
 
   it("refuses to be created with isolation 'bwrap' when bwrap is missing", () => {
     process.env.PATH = '/nonexistent';
-    expect(() => new LocalSandboxProvider({ baseDir: '/unused', owner: OWNER, isolation: 'bwrap' })).toThrow('bwrap is not on PATH');
+    expect(() => new LocalSandboxProvider({ baseDir: '/unused', owner: OWNER, runnerEntry: SANDBOX_RUNNER_ENTRY, isolation: 'bwrap' })).toThrow('bwrap is not on PATH');
   });
 
-  it('finds the built runner this package depends on', () => {
-    expect(resolveRunnerInstall().entry).toMatch(/sandbox-runner\/dist\/main\.js$/);
+  it('resolves the configured runner entry to the code a sandbox must read: the runner and what it depends on', () => {
+    const install = resolveRunnerInstall(SANDBOX_RUNNER_ENTRY);
+    expect(install.entry).toMatch(/sandbox-runner\/dist\/main\.js$/);
+    expect(install.codePaths).toEqual(expect.arrayContaining([expect.stringMatching(/apps\/sandbox-runner$/), expect.stringMatching(/packages\/sandbox-protocol$/)]));
+  });
+
+  it('names the setting when the configured runner entry is missing', () => {
+    expect(() => resolveRunnerInstall('/nonexistent/dist/main.js')).toThrow(/STRATUS_SANDBOX_RUNNER_ENTRY/);
   });
 });

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { LocalSandboxProvider, RunnerClient, RunnerError, RunnerUnavailableError, resolveRunnerInstall } from '../src';
 import { eventually, makeBaseDir, OWNER, pidsWithArgument, sandboxSpec, startLoopbackServer } from './sandbox-harness';
+import { SANDBOX_RUNNER_ENTRY } from '@stratus/testing';
 
 describe('RunnerClient over a Unix socket', () => {
   let base: Awaited<ReturnType<typeof makeBaseDir>>;
@@ -14,7 +15,7 @@ describe('RunnerClient over a Unix socket', () => {
 
   beforeAll(async () => {
     base = await makeBaseDir();
-    provider = new LocalSandboxProvider({ baseDir: base.baseDir, owner: OWNER, isolation: 'none' });
+    provider = new LocalSandboxProvider({ baseDir: base.baseDir, owner: OWNER, runnerEntry: SANDBOX_RUNNER_ENTRY, isolation: 'none' });
     client = RunnerClient.forHandle(await provider.provision(sandboxSpec({ networking: { type: 'allowed_hosts', allowed_hosts: ['127.0.0.1'] } })));
   });
   afterAll(async () => {
@@ -87,7 +88,7 @@ describe('RunnerClient over TCP (the Kubernetes way: STRATUS_RUNNER_PORT and a b
     base = await makeBaseDir();
     const workspace = path.join(base.baseDir, 'workspace');
     await mkdir(workspace);
-    runner = spawn(process.execPath, [resolveRunnerInstall().entry], {
+    runner = spawn(process.execPath, [resolveRunnerInstall(SANDBOX_RUNNER_ENTRY).entry], {
       env: { PATH: process.env.PATH, STRATUS_RUNNER_TOKEN: token, STRATUS_RUNNER_PORT: '0', STRATUS_RUNNER_HOST: '127.0.0.1', STRATUS_WORKSPACE_DIR: workspace },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
@@ -121,7 +122,7 @@ describe('runner process lifecycle', () => {
     const base = await makeBaseDir();
     try {
       const socketPath = path.join(base.baseDir, 'runner.sock');
-      const runner = spawn(process.execPath, [resolveRunnerInstall().entry], {
+      const runner = spawn(process.execPath, [resolveRunnerInstall(SANDBOX_RUNNER_ENTRY).entry], {
         env: {
           PATH: process.env.PATH,
           STRATUS_RUNNER_TOKEN: 'lifeline-token-0123456789',
@@ -143,7 +144,7 @@ describe('runner process lifecycle', () => {
   });
 
   it('refuses to start with a clear message naming a bad variable', async () => {
-    const runner = spawn(process.execPath, [resolveRunnerInstall().entry], {
+    const runner = spawn(process.execPath, [resolveRunnerInstall(SANDBOX_RUNNER_ENTRY).entry], {
       env: { PATH: process.env.PATH, STRATUS_RUNNER_TOKEN: 'lifeline-token-0123456789', STRATUS_WORKSPACE_DIR: '/tmp' },
       stdio: ['ignore', 'ignore', 'pipe'],
     });

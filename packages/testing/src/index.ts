@@ -7,3 +7,4 @@ export * from './redis';
 export * from './redis-server';
 export * from './scripted-model';
 export * from './tcp-proxy';
+export * from './sandbox-runner';

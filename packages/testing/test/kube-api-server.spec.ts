@@ -1,6 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { runnerReadyLine } from '@stratus/sandbox-protocol';
 import { Agent, request } from 'undici';
 import { startKubeApiServer, type KubeApiServer } from '../src/kube-api-server';
 
@@ -56,7 +57,9 @@ describe('Kubernetes API test server', () => {
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'kube-api-'));
     const entry = path.join(dir, 'runner.js');
-    await writeFile(entry, "console.log('stratus-sandbox-runner listening on ' + process.env.STRATUS_RUNNER_HOST); setInterval(() => {}, 1000); process.on('SIGTERM', () => process.exit(0));");
+    // A stand-in runner: prints the real ready line (its address is the pod IP the kubelet gives it) and waits.
+    const readyLine = JSON.stringify(runnerReadyLine('%s'));
+    await writeFile(entry, `process.stdout.write(${readyLine}.replace('%s', process.env.STRATUS_RUNNER_HOST)); setInterval(() => {}, 1000); process.on('SIGTERM', () => process.exit(0));`);
     server = await startKubeApiServer({ kubelet: { runnerEntry: entry, workDir: path.join(dir, 'pods') }, bookmarkIntervalMs: 50 });
     agent = new Agent({ connect: { ca: server.certificateAuthority } });
   });

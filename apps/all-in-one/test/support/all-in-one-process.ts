@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { createTestDatabase, TEST_REDIS_URL, testRedisPrefix, type TestDatabase } from '@stratus/testing';
+import { createTestDatabase, SANDBOX_RUNNER_ENTRY, TEST_REDIS_URL, testRedisPrefix, type TestDatabase } from '@stratus/testing';
 import { QUICKSTART_TOKEN, waitForReady } from './readme';
 
 /** The built all-in-one running as its own process on a database of its own. */
@@ -23,6 +23,7 @@ export async function startAllInOne(databaseName: string): Promise<AllInOneProce
       REDIS_URL: TEST_REDIS_URL,
       REDIS_KEY_PREFIX: testRedisPrefix(),
       STRATUS_BOOTSTRAP_TOKEN: QUICKSTART_TOKEN,
+      STRATUS_SANDBOX_RUNNER_ENTRY: SANDBOX_RUNNER_ENTRY,
       LOG_LEVEL: 'warn',
     },
     stdio: ['ignore', 'inherit', 'inherit'],

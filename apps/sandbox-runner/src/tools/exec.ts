@@ -5,29 +5,9 @@ import { readFile, rm } from 'node:fs/promises';
 import { constants, tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { z } from 'zod';
+import { type ExecRequest, type ExecResult } from '@stratus/sandbox-protocol';
+import type { z } from 'zod';
 import { HeadTailBuffer, splitBudget } from './output-buffer';
-
-export const ExecRequest = z.strictObject({
-  command: z.string().min(1),
-  timeout_ms: z.number().int().positive().max(600_000).default(120_000),
-  /** What stdout and stderr together may show (each cut stream also carries a one-line note). */
-  max_output_bytes: z.number().int().positive().max(10_000_000).default(100_000),
-});
-export type ExecRequest = z.infer<typeof ExecRequest>;
-
-export interface ExecResult {
-  exit_code: number;
-  /** When cut, its beginning and its end with an `[output truncated: …]` line between them. */
-  stdout: string;
-  stderr: string;
-  timed_out: boolean;
-  truncated: boolean;
-  duration_ms: number;
-  /** Bytes the command wrote to each stream, whatever was kept of them. */
-  stdout_bytes: number;
-  stderr_bytes: number;
-}
 
 /**
  * How long to wait for stdout/stderr to close after bash exits. A background job the command started
@@ -94,7 +74,7 @@ export class ExecTool {
   }
 
   /** Runs one command; `signal` aborting (the HTTP client went away) kills its process group. */
-  async run(request: ExecRequest, signal: AbortSignal): Promise<ExecResult> {
+  async run(request: z.output<typeof ExecRequest>, signal: AbortSignal): Promise<ExecResult> {
     const cwdFile = path.join(this.stateDir, `cwd-${++this.sequence}`);
     // `-c` keeps the command's own semantics; the trap line only records where it ended up.
     const script = `trap 'pwd >| ${shellQuote(cwdFile)}' EXIT\n${request.command}`;

@@ -1,16 +1,9 @@
 import type { Dispatcher } from 'undici';
-import { z } from 'zod';
+import { egressDecision, type FetchRequest, type FetchResult, type Networking } from '@stratus/sandbox-protocol';
+import type { z } from 'zod';
 import { badRequest, forbidden } from '../errors';
-import { egressRefusal, type Networking } from '../networking';
 
 const MAX_REDIRECTS = 5;
-
-export const FetchRequest = z.strictObject({
-  url: z.string().min(1),
-  max_bytes: z.number().int().min(1).max(10_000_000).default(100_000),
-  timeout_ms: z.number().int().min(1).max(120_000).default(30_000),
-});
-export type FetchRequest = z.infer<typeof FetchRequest>;
 
 function parseUrl(text: string, base?: URL): URL {
   let url: URL;
@@ -57,12 +50,12 @@ export class FetchTool {
     return this.client;
   }
 
-  async fetch(request: FetchRequest, signal: AbortSignal) {
+  async fetch(request: z.output<typeof FetchRequest>, signal: AbortSignal): Promise<FetchResult> {
     const combined = AbortSignal.any([signal, AbortSignal.timeout(request.timeout_ms)]);
     let url = parseUrl(request.url);
     for (let hop = 0; ; hop++) {
-      const refusal = egressRefusal(this.policy, url);
-      if (refusal !== undefined) throw forbidden(refusal);
+      const decision = egressDecision(this.policy, url.hostname);
+      if (!decision.allowed) throw forbidden(decision.reason);
       const { fetch, dispatcher } = await this.loadClient();
       const response = await fetch(url, { redirect: 'manual', signal: combined, dispatcher }).catch(
         (error: unknown) => {

@@ -1,6 +1,7 @@
 import { mkdir, open, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { z } from 'zod';
+import type { EditRequest, EditResult, ReadRequest, ReadResult, WriteRequest, WriteResult } from '@stratus/sandbox-protocol';
+import type { z } from 'zod';
 import { badRequest, errnoCode, notFound, ToolError } from '../errors';
 import { displayPath, resolveInWorkspace } from '../workspace-path';
 import { readPage } from './line-pager';
@@ -9,27 +10,6 @@ import { readPage } from './line-pager';
 const MAX_EDIT_FILE_BYTES = 64 * 1024 * 1024;
 /** Bytes sniffed for a NUL to call a file binary (git's heuristic). */
 const BINARY_SNIFF_BYTES = 8000;
-
-export const ReadRequest = z.strictObject({
-  path: z.string().min(1),
-  /** 1-based line to start at. */
-  offset: z.number().int().min(1).default(1),
-  limit: z.number().int().min(1).max(100_000).default(2000),
-  /** Most bytes of content; the page stops at the last whole line that fits (the first line always comes). */
-  max_bytes: z.number().int().min(1).max(10_000_000).default(256 * 1024),
-});
-export type ReadRequest = z.infer<typeof ReadRequest>;
-
-export const WriteRequest = z.strictObject({ path: z.string().min(1), content: z.string() });
-export type WriteRequest = z.infer<typeof WriteRequest>;
-
-export const EditRequest = z.strictObject({
-  path: z.string().min(1),
-  old_string: z.string().min(1),
-  new_string: z.string(),
-  replace_all: z.boolean().default(false),
-});
-export type EditRequest = z.infer<typeof EditRequest>;
 
 /** Turns the filesystem errors a model can cause into 4xx answers it can act on. */
 function fsError(error: unknown, shownPath: string): unknown {
@@ -72,7 +52,7 @@ export class FileTools {
    * Lines [offset, offset + limit) of a text file, no more than max_bytes of them, and how many lines
    * it has in all. The file is streamed, so a huge one costs one page.
    */
-  async read(request: ReadRequest) {
+  async read(request: z.output<typeof ReadRequest>): Promise<ReadResult> {
     const file = await resolveInWorkspace(this.workspaceRoot, request.path);
     const shown = displayPath(this.workspaceRoot, file);
     const handle = await open(file, 'r').catch((error: unknown) => {
@@ -100,7 +80,7 @@ export class FileTools {
   }
 
   /** Creates or replaces a file, creating its parent directories. */
-  async write(request: WriteRequest) {
+  async write(request: z.output<typeof WriteRequest>): Promise<WriteResult> {
     const file = await resolveInWorkspace(this.workspaceRoot, request.path);
     const shown = displayPath(this.workspaceRoot, file);
     try {
@@ -113,7 +93,7 @@ export class FileTools {
   }
 
   /** Exact string replacement; old_string must occur exactly once unless replace_all. */
-  async edit(request: EditRequest) {
+  async edit(request: z.output<typeof EditRequest>): Promise<EditResult> {
     if (request.old_string === request.new_string) throw badRequest('old_string and new_string are the same');
     const file = await resolveInWorkspace(this.workspaceRoot, request.path);
     const shown = displayPath(this.workspaceRoot, file);

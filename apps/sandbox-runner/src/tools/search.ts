@@ -1,7 +1,8 @@
 import { lstat, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { glob } from 'tinyglobby';
-import { z } from 'zod';
+import type { GlobRequest, GlobResult, GrepMatch, GrepRequest, GrepResult } from '@stratus/sandbox-protocol';
+import type { z } from 'zod';
 import { badRequest, forbidden, notFound } from '../errors';
 import { displayPath, resolveInWorkspace } from '../workspace-path';
 
@@ -16,33 +17,6 @@ const MAX_GREP_FILE_BYTES = 5 * 1024 * 1024;
 const BINARY_SNIFF_BYTES = 8000;
 /** Long lines (minified code) are cut in the answer, not in the match. */
 const MAX_MATCH_TEXT_CHARS = 500;
-
-export const GlobRequest = z.strictObject({
-  pattern: z.string().min(1),
-  path: z.string().min(1).optional(),
-  max_results: z.number().int().min(1).max(100_000).default(1000),
-  /** Most bytes of paths (one newline each) in the answer. */
-  max_bytes: z.number().int().min(1).max(10_000_000).default(256 * 1024),
-});
-export type GlobRequest = z.infer<typeof GlobRequest>;
-
-export const GrepRequest = z.strictObject({
-  pattern: z.string().min(1),
-  path: z.string().min(1).optional(),
-  /** Which files to search, e.g. "*.ts" (any directory) or "src/**\/*.ts". */
-  glob: z.string().min(1).optional(),
-  case_insensitive: z.boolean().default(false),
-  max_matches: z.number().int().min(1).max(10_000).default(200),
-  /** Most bytes of matches in the answer, each counted as `file:line: text` and a newline. */
-  max_bytes: z.number().int().min(1).max(10_000_000).default(256 * 1024),
-});
-export type GrepRequest = z.infer<typeof GrepRequest>;
-
-export interface GrepMatch {
-  file: string;
-  line: number;
-  text: string;
-}
 
 /** Glob patterns are relative to their base directory; `..` or a leading `/` would walk out of it. */
 function checkPattern(pattern: string): void {
@@ -61,7 +35,7 @@ export class SearchTools {
   constructor(private readonly workspaceRoot: string) {}
 
   /** Files matching `pattern` below `path`, sorted, relative to the workspace. */
-  async glob(request: GlobRequest, signal: AbortSignal) {
+  async glob(request: z.output<typeof GlobRequest>, signal: AbortSignal): Promise<GlobResult> {
     checkPattern(request.pattern);
     const base = await this.directory(request.path);
     const found = await this.files(base, request.pattern, signal);
@@ -77,7 +51,7 @@ export class SearchTools {
   }
 
   /** Lines matching a JavaScript regular expression, file by file in path order. */
-  async grep(request: GrepRequest, signal: AbortSignal) {
+  async grep(request: z.output<typeof GrepRequest>, signal: AbortSignal): Promise<GrepResult> {
     let regex: RegExp;
     try {
       regex = new RegExp(request.pattern, request.case_insensitive ? 'i' : '');

@@ -12,6 +12,7 @@ import type {
   V1Volume,
   V1VolumeMount,
 } from '@kubernetes/client-node' with { 'resolution-mode': 'import' };
+import type { RunnerEnvName } from '@stratus/sandbox-protocol';
 import type { SandboxPackages, SandboxTemplate } from '../provider';
 
 /**
@@ -382,10 +383,10 @@ export function sandboxJob(
     ...baseEnv,
     ...(install ? packageEnv() : []),
     ...(secret.hasProxy ? proxyEnv(identity.name, SECRET_KEYS.proxyUrl) : []),
-    { name: 'STRATUS_RUNNER_PORT', value: String(config.runnerPort) },
-    { name: 'STRATUS_WORKSPACE_DIR', value: PATHS.workspace },
-    { name: 'STRATUS_RUNNER_NETWORKING', value: JSON.stringify(template.networking) },
-    secretEnv('STRATUS_RUNNER_TOKEN', identity.name, SECRET_KEYS.token),
+    { name: 'STRATUS_RUNNER_PORT' satisfies RunnerEnvName, value: String(config.runnerPort) },
+    { name: 'STRATUS_WORKSPACE_DIR' satisfies RunnerEnvName, value: PATHS.workspace },
+    { name: 'STRATUS_RUNNER_NETWORKING' satisfies RunnerEnvName, value: JSON.stringify(template.networking) },
+    secretEnv('STRATUS_RUNNER_TOKEN' satisfies RunnerEnvName, identity.name, SECRET_KEYS.token),
   ];
   const reserved = new Set(stratusEnv.map((env) => env.name));
   // The environment's own variables first; ours win on a clash (a sandbox cannot reset its token or proxy).

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { chmod, chown, mkdir, readdir, readFile, realpath, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { RunnerEnvironment } from '@stratus/sandbox-protocol';
 import { signEgressGrant } from '../egress/egress-credential';
 import { templateOf } from '../pool/template-digest';
 import { WarmPool, type WarmPoolConfig } from '../pool/warm-pool';
@@ -18,7 +19,7 @@ import { EgressProxyProcess, type LocalEgressProxy } from './egress-proxy-proces
 import { CgroupManager, parseCpuQuantity, parseMemoryQuantity, type SandboxCgroup } from './cgroups';
 import { hostLaunchCommand } from './host-launch';
 import { RunnerProcess } from './runner-process';
-import { resolveRunnerInstall, type RunnerInstall } from './runner-install';
+import { resolveRunnerInstall } from './runner-install';
 
 /** The part of a pino logger this provider uses. */
 export interface SandboxLogger {
@@ -40,8 +41,8 @@ export interface LocalSandboxProviderOptions {
   isolation?: 'auto' | 'bwrap' | 'none';
   /** How long the runner may take to print its ready line; default 10 s. */
   readyTimeoutMs?: number;
-  /** Defaults to the built @stratus/sandbox-runner this package depends on. */
-  runner?: RunnerInstall;
+  /** The built sandbox runner to start (apps/sandbox-runner/dist/main.js); the worker's STRATUS_SANDBOX_RUNNER_ENTRY. */
+  runnerEntry: string;
   /** Defaults to the Node.js running this process. */
   nodePath?: string;
   logger?: SandboxLogger;
@@ -348,13 +349,13 @@ export class LocalSandboxProvider implements SandboxProvider {
     await Promise.all(Object.values(dirs).map((dir) => mkdir(dir, { recursive: true })));
     await writeMarker(sessionDir, { ...this.markerOf(spec), sessionId });
 
-    const runner = this.options.runner ?? resolveRunnerInstall();
+    const runner = resolveRunnerInstall(this.options.runnerEntry);
     const token = randomBytes(32).toString('base64url');
     const commandTimeoutMs = this.options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
     const resources = spec.resources ?? DEFAULT_RESOURCES;
     // The session's variables reach commands only, through the runner: never the environment of a
     // program that runs on the host (bwrap, or the runner itself without isolation).
-    const runnerSettings = {
+    const runnerSettings: RunnerEnvironment = {
       STRATUS_RUNNER_TOKEN: token,
       STRATUS_RUNNER_NETWORKING: JSON.stringify(spec.networking),
       STRATUS_RUNNER_EXIT_ON_STDIN_CLOSE: '1',
@@ -369,8 +370,7 @@ export class LocalSandboxProvider implements SandboxProvider {
         LANG: 'C.UTF-8',
         TMPDIR: dirs.tmp,
         ...runnerSettings,
-        STRATUS_RUNNER_SOCKET: socketPath,
-        STRATUS_WORKSPACE_DIR: dirs.workspace,
+        ...({ STRATUS_RUNNER_SOCKET: socketPath, STRATUS_WORKSPACE_DIR: dirs.workspace } satisfies RunnerEnvironment),
       };
       const runnerProcess = await RunnerProcess.start(this.nodePath, [runner.entry], env, this.readyTimeoutMs);
       return { handle: this.handleOf(sessionId, socketPath, token, started), process: runnerProcess, dirName };
@@ -406,9 +406,11 @@ export class LocalSandboxProvider implements SandboxProvider {
       USER: 'sandbox',
       ...runnerSettings,
       ...egress,
-      STRATUS_RUNNER_SOCKET: `${SANDBOX_PATHS.run}/runner.sock`,
-      STRATUS_WORKSPACE_DIR: SANDBOX_PATHS.workspace,
-      STRATUS_RUNNER_MEMORY_LIMIT: resources.memory,
+      ...({
+        STRATUS_RUNNER_SOCKET: `${SANDBOX_PATHS.run}/runner.sock`,
+        STRATUS_WORKSPACE_DIR: SANDBOX_PATHS.workspace,
+        STRATUS_RUNNER_MEMORY_LIMIT: resources.memory,
+      } satisfies RunnerEnvironment),
     };
     const args = bwrapArgs({
       workspaceDir: dirs.workspace,
@@ -472,7 +474,7 @@ export class LocalSandboxProvider implements SandboxProvider {
 }
 
 /** The runner's egress settings: the proxy socket inside and the sandbox's signed credential. */
-function egressSettings(proxy: LocalEgressProxy | undefined, spec: SandboxTemplate, name: string): Record<string, string> {
+function egressSettings(proxy: LocalEgressProxy | undefined, spec: SandboxTemplate, name: string): RunnerEnvironment {
   if (proxy === undefined) return {};
   const grant = { sessionId: name, workspaceId: spec.workspaceId, policy: spec.networking, expiresAt: Math.ceil(Date.now() / 1000) + EGRESS_CREDENTIAL_TTL_SECONDS };
   return {

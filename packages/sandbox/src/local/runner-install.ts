@@ -28,21 +28,31 @@ function nodeModulesRoot(realDir: string): string {
   return at === -1 ? realDir : realDir.slice(0, at + `${path.sep}node_modules`.length);
 }
 
-/**
- * The @stratus/sandbox-runner this package depends on. Its dist/ must be built (`pnpm build`, or the
- * package's test global setup).
- */
-export function resolveRunnerInstall(): RunnerInstall {
-  const manifestPath = require.resolve('@stratus/sandbox-runner/package.json');
-  const packageDir = realpathSync(path.dirname(manifestPath));
-  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { main: string; dependencies?: Record<string, string> };
-  const entry = path.join(packageDir, manifest.main);
-  if (!existsSync(entry)) {
-    throw new Error(`the sandbox runner is not built: ${entry} is missing (run pnpm --filter @stratus/sandbox-runner build)`);
+/** The directory of the package.json nearest above `file`, the package that ships it. */
+function packageDirOf(file: string): string | undefined {
+  for (let dir = path.dirname(file); ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'package.json'))) return dir;
+    if (path.dirname(dir) === dir) return undefined;
   }
+}
+
+/**
+ * The sandbox runner built at `entry` (its dist/main.js), with the code a sandbox must be able to read
+ * to run it. Apps are not dependencies of this package, so the runner's location comes from the
+ * caller's configuration (the worker's STRATUS_SANDBOX_RUNNER_ENTRY).
+ */
+export function resolveRunnerInstall(entry: string): RunnerInstall {
+  if (!existsSync(entry)) {
+    throw new Error(`the sandbox runner is not built: ${entry} is missing (run pnpm --filter @stratus/sandbox-runner build, or set STRATUS_SANDBOX_RUNNER_ENTRY)`);
+  }
+  const realEntry = realpathSync(entry);
+  const packageDir = packageDirOf(realEntry);
+  // A lone script (a test's stand-in runner) needs only its own directory.
+  if (packageDir === undefined) return { entry: realEntry, codePaths: [path.dirname(realEntry)] };
+  const manifest = JSON.parse(readFileSync(path.join(packageDir, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
   const dependencyRoots = Object.keys(manifest.dependencies ?? {})
     .map((name) => dependencyDir(name, packageDir))
     .filter((dir) => dir !== undefined)
     .map(nodeModulesRoot);
-  return { entry, codePaths: [...new Set([packageDir, ...dependencyRoots])] };
+  return { entry: realEntry, codePaths: [...new Set([packageDir, ...dependencyRoots])] };
 }

@@ -2,10 +2,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import type { Writable } from 'node:stream';
+import { isRunnerReadyLine } from '@stratus/sandbox-protocol';
 import { SandboxStartError } from '../sandbox-errors';
 
-/** The line the runner prints once it accepts connections. */
-const READY_LINE = /^stratus-sandbox-runner listening on /;
 /** How much of the runner's stderr to keep for error messages. */
 const STDERR_TAIL_BYTES = 8 * 1024;
 /** SIGTERM first so the runner can kill its commands and unlink its socket; SIGKILL after this. */
@@ -104,7 +103,7 @@ export class RunnerProcess {
     try {
       await new Promise<void>((resolve, reject) => {
         const onLine = (line: string) => {
-          if (READY_LINE.test(line)) resolve();
+          if (isRunnerReadyLine(line)) resolve();
         };
         const onError = (error: Error) => reject(new RunnerStartError(`sandbox runner could not be started: ${error.message}`));
         // 'close' rather than 'exit': by then all of stderr has been read.

@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { isRunnerReadyLine, type RunnerEnvName } from '@stratus/sandbox-protocol';
 import { deleteObject } from './garbage-collector';
 import type { ObjectStore, StoreEvent } from './object-store';
 import type { KubeObject } from './resources';
@@ -69,7 +70,6 @@ interface RunningPod {
 
 const NODE_NAME = 'stratus-test-node';
 const IMAGE_DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
-const READY_LINE = /^stratus-sandbox-runner listening on /;
 const CONFIG_RETRY_MS = 100;
 
 class SecretMissing extends Error {}
@@ -317,7 +317,7 @@ export class FakeKubelet {
     }
     const lines = createInterface({ input: child.stdout });
     lines.on('line', (line) => {
-      if (!READY_LINE.test(line)) return;
+      if (!isRunnerReadyLine(line)) return;
       lines.close();
       child.stdout?.resume();
       timings.ready = performance.now();
@@ -361,9 +361,9 @@ export class FakeKubelet {
           return mount === undefined ? part : mount.dir + part.slice(mount.at.length);
         })
         .join(':');
-    for (const [name, value] of Object.entries(env)) if (value !== undefined && name !== 'STRATUS_RUNNER_NETWORKING') env[name] = rewrite(value);
+    for (const [name, value] of Object.entries(env)) if (value !== undefined && name !== ('STRATUS_RUNNER_NETWORKING' satisfies RunnerEnvName)) env[name] = rewrite(value);
     // The network namespace stand-in: the runner's 0.0.0.0 is the pod's own address.
-    env.STRATUS_RUNNER_HOST = podIP;
+    env['STRATUS_RUNNER_HOST' satisfies RunnerEnvName] = podIP;
     return env;
   }
 

@@ -1,6 +1,10 @@
-import { egressRefusal, hostMatches, type Networking } from './networking';
+import { egressDecision, hostMatches, type Networking } from './networking';
 
-const refused = (policy: Networking, url: string) => egressRefusal(policy, new URL(url));
+/** The refusal for a URL's host as the runner's fetch asks it, undefined when allowed. */
+const refused = (policy: Networking, url: string) => {
+  const decision = egressDecision(policy, new URL(url).hostname);
+  return decision.allowed ? undefined : decision.reason;
+};
 
 describe('hostMatches', () => {
   it('matches exact names case-insensitively, ignoring a trailing dot', () => {
@@ -17,7 +21,7 @@ describe('hostMatches', () => {
   });
 });
 
-describe('egressRefusal', () => {
+describe('egressDecision', () => {
   it('allows everything when unrestricted and nothing when none', () => {
     expect(refused({ type: 'unrestricted' }, 'https://anything.test/')).toBeUndefined();
     expect(refused({ type: 'none' }, 'https://registry.npmjs.org/')).toMatch(/disabled/);
@@ -37,5 +41,11 @@ describe('egressRefusal', () => {
     expect(refused(policy, 'http://x.example.com/')).toBeUndefined();
     expect(refused(policy, 'https://github.com/api.github.com')).toMatch(/allowed hosts/);
     expect(refused(policy, 'https://api.github.com.evil.test/')).toMatch(/allowed hosts/);
+  });
+
+  it('takes IPv6 literals with or without their URL brackets', () => {
+    const policy: Networking = { type: 'allowed_hosts', allowed_hosts: ['::1'] };
+    expect(egressDecision(policy, '[::1]')).toEqual({ allowed: true });
+    expect(egressDecision(policy, '::1')).toEqual({ allowed: true });
   });
 });

@@ -1,9 +1,10 @@
 import { z } from 'zod';
 
 /**
- * The environment's networking policy as the runner receives it (STRATUS_RUNNER_NETWORKING).
- * The same shape as `Networking` in @stratus/contracts; the control plane has already validated the
- * host patterns, so the runner only needs the structure to enforce it.
+ * An environment's networking policy as the sandbox side receives it (the runner's
+ * STRATUS_RUNNER_NETWORKING, the egress proxy's signed grant). The same shape as `Networking` in
+ * @stratus/contracts; the control plane has already validated the host patterns, so this side only
+ * needs the structure to enforce it.
  */
 export const Networking = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('unrestricted') }),
@@ -48,28 +49,28 @@ export function hostMatches(pattern: string, host: string): boolean {
   return h === p;
 }
 
-/**
- * Decides whether the policy lets the runner connect to `url`'s host.
- * Returns undefined when allowed, otherwise the refusal message shown to the model.
- */
-export function egressRefusal(policy: Networking, url: URL): string | undefined {
+/** Whether a networking policy lets a sandbox reach `host`, and if not, the refusal the model sees. */
+export type EgressDecision = { allowed: true } | { allowed: false; reason: string };
+
+/** Decides whether `policy` lets a sandbox connect to `host` (a name or an IP literal, no port). */
+export function egressDecision(policy: Networking, host: string): EgressDecision {
   // URL.hostname keeps IPv6 literals in brackets; patterns never contain them.
-  const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  const bare = host.replace(/^\[(.*)\]$/, '$1');
   switch (policy.type) {
     case 'unrestricted':
-      return undefined;
+      return { allowed: true };
     case 'none':
-      return `network access is disabled in this environment (networking: none); cannot fetch ${url.host}`;
+      return { allowed: false, reason: `network access is disabled in this environment (networking: none); cannot reach ${bare}` };
     case 'limited':
       if (!policy.allow_package_managers) {
-        return `network access is limited in this environment and package managers are not allowed; cannot fetch ${url.host}`;
+        return { allowed: false, reason: `network access is limited in this environment and package managers are not allowed; cannot reach ${bare}` };
       }
-      return PACKAGE_REGISTRY_HOSTS.some((registry) => hostMatches(registry, host))
-        ? undefined
-        : `network access is limited to package registries in this environment; ${url.host} is not one`;
+      return PACKAGE_REGISTRY_HOSTS.some((registry) => hostMatches(registry, bare))
+        ? { allowed: true }
+        : { allowed: false, reason: `network access is limited to package registries in this environment; ${bare} is not one` };
     case 'allowed_hosts':
-      return policy.allowed_hosts.some((pattern) => hostMatches(pattern, host))
-        ? undefined
-        : `${url.host} is not in this environment's allowed hosts (${policy.allowed_hosts.join(', ')})`;
+      return policy.allowed_hosts.some((pattern) => hostMatches(pattern, bare))
+        ? { allowed: true }
+        : { allowed: false, reason: `${bare} is not in this environment's allowed hosts (${policy.allowed_hosts.join(', ')})` };
   }
 }
