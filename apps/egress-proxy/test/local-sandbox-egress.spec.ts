@@ -59,6 +59,7 @@ describe('local sandbox egress through the proxy socket', () => {
       runnerEntry: SANDBOX_RUNNER_ENTRY,
       isolation: 'bwrap',
       egressProxy: { socketPath: path.join(dir, 'egress.sock'), signingKey: KEY },
+      logger: { warn: () => undefined },
     });
   });
   afterAll(async () => {

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { LocalSandboxProvider, RunnerClient, RunnerUnavailableError, type SandboxHandle } from '../src';
-import { eventually, makeBaseDir, OWNER, pidsWithArgument, sandboxSpec, startLoopbackServer } from './sandbox-harness';
+import { eventually, makeBaseDir, OWNER, pidsWithArgument, recordingLogger, sandboxSpec, startLoopbackServer } from './sandbox-harness';
 import { SANDBOX_RUNNER_ENTRY } from '@stratus/testing';
 
 /**
@@ -23,7 +23,7 @@ describe('LocalSandboxProvider under bubblewrap', () => {
 
   beforeAll(async () => {
     base = await makeBaseDir();
-    provider = new LocalSandboxProvider({ baseDir: base.baseDir, owner: OWNER, runnerEntry: SANDBOX_RUNNER_ENTRY, isolation: 'bwrap' });
+    provider = new LocalSandboxProvider({ logger: recordingLogger(), baseDir: base.baseDir, owner: OWNER, runnerEntry: SANDBOX_RUNNER_ENTRY, isolation: 'bwrap' });
   });
   afterAll(async () => {
     await Promise.all(clients.map((client) => client.close()));

@@ -6,7 +6,7 @@ import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Networking } from '@stratus/contracts';
 import { LocalSandboxProvider, RunnerClient, type SandboxHandle } from '../src';
-import { eventually, makeBaseDir, OWNER, pidsWithArgument, sandboxSpec, startLoopbackServer } from './sandbox-harness';
+import { eventually, makeBaseDir, OWNER, pidsWithArgument, recordingLogger, sandboxSpec, startLoopbackServer } from './sandbox-harness';
 import { SANDBOX_RUNNER_ENTRY } from '@stratus/testing';
 
 /** The checkout this test runs from: nothing of it may be visible inside a sandbox. */
@@ -53,7 +53,7 @@ describe('local sandbox isolation', () => {
   beforeAll(async () => {
     base = await makeBaseDir();
     scratch = await realpath(await mkdtemp(path.join(tmpdir(), 'isolation-')));
-    provider = new LocalSandboxProvider({ baseDir: base.baseDir, owner: OWNER, runnerEntry: SANDBOX_RUNNER_ENTRY, isolation: 'bwrap', pidsLimit: 64, commandTimeoutMs: 3000 });
+    provider = new LocalSandboxProvider({ logger: recordingLogger(), baseDir: base.baseDir, owner: OWNER, runnerEntry: SANDBOX_RUNNER_ENTRY, isolation: 'bwrap', pidsLimit: 64, commandTimeoutMs: 3000 });
   });
   afterAll(async () => {
     await Promise.all(clients.map((client) => client.close()));
@@ -136,7 +136,7 @@ describe('local sandbox isolation', () => {
     // On the host the sandbox's processes belong to a uid of their own, not to the worker's.
     const { stdout } = await sh(client, 'sleep 30.91 > /dev/null 2>&1 & echo started');
     expect(stdout).toBe('started\n');
-    expect(await eventually(async () => (await pidsWithArgument('30.91')).length === 1, 2000)).toBe(true);
+    expect(await eventually(async () => (await pidsWithArgument('30.91')).length === 1, 10_000)).toBe(true);
     const [pid] = await pidsWithArgument('30.91');
     const uid = Number(/^Uid:\s+(\d+)/m.exec(await readFile(`/proc/${pid}/status`, 'utf8'))?.[1]);
     expect(uid).not.toBe(process.getuid?.());
@@ -156,7 +156,7 @@ describe('local sandbox isolation', () => {
     const client = connect(await provider.provision(sandboxSpec()));
     // First a harmless check that the limit is there: the pids cgroup of a process of the sandbox.
     await sh(client, 'sleep 30.94 > /dev/null 2>&1 &');
-    expect(await eventually(async () => (await pidsWithArgument('30.94')).length === 1, 2000)).toBe(true);
+    expect(await eventually(async () => (await pidsWithArgument('30.94')).length === 1, 10_000)).toBe(true);
     expect(await pidsMaxOf((await pidsWithArgument('30.94'))[0]!)).toBe('64');
     const bomb = await sh(client, 'bomb() { bomb | bomb & }; bomb; wait', 2000);
     expect(bomb.stderr).toContain('Resource temporarily unavailable');
@@ -168,13 +168,13 @@ describe('local sandbox isolation', () => {
     const next = await sh(client, 'echo alive');
     expect(next).toMatchObject({ exit_code: 0, stdout: 'alive\n' });
     expect(next.stderr).toContain("the sandbox's process limit was reached");
-    expect(await eventually(async () => (await pidsWithArgument('30.95')).length === 0, 2000)).toBe(true);
+    expect(await eventually(async () => (await pidsWithArgument('30.95')).length === 0, 10_000)).toBe(true);
   });
 
   it('kills a command past the configured time limit, whatever its call asked for', async () => {
     const client = connect(await provider.provision(sandboxSpec()));
     const result = await sh(client, '(sleep 30.92 &); sleep 30.93', 60_000);
     expect(result).toMatchObject({ timed_out: true, exit_code: 137 });
-    expect(await eventually(async () => (await pidsWithArgument('30.92')).length + (await pidsWithArgument('30.93')).length === 0, 2000)).toBe(true);
+    expect(await eventually(async () => (await pidsWithArgument('30.92')).length + (await pidsWithArgument('30.93')).length === 0, 10_000)).toBe(true);
   });
 });

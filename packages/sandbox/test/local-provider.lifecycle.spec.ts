@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { LocalSandboxProvider, RunnerClient } from '../src';
-import { eventually, makeBaseDir, OWNER, sandboxSpec } from './sandbox-harness';
+import { eventually, makeBaseDir, OWNER, recordingLogger, sandboxSpec } from './sandbox-harness';
 import { SANDBOX_RUNNER_ENTRY } from '@stratus/testing';
 
 /** The local provider's warm pool and reconciliation (plain processes: the same code paths as under bubblewrap). */
@@ -16,7 +16,7 @@ describe('LocalSandboxProvider lifecycle', () => {
   });
 
   it('hands out a pre-started runner of the same template and starts a replacement', async () => {
-    const provider = new LocalSandboxProvider({ baseDir: base.baseDir, owner: OWNER, runnerEntry: SANDBOX_RUNNER_ENTRY, isolation: 'none', warmPool: { sizes: { env_pool: 1 } } });
+    const provider = new LocalSandboxProvider({ logger: recordingLogger(), baseDir: base.baseDir, owner: OWNER, runnerEntry: SANDBOX_RUNNER_ENTRY, isolation: 'none', warmPool: { sizes: { env_pool: 1 } } });
     try {
       const { sessionId: _, ...template } = sandboxSpec({ environmentId: 'env_pool', environmentVariables: { POOLED: 'yes' } });
       provider.prewarm(template);
@@ -42,7 +42,8 @@ describe('LocalSandboxProvider lifecycle', () => {
   });
 
   it('after a worker crash, removes the directories of gone sessions and keeps a live session\'s workspace for reuse', async () => {
-    const crashed = new LocalSandboxProvider({ baseDir: base.baseDir, owner: OWNER, runnerEntry: SANDBOX_RUNNER_ENTRY, isolation: 'none' });
+    const crashLog = recordingLogger();
+    const crashed = new LocalSandboxProvider({ logger: crashLog, baseDir: base.baseDir, owner: OWNER, runnerEntry: SANDBOX_RUNNER_ENTRY, isolation: 'none' });
     const live = sandboxSpec();
     const gone = sandboxSpec();
     for (const spec of [live, gone]) {
@@ -51,10 +52,11 @@ describe('LocalSandboxProvider lifecycle', () => {
       // A crashed worker takes its runners with it (their stdin lifeline closes); here they are killed outright.
       await client.exec({ command: 'kill -KILL $PPID' }).catch(() => undefined);
       await client.close();
-      expect(await eventually(async () => (await crashed.get(spec.sessionId)) === undefined, 2000)).toBe(true);
+      expect(await eventually(async () => (await crashed.get(spec.sessionId)) === undefined, 10_000)).toBe(true);
     }
+    expect(crashLog.warnings).toEqual(['sandbox runner exited unexpectedly', 'sandbox runner exited unexpectedly']);
 
-    const restarted = new LocalSandboxProvider({ baseDir: base.baseDir, owner: OWNER, runnerEntry: SANDBOX_RUNNER_ENTRY, isolation: 'none' });
+    const restarted = new LocalSandboxProvider({ logger: recordingLogger(), baseDir: base.baseDir, owner: OWNER, runnerEntry: SANDBOX_RUNNER_ENTRY, isolation: 'none' });
     try {
       expect((await restarted.list()).map((r) => [r.sessionId, r.state]).sort()).toEqual([
         [gone.sessionId, 'finished'],
@@ -72,8 +74,8 @@ describe('LocalSandboxProvider lifecycle', () => {
   });
 
   it('never lists, reconciles or destroys what another deployment owns in a shared directory, nor a directory without a marker', async () => {
-    const ours = new LocalSandboxProvider({ baseDir: base.baseDir, owner: OWNER, runnerEntry: SANDBOX_RUNNER_ENTRY, isolation: 'none' });
-    const theirs = new LocalSandboxProvider({ baseDir: base.baseDir, owner: 'dep0other000', runnerEntry: SANDBOX_RUNNER_ENTRY, isolation: 'none' });
+    const ours = new LocalSandboxProvider({ logger: recordingLogger(), baseDir: base.baseDir, owner: OWNER, runnerEntry: SANDBOX_RUNNER_ENTRY, isolation: 'none' });
+    const theirs = new LocalSandboxProvider({ logger: recordingLogger(), baseDir: base.baseDir, owner: 'dep0other000', runnerEntry: SANDBOX_RUNNER_ENTRY, isolation: 'none' });
     const mine = sandboxSpec();
     const foreign = sandboxSpec();
     const unmarked = sandboxSpec();

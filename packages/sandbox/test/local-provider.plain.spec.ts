@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { realpath, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { LocalSandboxProvider, RunnerClient, RunnerStartError, resolveRunnerInstall, type SandboxLogger } from '../src';
-import { eventually, makeBaseDir, OWNER, pidsWithArgument, sandboxSpec } from './sandbox-harness';
+import { eventually, makeBaseDir, OWNER, pidsWithArgument, recordingLogger, sandboxSpec } from './sandbox-harness';
 import { SANDBOX_RUNNER_ENTRY } from '@stratus/testing';
 
 /** The local provider without bubblewrap (machines that lack it), and how it reports a runner that fails to start. */
@@ -78,7 +78,7 @@ describe('LocalSandboxProvider without bubblewrap', () => {
       await writeFile(written, script);
       // The provider runs the entry's real path, as it runs a configured runner.
       const entry = await realpath(written);
-      return { entry, provider: new LocalSandboxProvider({ baseDir: base.baseDir, owner: OWNER, isolation: 'none', readyTimeoutMs, runnerEntry: entry }) };
+      return { entry, provider: new LocalSandboxProvider({ logger: recordingLogger(), baseDir: base.baseDir, owner: OWNER, isolation: 'none', readyTimeoutMs, runnerEntry: entry }) };
     };
 
     it('is reported with its exit code and stderr', async () => {
@@ -124,7 +124,7 @@ describe('LocalSandboxProvider isolation choice', () => {
 
   it("refuses to be created with isolation 'bwrap' when bwrap is missing", () => {
     process.env.PATH = '/nonexistent';
-    expect(() => new LocalSandboxProvider({ baseDir: '/unused', owner: OWNER, runnerEntry: SANDBOX_RUNNER_ENTRY, isolation: 'bwrap' })).toThrow('bwrap is not on PATH');
+    expect(() => new LocalSandboxProvider({ logger: recordingLogger(), baseDir: '/unused', owner: OWNER, runnerEntry: SANDBOX_RUNNER_ENTRY, isolation: 'bwrap' })).toThrow('bwrap is not on PATH');
   });
 
   it('resolves the configured runner entry to the code a sandbox must read: the runner and what it depends on', () => {

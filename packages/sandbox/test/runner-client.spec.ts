@@ -5,7 +5,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { LocalSandboxProvider, RunnerClient, RunnerError, RunnerUnavailableError, resolveRunnerInstall } from '../src';
-import { eventually, makeBaseDir, OWNER, pidsWithArgument, sandboxSpec, startLoopbackServer } from './sandbox-harness';
+import { eventually, makeBaseDir, OWNER, pidsWithArgument, recordingLogger, sandboxSpec, startLoopbackServer } from './sandbox-harness';
 import { SANDBOX_RUNNER_ENTRY } from '@stratus/testing';
 
 describe('RunnerClient over a Unix socket', () => {
@@ -15,7 +15,7 @@ describe('RunnerClient over a Unix socket', () => {
 
   beforeAll(async () => {
     base = await makeBaseDir();
-    provider = new LocalSandboxProvider({ baseDir: base.baseDir, owner: OWNER, runnerEntry: SANDBOX_RUNNER_ENTRY, isolation: 'none' });
+    provider = new LocalSandboxProvider({ logger: recordingLogger(), baseDir: base.baseDir, owner: OWNER, runnerEntry: SANDBOX_RUNNER_ENTRY, isolation: 'none' });
     client = RunnerClient.forHandle(await provider.provision(sandboxSpec({ networking: { type: 'allowed_hosts', allowed_hosts: ['127.0.0.1'] } })));
   });
   afterAll(async () => {

@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { SandboxSpec } from '../src';
+import type { SandboxLogger, SandboxSpec } from '../src';
 
 let sequence = 0;
 
@@ -66,4 +66,13 @@ export async function eventually(check: () => Promise<boolean>, timeoutMs: numbe
     if (Date.now() > deadline) return false;
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
+}
+
+/**
+ * A provider logger that keeps its warnings for the test to assert on, instead of printing them as
+ * process warnings (the provider's default) into the test run's output.
+ */
+export function recordingLogger(): SandboxLogger & { warnings: string[] } {
+  const warnings: string[] = [];
+  return { warnings, warn: (_details, message) => warnings.push(message) };
 }
