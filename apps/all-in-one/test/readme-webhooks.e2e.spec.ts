@@ -25,7 +25,7 @@ beforeAll(async () => {
       REDIS_KEY_PREFIX: testRedisPrefix(),
       STRATUS_BOOTSTRAP_TOKEN: QUICKSTART_TOKEN,
       STRATUS_OUTBOUND_ALLOWED_PRIVATE_HOSTS: `127.0.0.1:${receiverPort}`,
-      LOG_LEVEL: 'warn',
+      LOG_LEVEL: 'error',
     },
     stdio: ['ignore', 'inherit', 'inherit'],
   });

@@ -24,7 +24,7 @@ export async function startAllInOne(databaseName: string): Promise<AllInOneProce
       REDIS_KEY_PREFIX: testRedisPrefix(),
       STRATUS_BOOTSTRAP_TOKEN: QUICKSTART_TOKEN,
       STRATUS_SANDBOX_RUNNER_ENTRY: SANDBOX_RUNNER_ENTRY,
-      LOG_LEVEL: 'warn',
+      LOG_LEVEL: 'error',
     },
     stdio: ['ignore', 'inherit', 'inherit'],
   });

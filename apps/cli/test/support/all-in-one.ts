@@ -27,7 +27,7 @@ export async function startAllInOne(databaseName: string): Promise<RunningServer
       REDIS_URL: TEST_REDIS_URL,
       REDIS_KEY_PREFIX: testRedisPrefix(),
       STRATUS_BOOTSTRAP_TOKEN: TOKEN,
-      LOG_LEVEL: 'warn',
+      LOG_LEVEL: 'error',
     },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
