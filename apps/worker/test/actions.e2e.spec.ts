@@ -111,11 +111,9 @@ describe('cancel and interrupt', () => {
     await stack.send(sessionId, { type: 'user.message', content: 'talk' });
     await eventually(async () => (stack.model.requests.length > seen ? true : undefined), 5000, 'the model request');
 
-    const cancelled = Date.now();
     const reply = await stack.request('POST', `/sessions/${sessionId}/cancel`);
     expect(reply).toEqual({ status: 202, body: { id: sessionId, type: 'session', status: 'canceling' } });
     const events = await stack.idle(sessionId);
-    console.log(`cancel during a model stream: session.status_idle stored ${Date.parse(events.at(-1).created_at) - cancelled} ms after POST /cancel`);
     await stack.model.settled();
     expect(stack.model.requests[seen]!.aborted).toBe(true);
     expect(events.slice(-2)).toEqual([
@@ -138,10 +136,8 @@ describe('cancel and interrupt', () => {
     await stack.send(sessionId, { type: 'user.message', content: 'wait' });
     await eventually(async () => ((await pidsWith(marker)).length > 0 ? true : undefined), 10_000, 'the sleep process');
 
-    const cancelled = Date.now();
     expect((await stack.request('POST', `/sessions/${sessionId}/cancel`)).status).toBe(202);
     const events = await stack.idle(sessionId);
-    console.log(`cancel during a tool call: session.status_idle stored ${Date.parse(events.at(-1).created_at) - cancelled} ms after POST /cancel`);
     const use = ofType(events, 'agent.tool_use')[0];
     expect(ofType(events, 'agent.tool_result')).toEqual([expect.objectContaining({ tool_use_id: use.id, is_error: true })]);
     expect(textOf(ofType(events, 'agent.tool_result')[0])).toMatch(/stopped the turn/);
