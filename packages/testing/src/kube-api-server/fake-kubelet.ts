@@ -80,8 +80,8 @@ function condition(type: string, status: 'True' | 'False', extra: Record<string,
 
 /**
  * The scheduler and kubelet of a one-node test cluster. For each pod it assigns a node and a pod IP
- * (127.77.x.y: the whole of 127/8 is loopback on Linux, so every pod has its own address, as in a
- * cluster), "runs" the init containers, resolves the runner container's environment (values,
+ * (127.N.x.y: the whole of 127/8 is loopback on Linux, so every pod has its own address, as in a
+ * cluster; N is drawn per kubelet, so test servers running at once never hand out the same address), "runs" the init containers, resolves the runner container's environment (values,
  * Secret keys, field refs) and starts the sandbox runner's built entry as a local process with it.
  * Two things stand in for what a container would give: STRATUS_RUNNER_HOST is the pod IP (the
  * pod's own network namespace), and paths under emptyDir mount points are rewritten to the pod's
@@ -97,6 +97,8 @@ export class FakeKubelet {
   private readonly planned: PodFailure[] = [];
   private policy?: (pod: KubeObject) => PodFailure | undefined;
   private nextIp = 2;
+  /** The second octet of this kubelet's pod IPs (127.0.0.0/16 is left to everything else on loopback). */
+  private readonly podNet = 64 + Math.floor(Math.random() * 190);
   private readonly unsubscribe: () => void;
   private stopped = false;
 
@@ -206,7 +208,7 @@ export class FakeKubelet {
       return;
     }
     const n = this.nextIp++;
-    const podIP = `127.77.${(n >> 8) & 255}.${n & 255}`;
+    const podIP = `127.${this.podNet}.${(n >> 8) & 255}.${n & 255}`;
     const startTime = new Date().toISOString();
     const bound = this.update(pod, (p) => {
       (p.spec as PodSpec).nodeName = NODE_NAME;
