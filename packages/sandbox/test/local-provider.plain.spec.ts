@@ -89,10 +89,11 @@ describe('LocalSandboxProvider without bubblewrap', () => {
     });
 
     it('is killed when it never prints the ready line', async () => {
-      const stuck = await failing('console.error("warming up"); setTimeout(() => {}, 30_000);', 300);
+      // Long enough for a loaded machine to start node and print, short enough for the test.
+      const stuck = await failing('console.error("warming up"); setTimeout(() => {}, 30_000);', 5000);
       const attempt = stuck.provider.provision(sandboxSpec());
-      expect(await eventually(async () => (await pidsWithArgument(stuck.entry)).length === 1, 1000)).toBe(true);
-      await expect(attempt).rejects.toThrow(/not ready after 300 ms: warming up/);
+      expect(await eventually(async () => (await pidsWithArgument(stuck.entry)).length === 1, 5000)).toBe(true);
+      await expect(attempt).rejects.toThrow(/not ready after 5000 ms: warming up/);
       expect(await pidsWithArgument(stuck.entry)).toEqual([]);
     });
   });
