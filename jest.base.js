@@ -31,7 +31,7 @@ module.exports = function jestConfig(dir, overrides = {}) {
     moduleFileExtensions: ['ts', 'js', 'json'],
     // Sources written for Node's resolution (the generated Prisma client) import './x.js' meaning x.ts.
     moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
-    testTimeout: 30_000,
+    testTimeout: 90_000,
     // Removes the Redis keys and databases this run's tests left behind.
     globalTeardown: require('node:path').join(__dirname, 'packages/testing/jest/global-teardown.js'),
     ...overrides,

@@ -27,7 +27,7 @@ describe('Kubernetes sandbox lifecycle: warm pool and reconciliation', () => {
     try {
       const { sessionId: _, ...template } = spec();
       provider.prewarm(template);
-      expect(await eventually(async () => provider.warmSandboxes(ENVIRONMENT) === 1, 5000)).toBe(true);
+      expect(await eventually(async () => provider.warmSandboxes(ENVIRONMENT) === 1, 30_000)).toBe(true);
       expect((await provider.list()).filter((s) => s.warm)).toEqual([expect.objectContaining({ state: 'running', environmentId: ENVIRONMENT, sessionId: undefined })]);
       const [warm] = warmJobs();
       expect(warm?.metadata.labels).toMatchObject({ 'stratus.dev/template': templateDigest(template), 'stratus.dev/environment-id': ENVIRONMENT });
@@ -49,7 +49,7 @@ describe('Kubernetes sandbox lifecycle: warm pool and reconciliation', () => {
       expect((await other.get(session.sessionId))?.token).toBe(handle.token);
       await other.shutdown();
 
-      expect(await eventually(async () => provider.warmSandboxes(ENVIRONMENT) === 1 && warmJobs()[0]!.metadata.name !== warm!.metadata.name, 5000)).toBe(true);
+      expect(await eventually(async () => provider.warmSandboxes(ENVIRONMENT) === 1 && warmJobs()[0]!.metadata.name !== warm!.metadata.name, 30_000)).toBe(true);
       // A different template (an edited environment) is never served from the pool.
       const edited = await provider.provision(spec({ environmentVariables: { MODE: 'edited' } }));
       expect(edited.warm).toBeUndefined();
@@ -57,7 +57,7 @@ describe('Kubernetes sandbox lifecycle: warm pool and reconciliation', () => {
       await provider.shutdown();
     }
     // Shutdown destroys the warm sandboxes it held, not the sessions' ones.
-    expect(await eventually(async () => warmJobs().length === 0, 3000)).toBe(true);
+    expect(await eventually(async () => warmJobs().length === 0, 30_000)).toBe(true);
     expect(jobs().filter((j) => j.metadata.labels?.['stratus.dev/session-id'] !== undefined).length).toBeGreaterThan(0);
   });
 
@@ -67,12 +67,12 @@ describe('Kubernetes sandbox lifecycle: warm pool and reconciliation', () => {
     const gone = spec();
     await crashed.provision(live);
     await crashed.provision(gone);
-    expect(await eventually(async () => crashed.warmSandboxes(ENVIRONMENT) === 1, 5000)).toBe(true);
+    expect(await eventually(async () => crashed.warmSandboxes(ENVIRONMENT) === 1, 30_000)).toBe(true);
     const finished = spec({ environmentId: 'env_other' });
     await crashed.provision(finished);
     const [finishedPod] = server.store.list('pods', NAMESPACE).filter((p) => p.metadata.labels?.['stratus.dev/session-id'] === finished.sessionId);
     server.kubelet.oomKill(NAMESPACE, finishedPod!.metadata.name);
-    expect(await eventually(async () => (await crashed.list()).some((s) => s.sessionId === finished.sessionId && s.state === 'finished'), 3000)).toBe(true);
+    expect(await eventually(async () => (await crashed.list()).some((s) => s.sessionId === finished.sessionId && s.state === 'finished'), 30_000)).toBe(true);
     // The worker dies without shutting down: its watches stop, its sandboxes and warm pool stay behind.
 
     const survivor = kubeProvider(cluster.kubeconfigPath, { warmPool: { sizes: {}, maxIdleMs: 1 } });
@@ -93,7 +93,7 @@ describe('Kubernetes sandbox lifecycle: warm pool and reconciliation', () => {
         ]),
       );
       expect(report.destroyed.map((d) => d.sessionId)).not.toContain(live.sessionId);
-      expect(await eventually(async () => server.store.list('pods', NAMESPACE).every((p) => p.metadata.labels?.['stratus.dev/session-id'] === live.sessionId), 5000)).toBe(true);
+      expect(await eventually(async () => server.store.list('pods', NAMESPACE).every((p) => p.metadata.labels?.['stratus.dev/session-id'] === live.sessionId), 30_000)).toBe(true);
       expect((await survivor.list()).map((s) => s.sessionId)).toEqual([live.sessionId]);
       expect((await survivor.get(live.sessionId))?.endpoint).toBeDefined();
     } finally {
