@@ -1,1 +1,1 @@
-module.exports = require('../../jest.base.js')(__dirname, { testTimeout: 60_000 });
+module.exports = require('../../jest.base.js')(__dirname, { testTimeout: 120_000 });

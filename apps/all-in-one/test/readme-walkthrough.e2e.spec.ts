@@ -29,7 +29,7 @@ beforeAll(async () => {
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   await waitForReady(baseUrl, () => server.exitCode !== null, 30_000);
-}, 60_000);
+}, 120_000);
 
 afterAll(async () => {
   server?.kill('SIGTERM');

@@ -61,10 +61,10 @@ describe('NODE_ENV=production', () => {
     // Kept for afterEach in case it does start.
     const started = spawnApi(productionEnv(QUICKSTART)).then((process) => (child = process));
     await expect(started).rejects.toThrow(/exited \(1\)[\s\S]*STRATUS_BOOTSTRAP_TOKEN: the quickstart token from \.env\.example is public/);
-  }, 60_000);
+  }, 120_000);
 
   it('starts with a token of its own', async () => {
     child = await spawnApi(productionEnv('pt-a-production-secret-0123456789abcdef'));
     expect((await fetch(`${child.url}/healthz`)).status).toBe(200);
-  }, 60_000);
+  }, 120_000);
 });

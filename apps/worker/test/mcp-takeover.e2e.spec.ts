@@ -85,7 +85,7 @@ beforeAll(async () => {
   const tokens = app.get(TokensService);
   token = (await tokens.issue(await tokens.createWorkspace('test'), 'test')).secret;
   workers.push(...(await Promise.all([startWorker(), startWorker()])));
-}, 60_000);
+}, 120_000);
 
 afterAll(async () => {
   for (const worker of workers) if (worker.child.exitCode === null) worker.child.kill('SIGTERM');
@@ -96,7 +96,7 @@ afterAll(async () => {
   await db?.drop();
   await rm(sandboxDir, { recursive: true, force: true });
   delete process.env.STRATUS_MODEL_PROVIDERS;
-}, 30_000);
+}, 120_000);
 
 it('a worker killed during an MCP call: another resumes the turn and reports the call as interrupted without calling again', async () => {
   const agent = await request('POST', '/agents', {
@@ -129,4 +129,4 @@ it('a worker killed during an MCP call: another resumes the turn and reports the
   expect(textOf(results[0])).toMatch(/not repeated/);
   expect(mcp.calls.filter((c) => c.tool === 'stall')).toHaveLength(1);
   expect(log.at(-1).stop_reason).toEqual({ type: 'end_turn' });
-}, 45_000);
+}, 120_000);

@@ -112,7 +112,7 @@ afterAll(async () => {
   await db?.drop();
   await rm(sandboxDir, { recursive: true, force: true });
   delete process.env.STRATUS_MODEL_PROVIDERS;
-}, 30_000);
+}, 120_000);
 
 it('a worker whose event loop stalls past its lock: another takes the turn over, and the stalled one, once awake, stops without writing', async () => {
   const sessionId = await newSession();

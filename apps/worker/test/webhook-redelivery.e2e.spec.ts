@@ -43,7 +43,7 @@ beforeAll(async () => {
   process.env.STRATUS_OUTBOUND_ALLOWED_PRIVATE_HOSTS = '127.0.0.1:*';
   // This process runs the API and the turns; deliveries are left to the worker processes.
   stack = await startStack({ STRATUS_WORKER_QUEUES: 'session-turns,sandbox-lifecycle' });
-}, 60_000);
+}, 120_000);
 
 afterAll(async () => {
   const live = children.filter((child) => child.exitCode === null && child.signalCode === null);
@@ -57,7 +57,7 @@ afterAll(async () => {
   delete process.env.STRATUS_OUTBOUND_ALLOWED_PRIVATE_HOSTS;
   await stack?.close();
   await receiver?.close();
-}, 30_000);
+}, 120_000);
 
 it('a worker killed mid-delivery: another delivers the event again under the same webhook-id', async () => {
   receiver.respond('/crash', (n) => (n === 0 ? 'hang' : 200));
@@ -90,4 +90,4 @@ it('a worker killed mid-delivery: another delivers the event again under the sam
   expect(delivery.id).toBe(crashed!.headers['webhook-id']);
   expect(delivery.attempts.map((a: any) => [a.attempt, a.response_status])).toEqual([[1, 200]]);
   expect(new Set(receiver.received('/crash').map((r) => r.headers['webhook-id'])).size).toBe(1);
-}, 60_000);
+}, 120_000);
