@@ -52,6 +52,17 @@ describe('idle local sandboxes', () => {
     expect(await sh(client, 'cat again.txt')).toMatchObject({ stdout: 'x' });
   });
 
+  it('runs the file tools confined as before: no symlink leads them out of the workspace, and they write as the sandbox user', async () => {
+    const handle = await provider.provision(sandboxSpec());
+    const client = connect(handle);
+    expect(await sh(client, 'ln -s /etc/passwd passwd-link && ln -s /opt/stratus out-link')).toMatchObject({ exit_code: 0 });
+    await expect(client.read({ path: 'passwd-link' })).rejects.toMatchObject({ name: 'RunnerError', status: 403 });
+    await expect(client.write({ path: 'out-link/x', content: 'x' })).rejects.toMatchObject({ name: 'RunnerError', status: 403 });
+    await expect(client.read({ path: '../../etc/hostname' })).rejects.toMatchObject({ name: 'RunnerError', status: 403 });
+    await client.write({ path: 'mine.txt', content: 'x' });
+    expect(await sh(client, 'stat -c %U mine.txt')).toMatchObject({ stdout: 'sandbox\n' });
+  });
+
   it('runs each command in the namespaces, private /tmp and directory the previous one left', async () => {
     const client = connect(await provider.provision(sandboxSpec()));
     const other = connect(await provider.provision(sandboxSpec()));
