@@ -123,7 +123,7 @@ async function kubernetes(work) {
 
 async function local(work) {
   // As configured by default: the worker's egress proxy started on first need (once, before the runs).
-  const coldProvider = new LocalSandboxProvider({ baseDir: path.join(work, 'local-cold'), owner: 'bench', runnerEntry: RUNNER_ENTRY, egressProxy: { entry: PROXY_ENTRY }, logger: { warn: () => {} } });
+  const coldProvider = new LocalSandboxProvider({ baseDir: path.join(work, 'local-cold'), owner: 'bench', runnerEntry: RUNNER_ENTRY, egressProxy: { entry: PROXY_ENTRY }, readyTimeoutMs: 60_000, logger: { warn: () => {} } });
   const first = spec();
   await coldProvider.provision(first);
   await coldProvider.destroy(first.sessionId);
@@ -188,7 +188,7 @@ function sandboxTreesRss(workspaceDirs) {
 async function density(work) {
   const { RunnerClient } = require(path.join(root, 'packages/sandbox/dist/index.js'));
   const baseDir = path.join(work, 'density');
-  const provider = new LocalSandboxProvider({ baseDir, owner: 'bench', runnerEntry: RUNNER_ENTRY, egressProxy: { entry: PROXY_ENTRY }, logger: { warn: () => {} } });
+  const provider = new LocalSandboxProvider({ baseDir, owner: 'bench', runnerEntry: RUNNER_ENTRY, egressProxy: { entry: PROXY_ENTRY }, readyTimeoutMs: 60_000, logger: { warn: () => {} } });
   const clients = [];
   try {
     const sessions = [];

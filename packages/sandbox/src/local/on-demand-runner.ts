@@ -1,3 +1,4 @@
+import { RunnerUnavailableError } from '../runner-client';
 import type { RunnerProcess } from './runner-process';
 
 /**
@@ -19,11 +20,14 @@ export class OnDemandRunner {
 
   /** Runs `call` with the runner up, starting it when needed. */
   async use<T>(call: () => Promise<T>): Promise<T> {
-    if (this.closed) throw new Error('the sandbox has stopped');
+    if (this.closed) throw new RunnerUnavailableError('the sandbox has stopped');
     this.active++;
     clearTimeout(this.idleTimer);
     try {
-      await this.running();
+      // A runner that cannot start makes the sandbox unavailable to this call, as a dead runner would.
+      await this.running().catch((error: unknown) => {
+        throw new RunnerUnavailableError(`the sandbox's runner could not be started: ${(error as Error).message}`, { cause: error });
+      });
       return await call();
     } finally {
       this.active--;
