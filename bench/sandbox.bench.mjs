@@ -6,6 +6,8 @@
 // their process trees (every process whose ancestry leads to the sandbox, read from /proc) summed
 // and divided by their number; and `true` run EXEC_RUNS times in one running sandbox.
 // BENCH_SECTIONS (comma-separated: kubernetes, local, density, egress) picks what runs; default all.
+// BENCH_SANDBOX_DIST measures another build of @stratus/sandbox (say the previous code's dist copied
+// into packages/sandbox/), so a change can be compared with what it replaces in one sitting.
 // Prints the figures and writes a JSON report under bench/reports/.
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { execFile } from 'node:child_process';
@@ -18,7 +20,8 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
-const { KubernetesSandboxProvider, LocalSandboxProvider } = require(path.join(root, 'packages/sandbox/dist/index.js'));
+const SANDBOX_DIST = path.resolve(root, process.env.BENCH_SANDBOX_DIST ?? 'packages/sandbox/dist');
+const { KubernetesSandboxProvider, LocalSandboxProvider, RunnerClient } = require(path.join(SANDBOX_DIST, 'index.js'));
 const RUNNER_ENTRY = path.join(root, 'apps/sandbox-runner/dist/main.js');
 const { startKubeApiServer } = require(path.join(root, 'packages/testing/dist/kube-api-server/index.js'));
 const { createEgressProxy, listenOnUnixSocket } = require(path.join(root, 'apps/egress-proxy/dist/index.js'));
@@ -186,7 +189,6 @@ function sandboxTreesRss(workspaceDirs) {
 
 /** IDLE_SANDBOXES sandboxes that each ran `true`, left idle; then `true` EXEC_RUNS times in one of them. */
 async function density(work) {
-  const { RunnerClient } = require(path.join(root, 'packages/sandbox/dist/index.js'));
   const baseDir = path.join(work, 'density');
   const provider = new LocalSandboxProvider({ baseDir, owner: 'bench', runnerEntry: RUNNER_ENTRY, egressProxy: { entry: PROXY_ENTRY }, readyTimeoutMs: 60_000, logger: { warn: () => {} } });
   const clients = [];
@@ -271,7 +273,6 @@ async function egress(work) {
     const s = { ...spec(), networking: { type: 'allowed_hosts', allowed_hosts: ['upstream.bench'] } };
     const handle = await provider.provision(s);
     writeFileSync(path.join(work, 'egress', s.sessionId, 'workspace', 'load.cjs'), LOAD_SCRIPT);
-    const { RunnerClient } = require(path.join(root, 'packages/sandbox/dist/index.js'));
     const client = RunnerClient.forHandle(handle);
     const run = await client.exec({ command: `node load.cjs http://upstream.bench:${port}/ ${EGRESS_REQUESTS} ${EGRESS_CONCURRENCY}`, timeout_ms: 300_000, max_output_bytes: 1_000_000 });
     await client.close();
@@ -302,6 +303,7 @@ try {
     benchmark: 'sandbox provision→ready',
     date: new Date().toISOString(),
     node: process.version,
+    sandboxBuild: path.relative(root, SANDBOX_DIST),
     cpus: cpus().length,
     runs: RUNS,
     targets: TARGETS,
@@ -317,7 +319,7 @@ try {
     },
   };
   const row = (name, s) => `  ${name.padEnd(44)} p50 ${String(s.p50).padStart(7)} ms   p99 ${String(s.p99).padStart(7)} ms   mean ${String(s.mean).padStart(7)} ms   (n=${s.n})`;
-  console.log(`sandbox provision→ready, ${RUNS} runs each, node ${process.version}, ${cpus().length} CPUs`);
+  console.log(`sandbox provision→ready, ${RUNS} runs each, node ${process.version}, ${cpus().length} CPUs, build ${report.sandboxBuild}`);
   const met = (ok) => (ok ? 'met' : 'MISSED');
   if (results.kubernetes) {
     console.log(row('kubernetes cold (total)', results.kubernetes.cold.total));
