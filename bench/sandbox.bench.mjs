@@ -2,8 +2,14 @@
 // Kubernetes runs against the API test server, whose fake kubelet starts the runner as a local
 // process: "own overhead" is provision() time minus the pod's own start (Job received → pod Ready),
 // i.e. what Stratus adds: creating the Secret and Job, the watch delivering Ready, the health check.
+// Density: IDLE_SANDBOXES local sandboxes that each ran one command, then sat idle: the RSS of
+// their process trees (every process whose ancestry leads to the sandbox, read from /proc) summed
+// and divided by their number; and `true` run EXEC_RUNS times in one running sandbox.
+// BENCH_SECTIONS (comma-separated: kubernetes, local, density, egress) picks what runs; default all.
+// BENCH_SANDBOX_DIST measures another build of @stratus/sandbox (say the previous code's dist copied
+// into packages/sandbox/), so a change can be compared with what it replaces in one sitting.
 // Prints the figures and writes a JSON report under bench/reports/.
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { execFile } from 'node:child_process';
 import { createServer } from 'node:http';
 import { promisify } from 'node:util';
@@ -14,7 +20,8 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
-const { KubernetesSandboxProvider, LocalSandboxProvider } = require(path.join(root, 'packages/sandbox/dist/index.js'));
+const SANDBOX_DIST = path.resolve(root, process.env.BENCH_SANDBOX_DIST ?? 'packages/sandbox/dist');
+const { KubernetesSandboxProvider, LocalSandboxProvider, RunnerClient } = require(path.join(SANDBOX_DIST, 'index.js'));
 const RUNNER_ENTRY = path.join(root, 'apps/sandbox-runner/dist/main.js');
 const { startKubeApiServer } = require(path.join(root, 'packages/testing/dist/kube-api-server/index.js'));
 const { createEgressProxy, listenOnUnixSocket } = require(path.join(root, 'apps/egress-proxy/dist/index.js'));
@@ -23,8 +30,11 @@ const EGRESS_REQUESTS = Number(process.env.BENCH_EGRESS_REQUESTS ?? 1000);
 const EGRESS_CONCURRENCY = 8;
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 30);
+const IDLE_SANDBOXES = Number(process.env.BENCH_IDLE_SANDBOXES ?? 100);
+const EXEC_RUNS = Number(process.env.BENCH_EXEC_RUNS ?? 200);
+const SECTIONS = new Set((process.env.BENCH_SECTIONS ?? 'kubernetes,local,density,egress').split(','));
 const ENVIRONMENT = 'env_bench';
-const TARGETS = { warmClaimP50Ms: 50, kubernetesOverheadP50Ms: 100 };
+const TARGETS = { warmClaimP50Ms: 50, kubernetesOverheadP50Ms: 100, idleRssPerSandboxMiB: 8, trueExecP50Ms: 20 };
 
 let sequence = 0;
 const spec = () => ({
@@ -116,7 +126,7 @@ async function kubernetes(work) {
 
 async function local(work) {
   // As configured by default: the worker's egress proxy started on first need (once, before the runs).
-  const coldProvider = new LocalSandboxProvider({ baseDir: path.join(work, 'local-cold'), owner: 'bench', runnerEntry: RUNNER_ENTRY, egressProxy: { entry: PROXY_ENTRY }, logger: { warn: () => {} } });
+  const coldProvider = new LocalSandboxProvider({ baseDir: path.join(work, 'local-cold'), owner: 'bench', runnerEntry: RUNNER_ENTRY, egressProxy: { entry: PROXY_ENTRY }, readyTimeoutMs: 60_000, logger: { warn: () => {} } });
   const first = spec();
   await coldProvider.provision(first);
   await coldProvider.destroy(first.sessionId);
@@ -127,6 +137,91 @@ async function local(work) {
   const warmResult = await warm(warmProvider);
   await warmProvider.shutdown();
   return { isolation, cold: coldResult, warm: warmResult };
+}
+
+/** Every process on the host: pid → { parent, rssKiB, cmdline }. */
+function processTable() {
+  const table = new Map();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const rssKiB = Number(/^VmRSS:\s+(\d+)/m.exec(readFileSync(`/proc/${entry}/status`, 'utf8'))?.[1] ?? 0);
+      const pidNamespace = readlinkSync(`/proc/${entry}/ns/pid`);
+      table.set(Number(entry), { parent, rssKiB, pidNamespace, cmdline: readFileSync(`/proc/${entry}/cmdline`, 'utf8') });
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return table;
+}
+
+/**
+ * RSS of the sandboxes' process trees: the processes whose command line names a sandbox's workspace
+ * directory (bubblewrap's `--bind <workspace> /workspace`, whatever the version of the provider), all
+ * their descendants and every process in their PID namespaces, counted once.
+ */
+function sandboxTreesRss(workspaceDirs) {
+  const table = processTable();
+  const inTree = new Set();
+  for (const [pid, proc] of table) if (workspaceDirs.some((dir) => proc.cmdline.split('\0').includes(dir))) inTree.add(pid);
+  for (let grown = true; grown; ) {
+    grown = false;
+    for (const [pid, proc] of table) {
+      if (!inTree.has(pid) && inTree.has(proc.parent)) {
+        inTree.add(pid);
+        grown = true;
+      }
+    }
+  }
+  const hostPidNamespace = readlinkSync('/proc/self/ns/pid');
+  const namespaces = new Set([...inTree].map((pid) => table.get(pid).pidNamespace).filter((ns) => ns !== hostPidNamespace));
+  for (const [pid, proc] of table) if (namespaces.has(proc.pidNamespace)) inTree.add(pid);
+  let rssKiB = 0;
+  let nodeProcesses = 0;
+  for (const pid of inTree) {
+    rssKiB += table.get(pid).rssKiB;
+    if (/(^|\/)node$/.test(table.get(pid).cmdline.split('\0')[0])) nodeProcesses++;
+  }
+  return { processes: inTree.size, nodeProcesses, rssKiB };
+}
+
+/** IDLE_SANDBOXES sandboxes that each ran `true`, left idle; then `true` EXEC_RUNS times in one of them. */
+async function density(work) {
+  const baseDir = path.join(work, 'density');
+  const provider = new LocalSandboxProvider({ baseDir, owner: 'bench', runnerEntry: RUNNER_ENTRY, egressProxy: { entry: PROXY_ENTRY }, readyTimeoutMs: 60_000, logger: { warn: () => {} } });
+  const clients = [];
+  try {
+    const sessions = [];
+    for (let i = 0; i < IDLE_SANDBOXES; i++) {
+      const s = spec();
+      const client = RunnerClient.forHandle(await provider.provision(s));
+      clients.push(client);
+      const result = await client.exec({ command: 'true' });
+      if (result.exit_code !== 0) throw new Error(`true failed: ${result.stderr}`);
+      sessions.push(s.sessionId);
+    }
+    // Idle: what a sandbox keeps between turns (file-tool runners started on demand have exited).
+    await new Promise((resolve) => setTimeout(resolve, Number(process.env.BENCH_IDLE_SETTLE_MS ?? 2000)));
+    const trees = sandboxTreesRss(sessions.map((id) => path.join(baseDir, id, 'workspace')));
+    const execs = [];
+    for (let i = 0; i < EXEC_RUNS; i++) {
+      const began = performance.now();
+      const result = await clients[0].exec({ command: 'true' });
+      execs.push(performance.now() - began);
+      if (result.exit_code !== 0) throw new Error(`true failed: ${result.stderr}`);
+    }
+    return {
+      isolation: provider.isolation,
+      sandboxes: IDLE_SANDBOXES,
+      idle: { ...trees, rssPerSandboxMiB: Math.round((trees.rssKiB / 1024 / IDLE_SANDBOXES) * 100) / 100 },
+      trueExec: stats(execs),
+    };
+  } finally {
+    await Promise.all(clients.map((client) => client.close()));
+    await provider.shutdown();
+  }
 }
 
 /**
@@ -178,7 +273,6 @@ async function egress(work) {
     const s = { ...spec(), networking: { type: 'allowed_hosts', allowed_hosts: ['upstream.bench'] } };
     const handle = await provider.provision(s);
     writeFileSync(path.join(work, 'egress', s.sessionId, 'workspace', 'load.cjs'), LOAD_SCRIPT);
-    const { RunnerClient } = require(path.join(root, 'packages/sandbox/dist/index.js'));
     const client = RunnerClient.forHandle(handle);
     const run = await client.exec({ command: `node load.cjs http://upstream.bench:${port}/ ${EGRESS_REQUESTS} ${EGRESS_CONCURRENCY}`, timeout_ms: 300_000, max_output_bytes: 1_000_000 });
     await client.close();
@@ -202,31 +296,54 @@ const work = mkdtempSync(path.join(tmpdir(), 'sbx-bench-'));
 // Local sandboxes run as uids of their own, which must pass through to their directories.
 chmodSync(work, 0o711);
 try {
-  const results = { kubernetes: await kubernetes(work), local: await local(work), egress: await egress(work) };
+  const sections = { kubernetes, local, density, egress };
+  const results = {};
+  for (const [name, run] of Object.entries(sections)) if (SECTIONS.has(name)) results[name] = await run(work);
   const report = {
     benchmark: 'sandbox provision→ready',
     date: new Date().toISOString(),
     node: process.version,
+    sandboxBuild: path.relative(root, SANDBOX_DIST),
     cpus: cpus().length,
     runs: RUNS,
     targets: TARGETS,
     results,
     verdict: {
-      warmClaimP50: results.kubernetes.warm.claim.p50 <= TARGETS.warmClaimP50Ms && results.local.warm.claim.p50 <= TARGETS.warmClaimP50Ms,
-      kubernetesOverheadP50: results.kubernetes.cold.ownOverhead.p50 <= TARGETS.kubernetesOverheadP50Ms,
+      ...(results.kubernetes && results.local
+        ? { warmClaimP50: results.kubernetes.warm.claim.p50 <= TARGETS.warmClaimP50Ms && results.local.warm.claim.p50 <= TARGETS.warmClaimP50Ms }
+        : {}),
+      ...(results.kubernetes ? { kubernetesOverheadP50: results.kubernetes.cold.ownOverhead.p50 <= TARGETS.kubernetesOverheadP50Ms } : {}),
+      ...(results.density
+        ? { idleRssPerSandbox: results.density.idle.rssPerSandboxMiB <= TARGETS.idleRssPerSandboxMiB, trueExecP50: results.density.trueExec.p50 <= TARGETS.trueExecP50Ms }
+        : {}),
     },
   };
   const row = (name, s) => `  ${name.padEnd(44)} p50 ${String(s.p50).padStart(7)} ms   p99 ${String(s.p99).padStart(7)} ms   mean ${String(s.mean).padStart(7)} ms   (n=${s.n})`;
-  console.log(`sandbox provision→ready, ${RUNS} runs each, node ${process.version}, ${cpus().length} CPUs`);
-  console.log(row('kubernetes cold (total)', results.kubernetes.cold.total));
-  console.log(row('kubernetes cold (Stratus own overhead)', results.kubernetes.cold.ownOverhead));
-  console.log(row('kubernetes warm-pool claim', results.kubernetes.warm.claim));
-  console.log(row(`local cold (${results.local.isolation})`, results.local.cold.total));
-  console.log(row(`local warm-pool claim (${results.local.isolation})`, results.local.warm.claim));
-  console.log(`egress, ${EGRESS_REQUESTS} GETs ${EGRESS_CONCURRENCY} at a time (new connection each) to a loopback server:`);
-  console.log(`  direct from the host              ${String(results.egress.direct.requestsPerSecond).padStart(7)} req/s   p50 ${results.egress.direct.latency.p50} ms (sequential)`);
-  console.log(`  sandbox → bridge → proxy socket   ${String(results.egress.proxied.requestsPerSecond).padStart(7)} req/s   p50 ${results.egress.proxied.latency.p50} ms (sequential), added p50 ${results.egress.addedLatencyP50Ms} ms`);
-  console.log(`targets: warm-pool claim p50 <= ${TARGETS.warmClaimP50Ms} ms: ${report.verdict.warmClaimP50 ? 'met' : 'MISSED'}; own overhead on a cold Kubernetes start p50 <= ${TARGETS.kubernetesOverheadP50Ms} ms: ${report.verdict.kubernetesOverheadP50 ? 'met' : 'MISSED'}`);
+  console.log(`sandbox provision→ready, ${RUNS} runs each, node ${process.version}, ${cpus().length} CPUs, build ${report.sandboxBuild}`);
+  const met = (ok) => (ok ? 'met' : 'MISSED');
+  if (results.kubernetes) {
+    console.log(row('kubernetes cold (total)', results.kubernetes.cold.total));
+    console.log(row('kubernetes cold (Stratus own overhead)', results.kubernetes.cold.ownOverhead));
+    console.log(row('kubernetes warm-pool claim', results.kubernetes.warm.claim));
+    console.log(`target: own overhead on a cold Kubernetes start p50 <= ${TARGETS.kubernetesOverheadP50Ms} ms: ${met(report.verdict.kubernetesOverheadP50)}`);
+  }
+  if (results.local) {
+    console.log(row(`local cold (${results.local.isolation})`, results.local.cold.total));
+    console.log(row(`local warm-pool claim (${results.local.isolation})`, results.local.warm.claim));
+  }
+  if (report.verdict.warmClaimP50 !== undefined) console.log(`target: warm-pool claim p50 <= ${TARGETS.warmClaimP50Ms} ms: ${met(report.verdict.warmClaimP50)}`);
+  if (results.density) {
+    const { idle, trueExec, sandboxes } = results.density;
+    console.log(`density (${results.density.isolation}), ${sandboxes} idle sandboxes that each ran one command:`);
+    console.log(`  idle RSS per sandbox ${idle.rssPerSandboxMiB} MiB (${idle.processes} processes, ${idle.nodeProcesses} of them node, ${Math.round(idle.rssKiB / 1024)} MiB in all)`);
+    console.log(row('`true` in a running sandbox', trueExec));
+    console.log(`targets: idle RSS <= ${TARGETS.idleRssPerSandboxMiB} MiB: ${met(report.verdict.idleRssPerSandbox)}; \`true\` p50 <= ${TARGETS.trueExecP50Ms} ms: ${met(report.verdict.trueExecP50)}`);
+  }
+  if (results.egress) {
+    console.log(`egress, ${EGRESS_REQUESTS} GETs ${EGRESS_CONCURRENCY} at a time (new connection each) to a loopback server:`);
+    console.log(`  direct from the host              ${String(results.egress.direct.requestsPerSecond).padStart(7)} req/s   p50 ${results.egress.direct.latency.p50} ms (sequential)`);
+    console.log(`  sandbox → bridge → proxy socket   ${String(results.egress.proxied.requestsPerSecond).padStart(7)} req/s   p50 ${results.egress.proxied.latency.p50} ms (sequential), added p50 ${results.egress.addedLatencyP50Ms} ms`);
+  }
   const dir = path.join(root, 'bench', 'reports');
   mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `sandbox-${report.date.replace(/[:.]/g, '-')}.json`);

@@ -1,10 +1,10 @@
 import { chmod, mkdir, realpath, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { EditRequest, ExecRequest, FetchRequest, GlobRequest, GrepRequest, ReadRequest, RUNNER_ROUTES, WriteRequest } from '@stratus/sandbox-protocol';
+import { EditRequest, ExecRequest, FetchRequest, GlobRequest, GrepRequest, proxyVariables, ReadRequest, RUNNER_ROUTES, WriteRequest } from '@stratus/sandbox-protocol';
 import type { RunnerConfig } from './config';
 import { ConfigError } from './config';
-import { proxyVariables, startEgressBridge } from './egress-bridge';
+import { startEgressBridge } from './egress-bridge';
 import { jsonRoute, createRunnerServer } from './server';
 import { ExecTool } from './tools/exec';
 import { FetchTool } from './tools/fetch';

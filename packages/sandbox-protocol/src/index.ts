@@ -11,3 +11,5 @@ export * from './runner-env';
 export * from './ready-line';
 export * from './networking';
 export * from './json-text';
+export * from './proxy-variables';
+export * from './output-buffer';

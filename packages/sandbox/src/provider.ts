@@ -1,4 +1,5 @@
 import type { Networking } from '@stratus/contracts';
+import type { ExecRequest, ExecResult } from '@stratus/sandbox-protocol';
 
 /** Packages an environment installs into its sandboxes before the runner starts. */
 export interface SandboxPackages {
@@ -31,6 +32,19 @@ export type SandboxTemplate = Omit<SandboxSpec, 'sessionId'>;
 /** How to reach a sandbox's runner: a Unix socket (local) or an HTTP base URL (a pod IP). */
 export type SandboxEndpoint = { socketPath: string } | { baseUrl: string };
 
+/**
+ * How a provider reaches a sandbox that keeps no server between calls (a local sandbox whose
+ * namespaces are held by a tiny init): `RunnerClient` sends commands through it, and the other
+ * calls to the endpoint's runner once `withRunner` has it running.
+ */
+export interface SandboxChannel {
+  exec(body: ExecRequest, signal?: AbortSignal): Promise<ExecResult>;
+  /** Runs `call` while the sandbox's runner is up: started on demand, stopped once idle. */
+  withRunner<T>(call: () => Promise<T>): Promise<T>;
+  /** False once the sandbox has stopped. */
+  alive(): boolean;
+}
+
 /** A running sandbox, enough to talk to its runner. */
 export interface SandboxHandle {
   sessionId: string;
@@ -42,6 +56,8 @@ export interface SandboxHandle {
   startupMs: number;
   /** True when the sandbox came from the warm pool rather than being started for this call. */
   warm?: boolean;
+  /** Set when calls reach the sandbox through its provider rather than a runner that is always there. */
+  channel?: SandboxChannel;
 }
 
 /** One sandbox as a provider sees it, for reconciliation and operators. */

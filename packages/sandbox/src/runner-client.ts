@@ -17,7 +17,7 @@ import {
   type WriteRequest,
   type WriteResult,
 } from '@stratus/sandbox-protocol';
-import type { SandboxEndpoint, SandboxHandle } from './provider';
+import type { SandboxChannel, SandboxEndpoint, SandboxHandle } from './provider';
 
 /**
  * Exec may run for up to 600 s before the runner answers; undici's default 300 s headers timeout
@@ -65,7 +65,11 @@ export interface CallOptions {
   signal?: AbortSignal;
 }
 
-/** Typed client of one sandbox runner, over its Unix socket or its HTTP base URL. */
+/**
+ * Typed client of one sandbox runner, over its Unix socket or its HTTP base URL. With a channel (a
+ * local sandbox that keeps no server between calls), commands go through the channel and the other
+ * calls to the runner it starts on demand.
+ */
 export class RunnerClient {
   private readonly agent: Agent;
   private readonly origin: string;
@@ -75,6 +79,7 @@ export class RunnerClient {
     endpoint: SandboxEndpoint,
     private readonly token: string,
     options: RunnerClientOptions = {},
+    private readonly channel?: SandboxChannel,
   ) {
     this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     const timeouts = { headersTimeout: RESPONSE_TIMEOUT_MS, bodyTimeout: RESPONSE_TIMEOUT_MS };
@@ -89,16 +94,21 @@ export class RunnerClient {
 
   /** A client for a provisioned sandbox. */
   static forHandle(handle: SandboxHandle, options: RunnerClientOptions = {}): RunnerClient {
-    return new RunnerClient(handle.endpoint, handle.token, options);
+    return new RunnerClient(handle.endpoint, handle.token, options, handle.channel);
   }
 
-  /** Resolves when the runner is up and accepts the token. */
+  /** Resolves when the runner is up and accepts the token (with a channel: while the sandbox runs). */
   async health(options: CallOptions = {}): Promise<{ ok: true }> {
+    if (this.channel !== undefined) {
+      if (!this.channel.alive()) throw new RunnerUnavailableError('the sandbox has stopped');
+      return { ok: true };
+    }
     return this.call('GET', RUNNER_ROUTES.health, undefined, options);
   }
 
   /** Runs a bash command in the sandbox (working directory persists between calls). */
   async exec(body: ExecRequest, options: CallOptions = {}): Promise<ExecResult> {
+    if (this.channel !== undefined) return this.channel.exec(body, options.signal);
     return this.call('POST', RUNNER_ROUTES.exec, body, options);
   }
 
@@ -137,7 +147,12 @@ export class RunnerClient {
     await this.agent.close();
   }
 
-  private async call<T>(method: 'GET' | 'POST', path: string, body: unknown, { signal }: CallOptions): Promise<T> {
+  private async call<T>(method: 'GET' | 'POST', path: string, body: unknown, options: CallOptions): Promise<T> {
+    const channel = this.channel;
+    return channel !== undefined ? channel.withRunner(() => this.request<T>(method, path, body, options)) : this.request<T>(method, path, body, options);
+  }
+
+  private async request<T>(method: 'GET' | 'POST', path: string, body: unknown, { signal }: CallOptions): Promise<T> {
     let response: Awaited<ReturnType<typeof request>>;
     try {
       response = await request(`${this.origin}${path}`, {

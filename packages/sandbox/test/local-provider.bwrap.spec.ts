@@ -40,6 +40,8 @@ describe('LocalSandboxProvider under bubblewrap', () => {
     expect(await connect(handle).health()).toEqual({ ok: true });
     expect(await provider.get(spec.sessionId)).toBe(handle);
     expect(await provider.provision(spec)).toBe(handle);
+    // The file tools' runner (started on demand by this call) answers its own client, and nobody without the token.
+    expect(await connect(handle).glob({ pattern: '*' })).toEqual({ paths: [], truncated: false });
     const stranger = new RunnerClient(handle.endpoint, 'not-the-token');
     await expect(stranger.health()).rejects.toMatchObject({ name: 'RunnerError', status: 401 });
     await stranger.close();

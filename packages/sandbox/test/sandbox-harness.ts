@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, realpath, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, readlink, realpath, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -75,4 +75,51 @@ export async function eventually(check: () => Promise<boolean>, timeoutMs: numbe
 export function recordingLogger(): SandboxLogger & { warnings: string[] } {
   const warnings: string[] = [];
   return { warnings, warn: (_details, message) => warnings.push(message) };
+}
+
+/** One process as /proc shows it on the host. */
+export interface HostProcess {
+  pid: number;
+  parent: number;
+  /** The program it runs (the target of /proc/<pid>/exe), empty when unreadable. */
+  exe: string;
+  rssKiB: number;
+}
+
+/**
+ * The host processes of a local sandbox, read from /proc: those whose command line names its
+ * workspace directory on the host (bubblewrap's `--bind <workspace> /workspace`), all their
+ * descendants, and every process in the sandbox's PID namespace (what calls started by entering it).
+ */
+export async function sandboxProcesses(workspaceDir: string): Promise<HostProcess[]> {
+  const all: (HostProcess & { cmdline: string[]; pidNamespace: string })[] = [];
+  const hostPidNamespace = await readlink('/proc/self/ns/pid');
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const [stat, status, cmdline, exe, pidNamespace] = await Promise.all([
+      readFile(`/proc/${entry}/stat`, 'utf8').catch(() => ''),
+      readFile(`/proc/${entry}/status`, 'utf8').catch(() => ''),
+      readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => ''),
+      readlink(`/proc/${entry}/exe`).catch(() => ''),
+      readlink(`/proc/${entry}/ns/pid`).catch(() => ''),
+    ]);
+    if (stat === '') continue;
+    const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    const rssKiB = Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1] ?? 0);
+    all.push({ pid: Number(entry), parent, exe, rssKiB, cmdline: cmdline.split('\0'), pidNamespace });
+  }
+  const inTree = new Set(all.filter((proc) => proc.cmdline.includes(workspaceDir)).map((proc) => proc.pid));
+  for (let grown = true; grown; ) {
+    grown = false;
+    for (const proc of all) {
+      if (!inTree.has(proc.pid) && inTree.has(proc.parent)) {
+        inTree.add(proc.pid);
+        grown = true;
+      }
+    }
+  }
+  const sandboxNamespaces = new Set(all.filter((proc) => inTree.has(proc.pid) && proc.pidNamespace !== hostPidNamespace).map((proc) => proc.pidNamespace));
+  return all
+    .filter((proc) => inTree.has(proc.pid) || sandboxNamespaces.has(proc.pidNamespace))
+    .map(({ cmdline: _cmdline, pidNamespace: _pidNamespace, ...proc }) => proc);
 }

@@ -5,9 +5,8 @@ import { readFile, rm } from 'node:fs/promises';
 import { constants, tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { type ExecRequest, type ExecResult } from '@stratus/sandbox-protocol';
+import { HeadTailBuffer, splitBudget, type ExecRequest, type ExecResult } from '@stratus/sandbox-protocol';
 import type { z } from 'zod';
-import { HeadTailBuffer, splitBudget } from './output-buffer';
 
 /**
  * How long to wait for stdout/stderr to close after bash exits. A background job the command started

@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { chmod, chown, mkdir, readdir, readFile, realpath, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { RunnerEnvironment } from '@stratus/sandbox-protocol';
+import { proxyVariables, runnerReadyLine, type RunnerEnvironment } from '@stratus/sandbox-protocol';
 import { signEgressGrant } from '../egress/egress-credential';
 import { templateOf } from '../pool/template-digest';
 import { WarmPool, type WarmPoolConfig } from '../pool/warm-pool';
@@ -17,7 +18,10 @@ import type {
 import { bwrapArgs, commonRoot, findExecutable, runnerPathInside, SANDBOX_PATHS, SANDBOX_UID, systemEntries } from './bwrap';
 import { EgressProxyProcess, type LocalEgressProxy } from './egress-proxy-process';
 import { CgroupManager, parseCpuQuantity, parseMemoryQuantity, type SandboxCgroup } from './cgroups';
-import { hostLaunchCommand } from './host-launch';
+import { enterCommand, hostLaunchCommand, type SandboxRlimits } from './host-launch';
+import { exportLines, NamespaceExec, SCRIPT_FROM_FD3, shellQuote } from './namespace-exec';
+import { EGRESS_BRIDGE_PORT, startEgressBridge } from './netns-bridge';
+import { OnDemandRunner } from './on-demand-runner';
 import { RunnerProcess } from './runner-process';
 import { resolveRunnerInstall } from './runner-install';
 
@@ -61,11 +65,16 @@ export interface LocalSandboxProviderOptions {
   pidsLimit?: number;
   /** Upper bound on one command's run time, whatever the call asks for; default 600 s. */
   commandTimeoutMs?: number;
+  /** How long a sandbox's file-tool runner stays up after its last call (bubblewrap, root worker); default 10 s. */
+  runnerIdleMs?: number;
 }
 
 interface LocalSandbox {
   handle: SandboxHandle;
+  /** The sandbox's first process: its init (bwrap holding the namespaces), or the runner itself. */
   process: RunnerProcess;
+  /** Stops what serves the sandbox from outside its init (the on-demand runner, the egress bridge). */
+  release?: () => Promise<void>;
   /** The sandbox's directory name under the base directory: the session id, or warm-<hex> for a warm one. */
   dirName: string;
   /** Its cgroup(s), removed with it. */
@@ -95,6 +104,9 @@ const DEFAULT_RESOURCES = { cpu: '1', memory: '2Gi' };
 const DEFAULT_DISK_LIMIT_BYTES = 10 * 2 ** 30;
 const DEFAULT_PIDS_LIMIT = 512;
 const DEFAULT_COMMAND_TIMEOUT_MS = 600_000;
+const DEFAULT_RUNNER_IDLE_MS = 10_000;
+/** What a sandbox's init runs: it prints the ready line, then holds the namespaces doing nothing. */
+const INIT_COMMAND = ['/bin/sh', '-c', 'echo "$0"; exec sleep infinity', runnerReadyLine('init').trim()];
 /** Enough for Node.js and a build tool's file watchers. */
 const OPEN_FILES_LIMIT = 8192;
 /**
@@ -227,6 +239,7 @@ export class LocalSandboxProvider implements SandboxProvider {
       // A runner that dies on its own is forgotten, so the next turn provisions a new one.
       if (this.sandboxes.get(sessionId) !== sandbox) return;
       this.sandboxes.delete(sessionId);
+      void sandbox.release?.();
       void sandbox.cgroup?.remove();
       this.logger.warn({ sessionId, stderr: sandbox.process.stderr }, 'sandbox runner exited unexpectedly');
     });
@@ -319,6 +332,7 @@ export class LocalSandboxProvider implements SandboxProvider {
     const sandbox = this.sandboxes.get(sessionId);
     if (sandbox?.dirName === dirName) {
       this.sandboxes.delete(sessionId);
+      await sandbox.release?.();
       await sandbox.process.stop();
       await sandbox.cgroup?.remove();
     }
@@ -331,6 +345,7 @@ export class LocalSandboxProvider implements SandboxProvider {
 
   /** Stops a sandbox's runner and deletes its directory. */
   private async remove(sandbox: LocalSandbox): Promise<void> {
+    await sandbox.release?.();
     await sandbox.process.stop();
     await sandbox.cgroup?.remove();
     await rm(path.join(this.options.baseDir, sandbox.dirName), { recursive: true, force: true });
@@ -396,22 +411,31 @@ export class LocalSandboxProvider implements SandboxProvider {
     const diskBytes = this.options.diskLimitBytes ?? DEFAULT_DISK_LIMIT_BYTES;
     const cgroup = await (await this.cgroups)?.create(`stratus-${dirName}`, { memoryBytes, cpuMillis, pids });
     const proxy = spec.networking.type === 'none' ? undefined : await this.proxy();
-    const egress = egressSettings(proxy, spec, sessionId ?? dirName);
+    const credential = proxy === undefined ? undefined : egressCredential(proxy, spec, sessionId ?? dirName);
     const runnerCode = { root: commonRoot(runnerCodePaths), paths: runnerCodePaths };
-    const insideEnv = {
+    const limits = {
+      cgroupProcsFiles: cgroup?.procsFiles ?? [],
+      rlimits: { fileBytes: diskBytes, openFiles: OPEN_FILES_LIMIT, processes: hostUid !== undefined ? pids : undefined } satisfies SandboxRlimits,
+    };
+    const baseEnv = {
       PATH: `${path.dirname(SANDBOX_PATHS.node)}:${SYSTEM_PATH}`,
       LANG: 'C.UTF-8',
       TMPDIR: '/tmp',
       HOME: `${SANDBOX_PATHS.workspace}/.home`,
       USER: 'sandbox',
+    };
+    const runnerEnv = {
+      ...baseEnv,
       ...runnerSettings,
-      ...egress,
       ...({
         STRATUS_RUNNER_SOCKET: `${SANDBOX_PATHS.run}/runner.sock`,
         STRATUS_WORKSPACE_DIR: SANDBOX_PATHS.workspace,
         STRATUS_RUNNER_MEMORY_LIMIT: resources.memory,
       } satisfies RunnerEnvironment),
     };
+    // With a root worker, the sandbox's init only holds its namespaces and calls enter them (see
+    // enterCommand); otherwise the runner is the init and stays for the sandbox's life.
+    const enterable = process.getuid?.() === 0;
     const args = bwrapArgs({
       workspaceDir: dirs.workspace,
       runDir: dirs.run,
@@ -419,24 +443,57 @@ export class LocalSandboxProvider implements SandboxProvider {
       groupFile: path.join(etc, 'group'),
       nodePath: await realpath(this.nodePath),
       runnerCode,
-      egressSocket: proxy?.socketPath,
+      egressSocket: enterable ? undefined : proxy?.socketPath,
       tmpBytes: diskBytes,
-      env: insideEnv,
+      env: enterable ? { PATH: SYSTEM_PATH } : { ...runnerEnv, ...residentEgress(credential) },
       system: this.system,
     });
-    const launch = hostLaunchCommand({
-      cgroupProcsFiles: cgroup?.procsFiles ?? [],
-      rlimits: { fileBytes: diskBytes, openFiles: OPEN_FILES_LIMIT, processes: hostUid !== undefined ? pids : undefined },
-      hostUid,
-      bwrapPath: bwrap,
-      bwrapArgs: args.onCommandLine,
-      command: [SANDBOX_PATHS.node, runnerPathInside(runnerCode, runner.entry)],
-    });
+    const runnerCommand = [SANDBOX_PATHS.node, runnerPathInside(runnerCode, runner.entry)];
+    const launch = hostLaunchCommand({ ...limits, hostUid, bwrapPath: bwrap, bwrapArgs: args.onCommandLine, command: enterable ? INIT_COMMAND : runnerCommand });
+    let init: RunnerProcess;
     try {
       // bwrap itself starts with PATH and nothing else; all it passes on is set with --setenv above.
-      const runnerProcess = await RunnerProcess.start(launch.command, launch.args, { PATH: SYSTEM_PATH }, this.readyTimeoutMs, args.fromFd);
-      return { handle: this.handleOf(sessionId, socketPath, token, started), process: runnerProcess, dirName, cgroup };
+      init = await RunnerProcess.start(launch.command, launch.args, { PATH: SYSTEM_PATH }, this.readyTimeoutMs, args.fromFd);
     } catch (error) {
+      await cgroup?.remove();
+      throw error;
+    }
+    const handle = this.handleOf(sessionId, socketPath, token, started);
+    if (!enterable) return { handle, process: init, dirName, cgroup };
+    try {
+      await mkdir(path.join(dirs.workspace, '.home'), { recursive: true });
+      if (hostUid !== undefined) await chown(path.join(dirs.workspace, '.home'), hostUid, hostUid);
+      const initPid = innermostChild(init.pid!);
+      const enter = (command: readonly string[]) => enterCommand({ ...limits, initPid, uid: SANDBOX_UID, command });
+      const bridge = proxy === undefined ? undefined : await startEgressBridge({ initPid, nodePath: this.nodePath, proxySocket: proxy.socketPath });
+      const proxyEnv = credential === undefined ? {} : proxyVariables(`http://${credential}@127.0.0.1:${EGRESS_BRIDGE_PORT}`);
+      const exec = new NamespaceExec({
+        enter,
+        workspaceDir: SANDBOX_PATHS.workspace,
+        // As the resident runner did: the session's variables, then the proxy's and HOME, which it cannot override.
+        env: { ...baseEnv, ...spec.environmentVariables, ...proxyEnv, HOME: baseEnv.HOME },
+        maxCommandMs: commandTimeoutMs,
+        memoryLimit: resources.memory,
+        alive: () => init.running,
+      });
+      const fileTools = new OnDemandRunner(() => {
+        const entry = enter(['/bin/bash', '--noprofile', '--norc', '-c', SCRIPT_FROM_FD3]);
+        const script = `${exportLines({ ...runnerEnv, ...proxyEnv })}exec ${runnerCommand.map(shellQuote).join(' ')}`;
+        return RunnerProcess.start(entry.command, entry.args, { PATH: SYSTEM_PATH }, this.readyTimeoutMs, [script]);
+      }, this.options.runnerIdleMs ?? DEFAULT_RUNNER_IDLE_MS);
+      handle.channel = {
+        exec: (body, signal) => exec.run(body, signal),
+        withRunner: (call) => fileTools.use(call),
+        alive: () => init.running,
+      };
+      const release = async () => {
+        exec.killAll();
+        await fileTools.close();
+        await bridge?.close();
+      };
+      return { handle, process: init, dirName, cgroup, release };
+    } catch (error) {
+      await init.stop();
       await cgroup?.remove();
       throw error;
     }
@@ -473,14 +530,25 @@ export class LocalSandboxProvider implements SandboxProvider {
   }
 }
 
-/** The runner's egress settings: the proxy socket inside and the sandbox's signed credential. */
-function egressSettings(proxy: LocalEgressProxy | undefined, spec: SandboxTemplate, name: string): RunnerEnvironment {
-  if (proxy === undefined) return {};
+/** The sandbox's signed egress credential, `<name>:<grant>` (the proxy URL's user and password). */
+function egressCredential(proxy: LocalEgressProxy, spec: SandboxTemplate, name: string): string {
   const grant = { sessionId: name, workspaceId: spec.workspaceId, policy: spec.networking, expiresAt: Math.ceil(Date.now() / 1000) + EGRESS_CREDENTIAL_TTL_SECONDS };
-  return {
-    STRATUS_RUNNER_EGRESS_SOCKET: SANDBOX_PATHS.egressSocket,
-    STRATUS_RUNNER_EGRESS_CREDENTIAL: `${encodeURIComponent(name)}:${signEgressGrant(grant, proxy.signingKey)}`,
-  };
+  return `${encodeURIComponent(name)}:${signEgressGrant(grant, proxy.signingKey)}`;
+}
+
+/** A resident runner's egress settings: it bridges the proxy socket bound inside itself. */
+function residentEgress(credential: string | undefined): RunnerEnvironment {
+  if (credential === undefined) return {};
+  return { STRATUS_RUNNER_EGRESS_SOCKET: SANDBOX_PATHS.egressSocket, STRATUS_RUNNER_EGRESS_CREDENTIAL: credential };
+}
+
+/** The host pid at the bottom of a single chain of children (bwrap → its init → the command). */
+function innermostChild(pid: number): number {
+  for (let current = pid; ; ) {
+    const children = readFileSync(`/proc/${current}/task/${current}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+    if (children.length === 0) return current;
+    current = Number(children[0]);
+  }
 }
 
 /** Whether other users may pass through every directory above `target` (and `target` itself, a directory to enter). */
