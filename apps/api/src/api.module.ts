@@ -16,6 +16,8 @@ import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
 import { IdempotencyJanitor } from './idempotency/idempotency-janitor.service';
 import { IdempotencyRepository } from './idempotency/idempotency.repository';
 import { ModelsController } from './models/models.controller';
+import { QUEUE_DASHBOARD_CONFIG, QueueDashboard } from './queue-dashboard/queue-dashboard';
+import { queueDashboardConfig } from './queue-dashboard/queue-dashboard.config';
 import { SessionsController } from './sessions/sessions.controller';
 import { SessionsRepository } from './sessions/sessions.repository';
 import { SessionsService } from './sessions/sessions.service';
@@ -52,6 +54,8 @@ import { VaultsService } from './vaults/vaults.service';
     { provide: WebhookUrlPolicy, useFactory: () => WebhookUrlPolicy.fromEnv(process.env) },
     VaultsRepository,
     VaultsService,
+    { provide: QUEUE_DASHBOARD_CONFIG, useFactory: () => queueDashboardConfig(process.env) },
+    QueueDashboard,
     { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
   ],
 })

@@ -43,12 +43,24 @@ describe('stratus CLI', () => {
     expect((await api.request('GET', '/agents', { token: secret! })).status).toBe(401);
   });
 
+  it('issues admin tokens only when asked: they open the queue dashboard and nothing of the public API', async () => {
+    const { out } = await cli('workspaces', 'create', '--name', 'operators', '--json');
+    const created = JSON.parse(out);
+    expect(created.token.scopes).toEqual(['read', 'write']);
+    const issued = JSON.parse((await cli('tokens', 'create', '--workspace', created.workspace.id, '--scope', 'admin', '--json')).out);
+    expect(issued.scopes).toEqual(['admin']);
+    expect((await api.app.get(TokensService).verify(issued.secret))?.scopes).toEqual(['admin']);
+    expect((await api.request('GET', '/agents', { token: issued.secret })).status).toBe(403);
+    const listed = JSON.parse((await cli('tokens', 'list', '--workspace', created.workspace.id, '--json')).out);
+    expect(listed.map((t: { scopes: string[] }) => t.scopes)).toEqual(expect.arrayContaining([['read', 'write'], ['admin']]));
+  });
+
   it('explains bad usage with exit code 2', async () => {
     expect((await cli('tokens', 'create')).code).toBe(2);
     expect((await cli('tokens', 'create', '--workspace', 'wksp_nope')).err).toContain('is not a workspace id');
     expect((await cli('tokens', 'revoke', 'tok_nope')).code).toBe(2);
     expect((await cli('frobnicate')).err).toContain('unknown command');
-    expect((await cli('workspaces', 'create', '--name', 'x', '--scope', 'admin')).code).toBe(2);
+    expect((await cli('workspaces', 'create', '--name', 'x', '--scope', 'root')).err).toContain('"root" is not a scope (one of read, write, admin)');
   });
 
   it('creates the database and migrates it when it does not exist yet', async () => {

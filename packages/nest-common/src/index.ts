@@ -3,14 +3,16 @@
  * What every Stratus NestJS process shares. A root module imports CoreModule once; feature
  * modules inject the clients by the tokens exported here.
  */
-export { Auth, Public, type AuthContext, type Scope, ALL_SCOPES } from './auth/auth-context';
+export { Auth, Public, type AuthContext, type Scope, ALL_SCOPES, DEFAULT_SCOPES } from './auth/auth-context';
+export { authFailureLimiter, bearerSecret, countFailedAuthentication } from './auth/auth.guard';
+export { type SharedRateLimiter } from './auth/shared-rate-limiter';
 export { TokensRepository } from './auth/tokens.repository';
 export { DEFAULT_WORKSPACE_ID, TokensService } from './auth/tokens.service';
 export { applyMigrations, checkPostgres, checkRedis, StartupError } from './bootstrap/dependencies';
 export { installProcessGuards } from './bootstrap/process-guards';
 export { exitOnStartupError, prepare, startHttp, type StartedApp } from './bootstrap/start';
 export { stopOnSignals } from './bootstrap/signals';
-export { parseServerEnv, ServerEnv } from './config/env';
+export { envBool, parseEnv, parseServerEnv, ServerEnv } from './config/env';
 export { CoreModule } from './core.module';
 export { ApiError, conflict, forbidden, invalidRequest, notFound, overloaded, unauthenticated } from './errors/api-error';
 export { isDependencyUnavailable, toErrorResponse, type ErrorResponse } from './errors/error-response';

@@ -1,5 +1,5 @@
 import type { ParseArgsOptionsConfig } from 'node:util';
-import { ALL_SCOPES, DEFAULT_WORKSPACE_ID, type Scope, type TokensRepository, type TokensService } from '@stratus/nest-common';
+import { ALL_SCOPES, DEFAULT_SCOPES, DEFAULT_WORKSPACE_ID, type Scope, type TokensRepository, type TokensService } from '@stratus/nest-common';
 import { checkId } from './ids';
 import { CommandError, json, table, UsageError, type CliIo } from './output';
 
@@ -23,8 +23,9 @@ export interface Command {
   run(context: CommandContext): Promise<void>;
 }
 
+/** --scope, repeatable; read and write when absent (admin is only ever given on purpose). */
 function scopesOf(values: CommandContext['values']): Scope[] {
-  const given = (values.scope as string[] | undefined) ?? ALL_SCOPES;
+  const given = (values.scope as string[] | undefined) ?? DEFAULT_SCOPES;
   const unknown = given.find((scope) => !ALL_SCOPES.includes(scope as Scope));
   if (unknown !== undefined) throw new UsageError(`--scope: ${JSON.stringify(unknown)} is not a scope (one of ${ALL_SCOPES.join(', ')})`);
   return given as Scope[];
@@ -57,7 +58,7 @@ export const COMMANDS: Command[] = [
   },
   {
     name: 'workspaces create',
-    usage: 'workspaces create --name NAME [--scope read|write ...] [--json]',
+    usage: 'workspaces create --name NAME [--scope read|write|admin ...] [--json]',
     summary: 'create a workspace and print its first token (shown once)',
     options: { name: { type: 'string' }, scope: { type: 'string', multiple: true } },
     arity: 0,
@@ -102,8 +103,8 @@ export const COMMANDS: Command[] = [
   },
   {
     name: 'tokens create',
-    usage: 'tokens create --workspace WORKSPACE_ID [--name NAME] [--scope read|write ...] [--json]',
-    summary: 'issue a token for a workspace (shown once)',
+    usage: 'tokens create --workspace WORKSPACE_ID [--name NAME] [--scope read|write|admin ...] [--json]',
+    summary: 'issue a token for a workspace (shown once); --scope admin opens the queue dashboard',
     options: { workspace: { type: 'string' }, name: { type: 'string' }, scope: { type: 'string', multiple: true } },
     arity: 0,
     async run(context) {

@@ -1,8 +1,14 @@
 import { createParamDecorator, type ExecutionContext, SetMetadata } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 
-export type Scope = 'read' | 'write';
-export const ALL_SCOPES: Scope[] = ['read', 'write'];
+/**
+ * What a token may do: `read` (GET, HEAD) and `write` (everything else) on its own workspace's objects;
+ * `admin` opens the deployment-wide operator views (the queue dashboard) and nothing of the public API.
+ */
+export type Scope = 'read' | 'write' | 'admin';
+export const ALL_SCOPES: Scope[] = ['read', 'write', 'admin'];
+/** The scopes a token gets when none are asked for: the public API, never admin. */
+export const DEFAULT_SCOPES: Scope[] = ['read', 'write'];
 
 /** Who is calling: the token and the one workspace it may see. */
 export interface AuthContext {

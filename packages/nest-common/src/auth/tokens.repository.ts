@@ -11,6 +11,10 @@ export class TokensRepository {
     return this.prisma.apiToken.findFirst({ where: { tokenHash, revokedAt: null } });
   }
 
+  findActiveById(id: string): Promise<ApiToken | null> {
+    return this.prisma.apiToken.findFirst({ where: { id, revokedAt: null } });
+  }
+
   findByHash(tokenHash: string): Promise<ApiToken | null> {
     return this.prisma.apiToken.findUnique({ where: { tokenHash } });
   }

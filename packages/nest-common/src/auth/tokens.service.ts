@@ -1,8 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type { ApiToken } from '@stratus/db';
 import { LRUCache } from 'lru-cache';
 import type { ServerEnv } from '../config/env';
 import { SERVER_ENV } from '../infra/tokens';
-import { ALL_SCOPES, type AuthContext, type Scope } from './auth-context';
+import { ALL_SCOPES, type AuthContext, DEFAULT_SCOPES, type Scope } from './auth-context';
 import { generateTokenSecret, hashToken, tokenHint } from './token-secret';
 import { TokensRepository } from './tokens.repository';
 
@@ -10,6 +11,11 @@ import { TokensRepository } from './tokens.repository';
 export const DEFAULT_WORKSPACE_ID = 'wksp_00000000000000000000000000000000';
 
 const TOUCH_INTERVAL_MS = 60_000;
+
+/** A stored token as a caller; scopes this version does not know are dropped, never honoured. */
+function toAuthContext(row: ApiToken): AuthContext {
+  return { tokenId: row.id, workspaceId: row.workspaceId, scopes: row.scopes.filter((s): s is Scope => ALL_SCOPES.includes(s as Scope)) };
+}
 
 /** The token name ensureBootstrapToken gives; a changed STRATUS_BOOTSTRAP_TOKEN revokes the others so named. */
 const BOOTSTRAP_TOKEN_NAME = 'bootstrap';
@@ -46,7 +52,7 @@ export class TokensService {
       this.unknown?.set(hash, true);
       return null;
     }
-    const auth = { tokenId: row.id, workspaceId: row.workspaceId, scopes: row.scopes.filter((s): s is Scope => ALL_SCOPES.includes(s as Scope)) };
+    const auth = toAuthContext(row);
     this.verified?.set(hash, auth);
     const now = Date.now();
     if (now - (this.touchedAt.get(auth.tokenId) ?? 0) > TOUCH_INTERVAL_MS) {
@@ -57,8 +63,17 @@ export class TokensService {
     return auth;
   }
 
+  /**
+   * The caller behind a token id that was verified earlier (an admin session cookie names one), or
+   * null once it is revoked. Asks PostgreSQL every time: revocation must end such a session at once.
+   */
+  async verifyId(tokenId: string): Promise<AuthContext | null> {
+    const row = await this.tokens.findActiveById(tokenId);
+    return row ? toAuthContext(row) : null;
+  }
+
   /** Creates a token and returns its secret, which is shown this once and never stored. */
-  async issue(workspaceId: string, name: string, scopes: Scope[] = ALL_SCOPES): Promise<{ id: string; secret: string }> {
+  async issue(workspaceId: string, name: string, scopes: Scope[] = DEFAULT_SCOPES): Promise<{ id: string; secret: string }> {
     const secret = generateTokenSecret();
     const row = await this.tokens.createToken({ workspaceId, name, tokenHash: hashToken(secret), hint: tokenHint(secret), scopes });
     return { id: row.id, secret };
@@ -74,7 +89,7 @@ export class TokensService {
     await this.tokens.revokeNamedExcept(DEFAULT_WORKSPACE_ID, BOOTSTRAP_TOKEN_NAME, tokenHash);
     const existing = await this.tokens.findByHash(tokenHash);
     if (existing) return;
-    await this.tokens.createToken({ workspaceId: DEFAULT_WORKSPACE_ID, name: BOOTSTRAP_TOKEN_NAME, tokenHash, hint: tokenHint(secret), scopes: ALL_SCOPES });
+    await this.tokens.createToken({ workspaceId: DEFAULT_WORKSPACE_ID, name: BOOTSTRAP_TOKEN_NAME, tokenHash, hint: tokenHint(secret), scopes: DEFAULT_SCOPES });
   }
 
   async createWorkspace(name: string): Promise<string> {

@@ -6,7 +6,8 @@ export const DEFAULT_BODY_MAX_DEPTH = 64;
 /** The bootstrap token .env.example ships: public, so only ever right on a laptop. */
 export const QUICKSTART_BOOTSTRAP_TOKEN = 'pt-quickstart-local-development-token';
 
-const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+/** A boolean variable: true/false or 1/0. */
+export const envBool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
 /** Every variable a Stratus server process reads, with defaults that work on a laptop. Parsed once at boot. */
 export const ServerEnv = z.object({
@@ -50,28 +51,34 @@ export const ServerEnv = z.object({
   /** How long a SIGINT/SIGTERM drain may take before the process exits anyway. */
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(30_000),
   /** Apply pending migrations when the process starts. */
-  MIGRATE_ON_START: bool.default(true),
+  MIGRATE_ON_START: envBool.default(true),
 });
 export type ServerEnv = z.infer<typeof ServerEnv>;
 
 /** The development-only key used when STRATUS_ENCRYPTION_KEY is unset outside production. */
 export const DEV_ENCRYPTION_KEY = 'stratus-development-key-do-not-use-in-production';
 
-/** Parses the environment or explains, naming each bad variable, why it cannot. */
-export function parseServerEnv(env: NodeJS.ProcessEnv): ServerEnv {
-  const parsed = ServerEnv.safeParse(env);
+/** Parses variables with a schema or throws "invalid configuration", naming each bad variable. */
+export function parseEnv<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv): z.infer<S> {
+  const parsed = schema.safeParse(env);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
     throw new Error(`invalid configuration:\n${lines.join('\n')}`);
   }
-  if (parsed.data.NODE_ENV === 'production' && !parsed.data.STRATUS_ENCRYPTION_KEY) {
+  return parsed.data;
+}
+
+/** Parses the environment or explains, naming each bad variable, why it cannot. */
+export function parseServerEnv(env: NodeJS.ProcessEnv): ServerEnv {
+  const parsed = parseEnv(ServerEnv, env);
+  if (parsed.NODE_ENV === 'production' && !parsed.STRATUS_ENCRYPTION_KEY) {
     throw new Error('invalid configuration:\n  STRATUS_ENCRYPTION_KEY: required when NODE_ENV=production');
   }
-  if (parsed.data.NODE_ENV === 'production' && parsed.data.STRATUS_BOOTSTRAP_TOKEN === QUICKSTART_BOOTSTRAP_TOKEN) {
+  if (parsed.NODE_ENV === 'production' && parsed.STRATUS_BOOTSTRAP_TOKEN === QUICKSTART_BOOTSTRAP_TOKEN) {
     throw new Error(
       'invalid configuration:\n  STRATUS_BOOTSTRAP_TOKEN: the quickstart token from .env.example is public and refused when NODE_ENV=production; ' +
         'set a secret one (for example pt-$(openssl rand -hex 24)) or unset it',
     );
   }
-  return parsed.data;
+  return parsed;
 }
