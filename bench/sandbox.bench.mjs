@@ -4,7 +4,8 @@
 // i.e. what Stratus adds: creating the Secret and Job, the watch delivering Ready, the health check.
 // Prints the figures and writes a JSON report under bench/reports/.
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { createServer } from 'node:http';
 import { promisify } from 'node:util';
 import { createRequire } from 'node:module';
@@ -24,7 +25,7 @@ const EGRESS_CONCURRENCY = 8;
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 30);
 const ENVIRONMENT = 'env_bench';
-const TARGETS = { warmClaimP50Ms: 50, kubernetesOverheadP50Ms: 100 };
+const TARGETS = { warmClaimP50Ms: 50, kubernetesOverheadP50Ms: 100, hardeningP50Ms: 50 };
 
 let sequence = 0;
 const spec = () => ({
@@ -198,40 +199,145 @@ async function egress(work) {
   }
 }
 
+/**
+ * What the hardening costs a cold start, measured on a busy machine: rounds of one hardened
+ * provision() (as configured by default: own uid, cgroups, rlimits, allow-listed file system,
+ * workspace volume, seccomp filter, network namespace with the egress bridge) and one minimal
+ * bubblewrap launch of the runner (the shape before the hardening: the host's / read-only, shared
+ * network, workspace and socket directory bound, nothing else), in alternating order. Each round's
+ * difference is taken on the same machine load; their median is the figure.
+ */
+async function hardeningAB(work) {
+  const { isRunnerReadyLine } = require(path.join(root, 'packages/sandbox-protocol/dist/index.js'));
+  const hardened = new LocalSandboxProvider({ baseDir: path.join(work, 'ab-hardened'), owner: 'bench', runnerEntry: RUNNER_ENTRY, egressProxy: { entry: PROXY_ENTRY }, logger: { warn: () => {} } });
+  const minimalBase = path.join(work, 'ab-minimal');
+  const minimal = async () => {
+    const dir = path.join(minimalBase, `m${++sequence}`);
+    const began = performance.now();
+    mkdirSync(path.join(dir, 'workspace'), { recursive: true });
+    mkdirSync(path.join(dir, 'run'));
+    const env = {
+      PATH: '/usr/bin:/bin',
+      STRATUS_RUNNER_TOKEN: 'bench-token-0123456789abcdef',
+      STRATUS_RUNNER_SOCKET: path.join(dir, 'run', 'runner.sock'),
+      STRATUS_WORKSPACE_DIR: path.join(dir, 'workspace'),
+      STRATUS_RUNNER_EXIT_ON_STDIN_CLOSE: '1',
+    };
+    const args = ['--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp', '--bind', path.join(dir, 'workspace'), path.join(dir, 'workspace'), '--bind', path.join(dir, 'run'), path.join(dir, 'run'), '--unshare-pid', '--die-with-parent', process.execPath, RUNNER_ENTRY];
+    const child = spawn('bwrap', args, { env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+    await new Promise((resolve, reject) => {
+      createInterface({ input: child.stdout }).on('line', (line) => isRunnerReadyLine(line) && resolve());
+      child.once('exit', (code) => reject(new Error(`minimal bwrap launch exited with ${code}`)));
+    });
+    const elapsed = performance.now() - began;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    process.kill(-child.pid, 'SIGKILL');
+    await exited;
+    rmSync(dir, { recursive: true, force: true });
+    return elapsed;
+  };
+  // The workspace volume's share: the same attach (image, mkfs, mount) and removal a hardened start does, alone.
+  const { WorkspaceVolumes, removeSandboxDirectory } = require(path.join(root, 'packages/sandbox/dist/local/workspace-volume.js'));
+  const volumes = await WorkspaceVolumes.detect();
+  const volumeAttach = async () => {
+    if (!(volumes instanceof WorkspaceVolumes)) return undefined;
+    const dir = path.join(minimalBase, `v${++sequence}`);
+    mkdirSync(path.join(dir, 'workspace'), { recursive: true });
+    const began = performance.now();
+    await volumes.attach(dir, path.join(dir, 'workspace'), 10 * 2 ** 30, undefined);
+    const elapsed = performance.now() - began;
+    await removeSandboxDirectory(dir);
+    return elapsed;
+  };
+  const hardenedStart = async () => {
+    const s = spec();
+    const began = performance.now();
+    await hardened.provision(s);
+    const elapsed = performance.now() - began;
+    await hardened.destroy(s.sessionId);
+    return elapsed;
+  };
+  // A throwaway start of each: the egress proxy, the seccomp filter and the page cache are ready after.
+  await hardenedStart();
+  await minimal();
+  const pairs = [];
+  for (let round = 0; round < RUNS; round++) {
+    // Alternating which goes first cancels what the first start of a round does for the second.
+    const pair = {};
+    if (round % 2 === 0) {
+      pair.hardened = await hardenedStart();
+      pair.minimal = await minimal();
+    } else {
+      pair.minimal = await minimal();
+      pair.hardened = await hardenedStart();
+    }
+    pair.volume = await volumeAttach();
+    pairs.push(pair);
+  }
+  await hardened.shutdown();
+  return {
+    isolation: hardened.isolation,
+    hardened: stats(pairs.map((pair) => pair.hardened)),
+    minimal: stats(pairs.map((pair) => pair.minimal)),
+    pairedDifference: stats(pairs.map((pair) => pair.hardened - pair.minimal)),
+    ...(volumes instanceof WorkspaceVolumes ? { workspaceVolumeAttach: stats(pairs.map((pair) => pair.volume)) } : {}),
+  };
+}
+
 const work = mkdtempSync(path.join(tmpdir(), 'sbx-bench-'));
 // Local sandboxes run as uids of their own, which must pass through to their directories.
 chmodSync(work, 0o711);
-try {
-  const results = { kubernetes: await kubernetes(work), local: await local(work), egress: await egress(work) };
-  const report = {
-    benchmark: 'sandbox provision→ready',
-    date: new Date().toISOString(),
-    node: process.version,
-    cpus: cpus().length,
-    runs: RUNS,
-    targets: TARGETS,
-    results,
-    verdict: {
-      warmClaimP50: results.kubernetes.warm.claim.p50 <= TARGETS.warmClaimP50Ms && results.local.warm.claim.p50 <= TARGETS.warmClaimP50Ms,
-      kubernetesOverheadP50: results.kubernetes.cold.ownOverhead.p50 <= TARGETS.kubernetesOverheadP50Ms,
-    },
-  };
-  const row = (name, s) => `  ${name.padEnd(44)} p50 ${String(s.p50).padStart(7)} ms   p99 ${String(s.p99).padStart(7)} ms   mean ${String(s.mean).padStart(7)} ms   (n=${s.n})`;
-  console.log(`sandbox provision→ready, ${RUNS} runs each, node ${process.version}, ${cpus().length} CPUs`);
-  console.log(row('kubernetes cold (total)', results.kubernetes.cold.total));
-  console.log(row('kubernetes cold (Stratus own overhead)', results.kubernetes.cold.ownOverhead));
-  console.log(row('kubernetes warm-pool claim', results.kubernetes.warm.claim));
-  console.log(row(`local cold (${results.local.isolation})`, results.local.cold.total));
-  console.log(row(`local warm-pool claim (${results.local.isolation})`, results.local.warm.claim));
-  console.log(`egress, ${EGRESS_REQUESTS} GETs ${EGRESS_CONCURRENCY} at a time (new connection each) to a loopback server:`);
-  console.log(`  direct from the host              ${String(results.egress.direct.requestsPerSecond).padStart(7)} req/s   p50 ${results.egress.direct.latency.p50} ms (sequential)`);
-  console.log(`  sandbox → bridge → proxy socket   ${String(results.egress.proxied.requestsPerSecond).padStart(7)} req/s   p50 ${results.egress.proxied.latency.p50} ms (sequential), added p50 ${results.egress.addedLatencyP50Ms} ms`);
-  console.log(`targets: warm-pool claim p50 <= ${TARGETS.warmClaimP50Ms} ms: ${report.verdict.warmClaimP50 ? 'met' : 'MISSED'}; own overhead on a cold Kubernetes start p50 <= ${TARGETS.kubernetesOverheadP50Ms} ms: ${report.verdict.kubernetesOverheadP50 ? 'met' : 'MISSED'}`);
+const row = (name, s) => `  ${name.padEnd(44)} p50 ${String(s.p50).padStart(7)} ms   p99 ${String(s.p99).padStart(7)} ms   mean ${String(s.mean).padStart(7)} ms   (n=${s.n})`;
+const printHardening = (ab) => {
+  console.log(`hardening cost on a local cold start (${ab.isolation}), ${RUNS} interleaved rounds:`);
+  console.log(row('hardened provision()', ab.hardened));
+  console.log(row('minimal bubblewrap launch', ab.minimal));
+  console.log(row('paired difference (hardened - minimal)', ab.pairedDifference));
+  if (ab.workspaceVolumeAttach) console.log(row('workspace volume alone (image, mkfs, mount)', ab.workspaceVolumeAttach));
+  console.log(`target: hardening p50 <= ${TARGETS.hardeningP50Ms} ms: ${ab.pairedDifference.p50 <= TARGETS.hardeningP50Ms ? 'met' : 'MISSED'}`);
+};
+const writeReport = (report) => {
   const dir = path.join(root, 'bench', 'reports');
   mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, `sandbox-${report.date.replace(/[:.]/g, '-')}.json`);
+  const file = path.join(dir, `${report.name}-${report.date.replace(/[:.]/g, '-')}.json`);
   writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
   console.log(`report: ${path.relative(root, file)}`);
+};
+try {
+  if (process.argv.includes('--hardening-ab')) {
+    const ab = await hardeningAB(work);
+    printHardening(ab);
+    writeReport({ name: 'sandbox-hardening', benchmark: 'local cold start: hardened vs minimal bubblewrap, interleaved', date: new Date().toISOString(), node: process.version, cpus: cpus().length, runs: RUNS, target: TARGETS.hardeningP50Ms, results: ab, verdict: { hardeningP50: ab.pairedDifference.p50 <= TARGETS.hardeningP50Ms } });
+  } else {
+    const results = { kubernetes: await kubernetes(work), local: await local(work), hardening: await hardeningAB(work), egress: await egress(work) };
+    const report = {
+      name: 'sandbox',
+      benchmark: 'sandbox provision→ready',
+      date: new Date().toISOString(),
+      node: process.version,
+      cpus: cpus().length,
+      runs: RUNS,
+      targets: TARGETS,
+      results,
+      verdict: {
+        warmClaimP50: results.kubernetes.warm.claim.p50 <= TARGETS.warmClaimP50Ms && results.local.warm.claim.p50 <= TARGETS.warmClaimP50Ms,
+        kubernetesOverheadP50: results.kubernetes.cold.ownOverhead.p50 <= TARGETS.kubernetesOverheadP50Ms,
+        hardeningP50: results.hardening.pairedDifference.p50 <= TARGETS.hardeningP50Ms,
+      },
+    };
+    console.log(`sandbox provision→ready, ${RUNS} runs each, node ${process.version}, ${cpus().length} CPUs`);
+    console.log(row('kubernetes cold (total)', results.kubernetes.cold.total));
+    console.log(row('kubernetes cold (Stratus own overhead)', results.kubernetes.cold.ownOverhead));
+    console.log(row('kubernetes warm-pool claim', results.kubernetes.warm.claim));
+    console.log(row(`local cold (${results.local.isolation})`, results.local.cold.total));
+    console.log(row(`local warm-pool claim (${results.local.isolation})`, results.local.warm.claim));
+    printHardening(results.hardening);
+    console.log(`egress, ${EGRESS_REQUESTS} GETs ${EGRESS_CONCURRENCY} at a time (new connection each) to a loopback server:`);
+    console.log(`  direct from the host              ${String(results.egress.direct.requestsPerSecond).padStart(7)} req/s   p50 ${results.egress.direct.latency.p50} ms (sequential)`);
+    console.log(`  sandbox → bridge → proxy socket   ${String(results.egress.proxied.requestsPerSecond).padStart(7)} req/s   p50 ${results.egress.proxied.latency.p50} ms (sequential), added p50 ${results.egress.addedLatencyP50Ms} ms`);
+    console.log(`targets: warm-pool claim p50 <= ${TARGETS.warmClaimP50Ms} ms: ${report.verdict.warmClaimP50 ? 'met' : 'MISSED'}; own overhead on a cold Kubernetes start p50 <= ${TARGETS.kubernetesOverheadP50Ms} ms: ${report.verdict.kubernetesOverheadP50 ? 'met' : 'MISSED'}`);
+    writeReport(report);
+  }
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
