@@ -5,12 +5,13 @@
 // Density: IDLE_SANDBOXES local sandboxes that each ran one command, then sat idle: the RSS of
 // their process trees (every process whose ancestry leads to the sandbox, read from /proc) summed
 // and divided by their number; and `true` run EXEC_RUNS times in one running sandbox.
-// BENCH_SECTIONS (comma-separated: kubernetes, local, density, egress) picks what runs; default all.
+// BENCH_SECTIONS (comma-separated: kubernetes, local, density, hardening, egress) picks what runs; default all.
 // BENCH_SANDBOX_DIST measures another build of @stratus/sandbox (say the previous code's dist copied
 // into packages/sandbox/), so a change can be compared with what it replaces in one sitting.
 // Prints the figures and writes a JSON report under bench/reports/.
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { createServer } from 'node:http';
 import { promisify } from 'node:util';
 import { createRequire } from 'node:module';
@@ -32,9 +33,9 @@ const EGRESS_CONCURRENCY = 8;
 const RUNS = Number(process.env.BENCH_RUNS ?? 30);
 const IDLE_SANDBOXES = Number(process.env.BENCH_IDLE_SANDBOXES ?? 100);
 const EXEC_RUNS = Number(process.env.BENCH_EXEC_RUNS ?? 200);
-const SECTIONS = new Set((process.env.BENCH_SECTIONS ?? 'kubernetes,local,density,egress').split(','));
+const SECTIONS = new Set((process.env.BENCH_SECTIONS ?? 'kubernetes,local,density,hardening,egress').split(','));
 const ENVIRONMENT = 'env_bench';
-const TARGETS = { warmClaimP50Ms: 50, kubernetesOverheadP50Ms: 100, idleRssPerSandboxMiB: 8, trueExecP50Ms: 20 };
+const TARGETS = { warmClaimP50Ms: 50, kubernetesOverheadP50Ms: 100, idleRssPerSandboxMiB: 8, trueExecP50Ms: 20, hardeningP50Ms: 50 };
 
 let sequence = 0;
 const spec = () => ({
@@ -292,13 +293,110 @@ async function egress(work) {
   }
 }
 
+/**
+ * What the hardening costs a cold start, measured on a busy machine: rounds of one hardened
+ * provision() (as configured by default: own uid, cgroups, rlimits, allow-listed file system,
+ * workspace volume, seccomp filter, network namespace with the egress bridge) and one minimal
+ * bubblewrap launch of the runner (the shape before the hardening: the host's / read-only, shared
+ * network, workspace and socket directory bound, nothing else), in alternating order. Each round's
+ * difference is taken on the same machine load; their median is the figure.
+ */
+async function hardeningAB(work) {
+  const { isRunnerReadyLine } = require(path.join(root, 'packages/sandbox-protocol/dist/index.js'));
+  const hardened = new LocalSandboxProvider({ baseDir: path.join(work, 'ab-hardened'), owner: 'bench', runnerEntry: RUNNER_ENTRY, egressProxy: { entry: PROXY_ENTRY }, logger: { warn: () => {} } });
+  const minimalBase = path.join(work, 'ab-minimal');
+  const minimal = async () => {
+    const dir = path.join(minimalBase, `m${++sequence}`);
+    const began = performance.now();
+    mkdirSync(path.join(dir, 'workspace'), { recursive: true });
+    mkdirSync(path.join(dir, 'run'));
+    const env = {
+      PATH: '/usr/bin:/bin',
+      STRATUS_RUNNER_TOKEN: 'bench-token-0123456789abcdef',
+      STRATUS_RUNNER_SOCKET: path.join(dir, 'run', 'runner.sock'),
+      STRATUS_WORKSPACE_DIR: path.join(dir, 'workspace'),
+      STRATUS_RUNNER_EXIT_ON_STDIN_CLOSE: '1',
+    };
+    const args = ['--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp', '--bind', path.join(dir, 'workspace'), path.join(dir, 'workspace'), '--bind', path.join(dir, 'run'), path.join(dir, 'run'), '--unshare-pid', '--die-with-parent', process.execPath, RUNNER_ENTRY];
+    const child = spawn('bwrap', args, { env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+    await new Promise((resolve, reject) => {
+      createInterface({ input: child.stdout }).on('line', (line) => isRunnerReadyLine(line) && resolve());
+      child.once('exit', (code) => reject(new Error(`minimal bwrap launch exited with ${code}`)));
+    });
+    const elapsed = performance.now() - began;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    process.kill(-child.pid, 'SIGKILL');
+    await exited;
+    rmSync(dir, { recursive: true, force: true });
+    return elapsed;
+  };
+  // The workspace volume's share: the same attach (image, mkfs, mount) and removal a hardened start does, alone.
+  const { WorkspaceVolumes, removeSandboxDirectory } = require(path.join(root, 'packages/sandbox/dist/local/workspace-volume.js'));
+  const volumes = await WorkspaceVolumes.detect();
+  const volumeAttach = async () => {
+    if (!(volumes instanceof WorkspaceVolumes)) return undefined;
+    const dir = path.join(minimalBase, `v${++sequence}`);
+    mkdirSync(path.join(dir, 'workspace'), { recursive: true });
+    const began = performance.now();
+    await volumes.attach(dir, path.join(dir, 'workspace'), 10 * 2 ** 30, undefined);
+    const elapsed = performance.now() - began;
+    await removeSandboxDirectory(dir);
+    return elapsed;
+  };
+  const hardenedStart = async () => {
+    const s = spec();
+    const began = performance.now();
+    await hardened.provision(s);
+    const elapsed = performance.now() - began;
+    await hardened.destroy(s.sessionId);
+    return elapsed;
+  };
+  // A throwaway start of each: the egress proxy, the seccomp filter and the page cache are ready after.
+  await hardenedStart();
+  await minimal();
+  const pairs = [];
+  for (let round = 0; round < RUNS; round++) {
+    // Alternating which goes first cancels what the first start of a round does for the second.
+    const pair = {};
+    if (round % 2 === 0) {
+      pair.hardened = await hardenedStart();
+      pair.minimal = await minimal();
+    } else {
+      pair.minimal = await minimal();
+      pair.hardened = await hardenedStart();
+    }
+    pair.volume = await volumeAttach();
+    pairs.push(pair);
+  }
+  await hardened.shutdown();
+  return {
+    isolation: hardened.isolation,
+    hardened: stats(pairs.map((pair) => pair.hardened)),
+    minimal: stats(pairs.map((pair) => pair.minimal)),
+    pairedDifference: stats(pairs.map((pair) => pair.hardened - pair.minimal)),
+    ...(volumes instanceof WorkspaceVolumes ? { workspaceVolumeAttach: stats(pairs.map((pair) => pair.volume)) } : {}),
+  };
+}
+
 const work = mkdtempSync(path.join(tmpdir(), 'sbx-bench-'));
 // Local sandboxes run as uids of their own, which must pass through to their directories.
 chmodSync(work, 0o711);
+const row = (name, s) => `  ${name.padEnd(44)} p50 ${String(s.p50).padStart(7)} ms   p99 ${String(s.p99).padStart(7)} ms   mean ${String(s.mean).padStart(7)} ms   (n=${s.n})`;
+const met = (ok) => (ok ? 'met' : 'MISSED');
+const printHardening = (ab) => {
+  console.log(`hardening cost on a local cold start (${ab.isolation}), ${RUNS} interleaved rounds:`);
+  console.log(row('hardened provision()', ab.hardened));
+  console.log(row('minimal bubblewrap launch', ab.minimal));
+  console.log(row('paired difference (hardened - minimal)', ab.pairedDifference));
+  if (ab.workspaceVolumeAttach) console.log(row('workspace volume alone (image, mkfs, mount)', ab.workspaceVolumeAttach));
+  console.log(`target: hardening p50 <= ${TARGETS.hardeningP50Ms} ms: ${met(ab.pairedDifference.p50 <= TARGETS.hardeningP50Ms)}`);
+};
 try {
-  const sections = { kubernetes, local, density, egress };
+  // `--hardening-ab` (pnpm bench:sandbox:hardening) is the hardening section alone.
+  const wanted = process.argv.includes('--hardening-ab') ? new Set(['hardening']) : SECTIONS;
+  const sections = { kubernetes, local, density, hardening: hardeningAB, egress };
   const results = {};
-  for (const [name, run] of Object.entries(sections)) if (SECTIONS.has(name)) results[name] = await run(work);
+  for (const [name, run] of Object.entries(sections)) if (wanted.has(name)) results[name] = await run(work);
   const report = {
     benchmark: 'sandbox provision→ready',
     date: new Date().toISOString(),
@@ -316,11 +414,10 @@ try {
       ...(results.density
         ? { idleRssPerSandbox: results.density.idle.rssPerSandboxMiB <= TARGETS.idleRssPerSandboxMiB, trueExecP50: results.density.trueExec.p50 <= TARGETS.trueExecP50Ms }
         : {}),
+      ...(results.hardening ? { hardeningP50: results.hardening.pairedDifference.p50 <= TARGETS.hardeningP50Ms } : {}),
     },
   };
-  const row = (name, s) => `  ${name.padEnd(44)} p50 ${String(s.p50).padStart(7)} ms   p99 ${String(s.p99).padStart(7)} ms   mean ${String(s.mean).padStart(7)} ms   (n=${s.n})`;
   console.log(`sandbox provision→ready, ${RUNS} runs each, node ${process.version}, ${cpus().length} CPUs, build ${report.sandboxBuild}`);
-  const met = (ok) => (ok ? 'met' : 'MISSED');
   if (results.kubernetes) {
     console.log(row('kubernetes cold (total)', results.kubernetes.cold.total));
     console.log(row('kubernetes cold (Stratus own overhead)', results.kubernetes.cold.ownOverhead));
@@ -339,6 +436,7 @@ try {
     console.log(row('`true` in a running sandbox', trueExec));
     console.log(`targets: idle RSS <= ${TARGETS.idleRssPerSandboxMiB} MiB: ${met(report.verdict.idleRssPerSandbox)}; \`true\` p50 <= ${TARGETS.trueExecP50Ms} ms: ${met(report.verdict.trueExecP50)}`);
   }
+  if (results.hardening) printHardening(results.hardening);
   if (results.egress) {
     console.log(`egress, ${EGRESS_REQUESTS} GETs ${EGRESS_CONCURRENCY} at a time (new connection each) to a loopback server:`);
     console.log(`  direct from the host              ${String(results.egress.direct.requestsPerSecond).padStart(7)} req/s   p50 ${results.egress.direct.latency.p50} ms (sequential)`);

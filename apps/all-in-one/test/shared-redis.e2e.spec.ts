@@ -1,10 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
-import { createTestDatabase, startOwnRedis, type OwnRedis, type TestDatabase } from '@stratus/testing';
+import { createTestDatabase, removeSandboxBase, startOwnRedis, type OwnRedis, type TestDatabase } from '@stratus/testing';
 import { Redis } from 'ioredis';
 import { Client } from 'pg';
 
@@ -159,7 +159,7 @@ afterAll(async () => {
   await Promise.all(deployments.map((deployment) => deployment.exited));
   inspector?.disconnect();
   await redis?.kill();
-  await Promise.all(deployments.map(async (deployment) => Promise.all([deployment.db.drop(), rm(deployment.sandboxDir, { recursive: true, force: true })])));
+  await Promise.all(deployments.map(async (deployment) => Promise.all([deployment.db.drop(), removeSandboxBase(deployment.sandboxDir)])));
 });
 
 describe('two deployments on one Redis', () => {

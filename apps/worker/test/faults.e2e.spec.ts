@@ -1,11 +1,11 @@
-import { mkdtemp, realpath, rm } from 'node:fs/promises';
+import { mkdtemp, realpath } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ApiAppModule } from '@stratus/api';
 import { createHttpApp, createLogger, parseServerEnv, TokensService } from '@stratus/nest-common';
 import { queuePrefix } from '@stratus/queues';
-import { createTestDatabase, startOwnRedis, startScriptedModel, startTcpProxy, testRedisPrefix, type OwnRedis, type ScriptedModel, type TcpProxy, type TestDatabase } from '@stratus/testing';
+import { createTestDatabase, removeSandboxBase, startOwnRedis, startScriptedModel, startTcpProxy, testRedisPrefix, type OwnRedis, type ScriptedModel, type TcpProxy, type TestDatabase } from '@stratus/testing';
 import { Redis } from 'ioredis';
 import { Client } from 'pg';
 import { eventually, MODEL, ofType, pidsWith, scriptedProviders, stackEnv, textOf } from './harness';
@@ -136,7 +136,7 @@ afterAll(async () => {
   await proxy?.close();
   await redis?.kill();
   await db?.drop();
-  await rm(sandboxDir, { recursive: true, force: true });
+  await removeSandboxBase(sandboxDir);
   delete process.env.STRATUS_MODEL_PROVIDERS;
   if (!stopped) throw new Error('the worker did not stop within 30 s of SIGTERM');
 }, 120_000);

@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, realpath, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, realpath } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -7,7 +7,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ApiModule } from '@stratus/api';
 import { CoreModule, createHttpApp, createLogger, SANDBOX_LIFECYCLE_PRODUCER, TokensService, TURN_PRODUCER } from '@stratus/nest-common';
 import type { SandboxLifecycleProducer, SessionTurnProducer } from '@stratus/queues';
-import { createTestDatabase, SANDBOX_RUNNER_ENTRY, startScriptedModel, TEST_REDIS_URL, testRedisPrefix, type ScriptedModel, type TestDatabase } from '@stratus/testing';
+import { createTestDatabase, removeSandboxBase, SANDBOX_RUNNER_ENTRY, startScriptedModel, TEST_REDIS_URL, testRedisPrefix, type ScriptedModel, type TestDatabase } from '@stratus/testing';
 import { Client } from 'pg';
 import { parseWorkerEnv, type WorkerEnv } from '../src/config/worker-env';
 import { WorkerModule } from '../src/worker.module';
@@ -191,7 +191,7 @@ export async function startStack(overrides: Record<string, string> = {}): Promis
       await app.close();
       await model.close();
       await db.drop();
-      await rm(sandboxDir, { recursive: true, force: true });
+      await removeSandboxBase(sandboxDir);
       delete process.env.STRATUS_MODEL_PROVIDERS;
     },
   };

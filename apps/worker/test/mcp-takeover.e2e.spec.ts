@@ -1,12 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, realpath, rm } from 'node:fs/promises';
+import { mkdtemp, realpath } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ApiAppModule } from '@stratus/api';
 import { createHttpApp, createLogger, parseServerEnv, TokensService } from '@stratus/nest-common';
-import { createTestDatabase, startScriptedModel, testRedisPrefix, type ScriptedModel, type TestDatabase } from '@stratus/testing';
+import { createTestDatabase, removeSandboxBase, startScriptedModel, testRedisPrefix, type ScriptedModel, type TestDatabase } from '@stratus/testing';
 import { eventually, MODEL, ofType, scriptedProviders, stackEnv, textOf } from './harness';
 import { startTestMcpServer, type TestMcpServer } from './support/mcp-server';
 
@@ -94,7 +94,7 @@ afterAll(async () => {
   await model?.close();
   await mcp?.close();
   await db?.drop();
-  await rm(sandboxDir, { recursive: true, force: true });
+  await removeSandboxBase(sandboxDir);
   delete process.env.STRATUS_MODEL_PROVIDERS;
 }, 120_000);
 

@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, realpath, rm } from 'node:fs/promises';
+import { mkdtemp, realpath } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ApiAppModule } from '@stratus/api';
 import { createHttpApp, createLogger, parseServerEnv, TokensService } from '@stratus/nest-common';
-import { createTestDatabase, startScriptedModel, testRedisPrefix, type ScriptedModel, type TestDatabase } from '@stratus/testing';
+import { createTestDatabase, removeSandboxBase, startScriptedModel, testRedisPrefix, type ScriptedModel, type TestDatabase } from '@stratus/testing';
 import { Client } from 'pg';
 import { eventually, MODEL, ofType, pidsWith, scriptedProviders, stackEnv, textOf } from './harness';
 import { startWorkerProcess, WORKER_MAIN, type WorkerProcess } from './worker-process';
@@ -110,7 +110,7 @@ afterAll(async () => {
   await app?.close();
   await model?.close();
   await db?.drop();
-  await rm(sandboxDir, { recursive: true, force: true });
+  await removeSandboxBase(sandboxDir);
   delete process.env.STRATUS_MODEL_PROVIDERS;
 }, 120_000);
 

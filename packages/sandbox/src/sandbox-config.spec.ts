@@ -29,7 +29,7 @@ describe('sandbox configuration from env', () => {
   });
 
   it('builds the Kubernetes provider options, NetworkPolicy peers included', () => {
-    const env = parseSandboxEnv({
+    const settings = {
       STRATUS_SANDBOX_PROVIDER: 'kubernetes',
       STRATUS_SANDBOX_KUBECONFIG: '/etc/stratus/kubeconfig',
       STRATUS_SANDBOX_RUNNER_IMAGE: 'ghcr.io/stratus/sandbox-runner:1.2.3',
@@ -38,7 +38,8 @@ describe('sandbox configuration from env', () => {
       STRATUS_SANDBOX_WARM_POOL: '{"env_a":2}',
       STRATUS_EGRESS_PROXY_URL: 'http://stratus-egress-proxy.agents.svc:3130',
       STRATUS_EGRESS_PROXY_SIGNING_KEY: 'k'.repeat(32),
-    });
+    };
+    const env = parseSandboxEnv(settings);
     const options = kubernetesOptionsFromEnv(env);
     expect(options).toMatchObject({
       connection: { kubeconfigPath: '/etc/stratus/kubeconfig' },
@@ -48,7 +49,10 @@ describe('sandbox configuration from env', () => {
       warmPool: { sizes: { env_a: 2 } },
       egressProxy: { url: 'http://stratus-egress-proxy.agents.svc:3130' },
       networkPolicies: { workers: { namespace: 'agents' }, egressProxy: { namespace: 'agents', port: 3130 } },
+      // The disk limit local sandboxes get as a volume: emptyDir sizeLimit and ephemeral-storage on Kubernetes.
+      workspaceSizeLimit: '10Gi',
     });
+    expect(kubernetesOptionsFromEnv(parseSandboxEnv({ ...settings, STRATUS_SANDBOX_DISK_LIMIT: '3Gi' })).workspaceSizeLimit).toBe('3Gi');
     expect(createSandboxProvider(env, 'a1b2c3d4e5f6')).toBeInstanceOf(KubernetesSandboxProvider);
   });
 

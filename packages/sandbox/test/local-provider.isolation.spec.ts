@@ -149,6 +149,16 @@ describe('local sandbox isolation', () => {
     expect(uid).toBeGreaterThanOrEqual(200_000);
   });
 
+  it('denies ptrace, unshare and the other filtered system calls through its seccomp filter', async () => {
+    // ptrace(PTRACE_TRACEME) and unshare(0) succeed for any process that no filter stops, as on the host.
+    const numbers = process.arch === 'arm64' ? { ptrace: 117, unshare: 97 } : { ptrace: 101, unshare: 272 };
+    const probe = `print syscall(${numbers.ptrace}, 0, 0, 0, 0), " $!\\n"; print syscall(${numbers.unshare}, 0), " $!\\n";`;
+    expect(execFileSync('perl', ['-e', probe], { encoding: 'utf8' })).toBe('0 \n0 \n');
+    const client = connect(await provider.provision(sandboxSpec()));
+    const inside = await sh(client, `perl -e '${probe}'; grep ^Seccomp: /proc/self/status`);
+    expect(inside.stdout).toBe('-1 Operation not permitted\n-1 Operation not permitted\nSeccomp:\t2\n');
+  });
+
   it('kills a 1 GiB allocation under memory "256Mi" and says so; the session goes on', async () => {
     const client = connect(await provider.provision(sandboxSpec({ resources: { cpu: '1', memory: '256Mi' } })));
     const result = await sh(client, 'node -e "const b = Buffer.alloc(2 ** 30, 1); console.log(b.length)"');

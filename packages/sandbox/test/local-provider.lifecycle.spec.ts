@@ -23,8 +23,8 @@ describe('LocalSandboxProvider lifecycle', () => {
       expect(await eventually(async () => provider.warmSandboxes('env_pool') === 1, 5000)).toBe(true);
       const spec = sandboxSpec({ ...template });
       const handle = await provider.provision(spec);
+      // Claimed from the pool (how fast is bench:sandbox's figure, never a test's).
       expect(handle).toMatchObject({ sessionId: spec.sessionId, warm: true });
-      expect(handle.startupMs).toBeLessThan(50);
       const client = RunnerClient.forHandle(handle);
       expect((await client.exec({ command: 'echo $POOLED' })).stdout).toBe('yes\n');
       await client.close();

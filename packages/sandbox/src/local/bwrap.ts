@@ -96,6 +96,8 @@ export interface BwrapSandbox {
   runnerCode: { root: string; paths: readonly string[] };
   /** The host socket of the worker's egress proxy; absent for networking "none" or without a proxy. */
   egressSocket?: string;
+  /** The fd bubblewrap reads the seccomp filter (a compiled BPF program) from; none without. */
+  seccompFd?: number;
   /** Size cap of the private /tmp. */
   tmpBytes: number;
   /** Variables the runner starts with; bwrap itself starts from an empty environment. */
@@ -134,6 +136,7 @@ export function bwrapArgs(sandbox: BwrapSandbox): { fromFd: string[]; onCommandL
     '--cap-drop', 'ALL',
     '--hostname', 'sandbox',
     '--clearenv',
+    ...(sandbox.seccompFd !== undefined ? ['--seccomp', String(sandbox.seccompFd)] : []),
     ...Object.entries(sandbox.env).flatMap(([name, value]) => ['--setenv', name, value]),
     ...system,
     '--ro-bind', sandbox.passwdFile, '/etc/passwd',

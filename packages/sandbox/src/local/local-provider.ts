@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { chmod, chown, mkdir, readdir, readFile, realpath, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, readdir, readFile, realpath, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { proxyVariables, runnerReadyLine, type RunnerEnvironment } from '@stratus/sandbox-protocol';
 import { signEgressGrant } from '../egress/egress-credential';
@@ -24,6 +24,8 @@ import { EGRESS_BRIDGE_PORT, startEgressBridge } from './netns-bridge';
 import { OnDemandRunner } from './on-demand-runner';
 import { RunnerProcess } from './runner-process';
 import { resolveRunnerInstall } from './runner-install';
+import { compileSeccompFilter, withSeccompFilter } from './seccomp-filter';
+import { removeSandboxDirectory, WorkspaceVolumes } from './workspace-volume';
 
 /** The part of a pino logger this provider uses. */
 export interface SandboxLogger {
@@ -59,7 +61,10 @@ export interface LocalSandboxProviderOptions {
    * all, whatever their networking.
    */
   egressProxy?: { entry: string } | LocalEgressProxy;
-  /** Largest single file a sandbox may write (RLIMIT_FSIZE) and size of its private /tmp; default 10 GiB. */
+  /**
+   * The workspace disk limit, default 10 GiB: the size of each bubblewrap sandbox's workspace volume
+   * (when the worker can mount one), the largest single file (RLIMIT_FSIZE) and the size of its private /tmp.
+   */
   diskLimitBytes?: number;
   /** Most processes (and threads) a sandbox may have at once; default 512. */
   pidsLimit?: number;
@@ -115,6 +120,8 @@ const OPEN_FILES_LIMIT = 8192;
  */
 const HOST_UID_BASE = 200_000;
 const HOST_UID_RANGE = 100_000;
+/** The fd RunnerProcess hands the seccomp filter on (after bubblewrap's arguments on fd 3). */
+const SECCOMP_FD = 4;
 /** Egress credentials of local sandboxes outlive any session; deleting the sandbox is what ends its egress. */
 const EGRESS_CREDENTIAL_TTL_SECONDS = 30 * 24 * 3600;
 
@@ -140,6 +147,10 @@ export class LocalSandboxProvider implements SandboxProvider {
   /** The cgroup hierarchy sandboxes are limited in; undefined when none is writable (rlimits only). */
   private readonly cgroups: Promise<CgroupManager | undefined>;
   private readonly egressProxy?: EgressProxyProcess | LocalEgressProxy;
+  /** Workspace volumes of the disk limit; undefined when the worker cannot mount them (RLIMIT_FSIZE only). */
+  private readonly volumes: Promise<WorkspaceVolumes | undefined>;
+  /** The seccomp filter every sandbox is started with; undefined when it cannot be compiled here. */
+  private readonly seccomp: Promise<Buffer | undefined>;
   private ownUidsDecision?: Promise<boolean>;
 
   constructor(private readonly options: LocalSandboxProviderOptions) {
@@ -170,6 +181,8 @@ export class LocalSandboxProvider implements SandboxProvider {
             return manager;
           })
         : Promise.resolve(undefined);
+    this.volumes = this.isolation === 'bwrap' ? this.detectVolumes() : Promise.resolve(undefined);
+    this.seccomp = this.isolation === 'bwrap' ? this.compileSeccomp() : Promise.resolve(undefined);
     const egress = options.egressProxy;
     this.egressProxy =
       egress !== undefined && 'entry' in egress
@@ -256,7 +269,7 @@ export class LocalSandboxProvider implements SandboxProvider {
     if (sandbox !== undefined) await this.remove(sandbox);
     if (!SESSION_ID.test(sessionId)) return;
     const dir = path.join(this.options.baseDir, sessionId);
-    if ((await readMarker(dir))?.owner === this.options.owner) await rm(dir, { recursive: true, force: true });
+    if ((await readMarker(dir))?.owner === this.options.owner) await removeSandboxDirectory(dir);
   }
 
   /**
@@ -305,7 +318,7 @@ export class LocalSandboxProvider implements SandboxProvider {
       } else if (record.warm && !held.has(record.id) && record.state === 'finished' && Date.now() - record.createdAt.getTime() > this.readyTimeoutMs) {
         // The pool holds a warm sandbox only once it is ready; one still starting (younger than the
         // start timeout) has a directory but no entry yet, and must not be swept from under it.
-        await rm(path.join(this.options.baseDir, record.id), { recursive: true, force: true });
+        await removeSandboxDirectory(path.join(this.options.baseDir, record.id));
         report.destroyed.push({ id: record.id, reason: 'stale_warm' });
       }
     }
@@ -336,7 +349,7 @@ export class LocalSandboxProvider implements SandboxProvider {
       await sandbox.process.stop();
       await sandbox.cgroup?.remove();
     }
-    await rm(path.join(this.options.baseDir, dirName), { recursive: true, force: true });
+    await removeSandboxDirectory(path.join(this.options.baseDir, dirName));
   }
 
   private markerOf(spec: SandboxTemplate): SandboxMarker {
@@ -348,7 +361,7 @@ export class LocalSandboxProvider implements SandboxProvider {
     await sandbox.release?.();
     await sandbox.process.stop();
     await sandbox.cgroup?.remove();
-    await rm(path.join(this.options.baseDir, sandbox.dirName), { recursive: true, force: true });
+    await removeSandboxDirectory(path.join(this.options.baseDir, sandbox.dirName));
   }
 
   /** Starts a runner in `baseDir/dirName`; `sessionId` is unset for a warm sandbox. */
@@ -399,6 +412,11 @@ export class LocalSandboxProvider implements SandboxProvider {
       writeFile(path.join(etc, 'passwd'), `root:x:0:0:root:/root:/bin/bash\nsandbox:x:${SANDBOX_UID}:${SANDBOX_UID}:sandbox:${SANDBOX_PATHS.workspace}/.home:/bin/bash\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n`),
       writeFile(path.join(etc, 'group'), `root:x:0:\nsandbox:x:${SANDBOX_UID}:\nnogroup:x:65534:\n`),
     ]);
+    const diskBytes = this.options.diskLimitBytes ?? DEFAULT_DISK_LIMIT_BYTES;
+    const volumes = await this.volumes;
+    if (volumes !== undefined && !(await volumes.attach(sessionDir, dirs.workspace, diskBytes, hostUid))) {
+      this.logger.warn({ sandbox: dirName }, 'this workspace predates workspace volumes: only RLIMIT_FSIZE bounds its disk use');
+    }
     if (hostUid !== undefined) {
       // The sandbox's uid must reach its directories: base and session directory traversable, not listable.
       await chmod(this.options.baseDir, 0o711);
@@ -408,11 +426,11 @@ export class LocalSandboxProvider implements SandboxProvider {
     const memoryBytes = parseMemoryQuantity(resources.memory);
     const cpuMillis = parseCpuQuantity(resources.cpu);
     const pids = this.options.pidsLimit ?? DEFAULT_PIDS_LIMIT;
-    const diskBytes = this.options.diskLimitBytes ?? DEFAULT_DISK_LIMIT_BYTES;
     const cgroup = await (await this.cgroups)?.create(`stratus-${dirName}`, { memoryBytes, cpuMillis, pids });
     const proxy = spec.networking.type === 'none' ? undefined : await this.proxy();
     const credential = proxy === undefined ? undefined : egressCredential(proxy, spec, sessionId ?? dirName);
     const runnerCode = { root: commonRoot(runnerCodePaths), paths: runnerCodePaths };
+    const seccomp = await this.seccomp;
     const limits = {
       cgroupProcsFiles: cgroup?.procsFiles ?? [],
       rlimits: { fileBytes: diskBytes, openFiles: OPEN_FILES_LIMIT, processes: hostUid !== undefined ? pids : undefined } satisfies SandboxRlimits,
@@ -444,6 +462,7 @@ export class LocalSandboxProvider implements SandboxProvider {
       nodePath: await realpath(this.nodePath),
       runnerCode,
       egressSocket: enterable ? undefined : proxy?.socketPath,
+      seccompFd: seccomp !== undefined ? SECCOMP_FD : undefined,
       tmpBytes: diskBytes,
       env: enterable ? { PATH: SYSTEM_PATH } : { ...runnerEnv, ...residentEgress(credential) },
       system: this.system,
@@ -453,7 +472,7 @@ export class LocalSandboxProvider implements SandboxProvider {
     let init: RunnerProcess;
     try {
       // bwrap itself starts with PATH and nothing else; all it passes on is set with --setenv above.
-      init = await RunnerProcess.start(launch.command, launch.args, { PATH: SYSTEM_PATH }, this.readyTimeoutMs, args.fromFd);
+      init = await RunnerProcess.start(launch.command, launch.args, { PATH: SYSTEM_PATH }, this.readyTimeoutMs, args.fromFd, seccomp);
     } catch (error) {
       await cgroup?.remove();
       throw error;
@@ -464,7 +483,8 @@ export class LocalSandboxProvider implements SandboxProvider {
       await mkdir(path.join(dirs.workspace, '.home'), { recursive: true });
       if (hostUid !== undefined) await chown(path.join(dirs.workspace, '.home'), hostUid, hostUid);
       const initPid = innermostChild(init.pid!);
-      const enter = (command: readonly string[]) => enterCommand({ ...limits, initPid, uid: SANDBOX_UID, command });
+      const enter = (command: readonly string[]) =>
+        enterCommand({ ...limits, initPid, uid: SANDBOX_UID, command: seccomp === undefined ? command : withSeccompFilter(seccomp, command) });
       const bridge = proxy === undefined ? undefined : await startEgressBridge({ initPid, nodePath: this.nodePath, proxySocket: proxy.socketPath });
       const proxyEnv = credential === undefined ? {} : proxyVariables(`http://${credential}@127.0.0.1:${EGRESS_BRIDGE_PORT}`);
       const exec = new NamespaceExec({
@@ -519,6 +539,23 @@ export class LocalSandboxProvider implements SandboxProvider {
       return false;
     })();
     return this.ownUidsDecision;
+  }
+
+  private async detectVolumes(): Promise<WorkspaceVolumes | undefined> {
+    const volumes = await WorkspaceVolumes.detect();
+    if (volumes instanceof WorkspaceVolumes) return volumes;
+    this.logger.warn(
+      { isolation: 'bwrap', diskLimit: 'per-file' },
+      `no workspace volumes (${volumes.unavailable}): the disk limit bounds each file a sandbox writes (RLIMIT_FSIZE), not its workspace as a whole`,
+    );
+    return undefined;
+  }
+
+  private async compileSeccomp(): Promise<Buffer | undefined> {
+    const filter = await compileSeccompFilter();
+    if (Buffer.isBuffer(filter)) return filter;
+    this.logger.warn({ isolation: 'bwrap', seccomp: 'none' }, `no seccomp filter for local sandboxes: ${filter.unavailable}`);
+    return undefined;
   }
 
   private async proxy(): Promise<LocalEgressProxy | undefined> {

@@ -41,15 +41,17 @@ export class RunnerProcess {
 
   /**
    * Spawns `command` and resolves once it printed the ready line; rejects with its stderr if it dies
-   * or stalls. `fd3` is written, NUL-separated, to a pipe on fd 3 (bubblewrap's `--args 3`).
+   * or stalls. `fd3` is written, NUL-separated, to a pipe on fd 3 (bubblewrap's `--args 3`), and
+   * `fd4` as is to a pipe on fd 4 (bubblewrap's `--seccomp 4`).
    */
-  static async start(command: string, args: readonly string[], env: NodeJS.ProcessEnv, readyTimeoutMs: number, fd3?: readonly string[]): Promise<RunnerProcess> {
-    const child = spawn(command, args, { env, detached: true, stdio: fd3 === undefined ? ['pipe', 'pipe', 'pipe'] : ['pipe', 'pipe', 'pipe', 'pipe'] });
-    if (fd3 !== undefined) {
-      const pipe = child.stdio[3] as Writable;
+  static async start(command: string, args: readonly string[], env: NodeJS.ProcessEnv, readyTimeoutMs: number, fd3?: readonly string[], fd4?: Buffer): Promise<RunnerProcess> {
+    const extra = [fd3?.map((arg) => `${arg}\0`).join(''), fd4].filter((data) => data !== undefined);
+    const child = spawn(command, args, { env, detached: true, stdio: ['pipe', 'pipe', 'pipe', ...extra.map(() => 'pipe' as const)] });
+    extra.forEach((data, index) => {
+      const pipe = child.stdio[3 + index] as Writable;
       pipe.on('error', () => undefined); // the process died before reading; its exit is reported below
-      pipe.end(fd3.map((arg) => `${arg}\0`).join(''));
-    }
+      pipe.end(data);
+    });
     const runner = new RunnerProcess(child);
     try {
       await runner.waitUntilReady(readyTimeoutMs);
