@@ -71,7 +71,11 @@ export async function startServer(extraEnv = {}) {
     } catch {
       // not listening yet
     }
-    if (Date.now() > deadline) throw new Error('server did not become ready');
+    if (Date.now() > deadline) {
+      // Not left running (with its sandboxes) by a bench that gives up on it.
+      child.kill('SIGTERM');
+      throw new Error('server did not become ready');
+    }
     await new Promise((r) => setTimeout(r, 200));
   }
   return {
