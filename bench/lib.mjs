@@ -71,7 +71,11 @@ export async function startServer(extraEnv = {}) {
     } catch {
       // not listening yet
     }
-    if (Date.now() > deadline) throw new Error('server did not become ready');
+    if (Date.now() > deadline) {
+      // Not left running (with its sandboxes) by a bench that gives up on it.
+      child.kill('SIGTERM');
+      throw new Error('server did not become ready');
+    }
     await new Promise((r) => setTimeout(r, 200));
   }
   return {
@@ -101,3 +105,45 @@ export async function call(server, method, route, body) {
 }
 
 export const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+
+/** Percentiles of a list of numbers (ms), rounded to 0.1. */
+export function stats(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  if (sorted.length === 0) return { n: 0 };
+  const at = (q) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
+  const round = (v) => Math.round(v * 10) / 10;
+  return { n: sorted.length, p50: round(at(0.5)), p90: round(at(0.9)), p99: round(at(0.99)), max: round(sorted.at(-1)) };
+}
+
+/**
+ * `--name=value` / `--name value` / `--flag` arguments over defaults. A bare `--` is skipped:
+ * `pnpm bench:x -- --flag` passes it through literally. An unknown flag stops the script.
+ */
+export function parseFlags(argv, defaults) {
+  const flags = { ...defaults };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--') continue;
+    const match = /^--([a-z][a-z0-9-]*)(?:=(.*))?$/.exec(arg);
+    if (!match || !(match[1] in defaults)) throw new Error(`unknown argument ${arg}; known: ${Object.keys(defaults).map((k) => `--${k}`).join(' ')}`);
+    const [, name, inline] = match;
+    if (typeof defaults[name] === 'boolean') flags[name] = inline === undefined ? true : inline !== 'false';
+    else flags[name] = inline ?? argv[++i];
+  }
+  return flags;
+}
+
+/** Runs `task` over `items` with at most `limit` running at once; resolves to the results in order. */
+export async function pool(items, limit, task) {
+  const results = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        results[i] = await task(items[i], i);
+      }
+    }),
+  );
+  return results;
+}

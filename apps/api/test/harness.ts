@@ -1,7 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Client } from 'pg';
 import { createTestDatabase, TEST_REDIS_URL, testRedisPrefix, type TestDatabase } from '@stratus/testing';
-import { createHttpApp, createLogger, parseServerEnv, type Scope, TokensService } from '@stratus/nest-common';
+import { createHttpApp, createLogger, httpAppOptions, parseServerEnv, type Scope, TokensService } from '@stratus/nest-common';
 import { ApiAppModule } from '../src/api.module';
 
 export interface Reply<T = any> {
@@ -51,7 +51,7 @@ export async function startTestApi(env: Record<string, string> = {}, options: Te
     AUTH_CACHE_TTL_MS: '0',
     ...env,
   });
-  const app = await createHttpApp(ApiAppModule.forRoot(parsed), { bodyLimit: parsed.BODY_LIMIT_BYTES, bodyMaxDepth: parsed.BODY_MAX_DEPTH, logger: createLogger('silent') });
+  const app = await createHttpApp(ApiAppModule.forRoot(parsed), httpAppOptions(parsed, createLogger('silent')));
   await app.init();
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.getHttpServer().address();

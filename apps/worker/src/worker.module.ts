@@ -27,6 +27,7 @@ import { WebhookDeliveryProcessor } from './webhooks/webhook-delivery.processor'
 import { WebhookDeliveryService } from './webhooks/webhook-delivery.service';
 import { WebhookDispatcherService } from './webhooks/webhook-dispatcher.service';
 import { WebhookHttpRepository } from './webhooks/webhook-http.repository';
+import { workerDatabaseProviders } from './worker-database';
 import { SANDBOX_PROVIDER, WORKER_ENV } from './worker.tokens';
 
 /**
@@ -40,6 +41,7 @@ export class WorkerModule {
       module: WorkerModule,
       providers: [
         { provide: WORKER_ENV, useValue: env },
+        ...workerDatabaseProviders(env),
         DeploymentRepository,
         {
           provide: SANDBOX_PROVIDER,

@@ -3,7 +3,7 @@
  * The only package that imports Prisma: the generated client, its factory, ids, migrations and
  * the box that encrypts secrets at rest.
  */
-export { createPrismaClient, type DatabaseOptions } from './client';
+export { createPrismaClient, DATABASE_DEFAULTS, type DatabaseOptions } from './client';
 export {
   Prisma,
   PrismaClient,

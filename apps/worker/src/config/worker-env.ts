@@ -51,6 +51,14 @@ const { NODE_ENV: _sandboxNodeEnv, ...sandboxFields } = SandboxEnv.shape;
 export const WorkerEnv = ServerEnv.extend(sandboxFields).extend(WebhookEnv.shape).extend({
   /** Which queues this process consumes; one image is deployed as several groups by setting this. */
   STRATUS_WORKER_QUEUES: QueueList.default([{ queue: 'session-turns' }, { queue: 'sandbox-lifecycle' }, { queue: 'webhook-delivery' }]),
+  /** Connections of the worker's own PostgreSQL pool (apart from the API's, also in the all-in-one). */
+  STRATUS_WORKER_DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  /**
+   * Model calls this process has open at once, across its turns; more wait in order (a cancel still
+   * reaches them). Keeps a burst of turns from opening more streams than the provider (or this
+   * process) serves well.
+   */
+  STRATUS_MODEL_CONCURRENCY: z.coerce.number().int().min(1).max(10_000).default(32),
   /** Jobs of one queue run at once in this process, unless the queue names its own. */
   STRATUS_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(10_000).default(32),
   /**

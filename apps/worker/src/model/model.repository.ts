@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createModelClient, type ModelCatalog } from '@stratus/models';
-import { MODEL_CATALOG } from '@stratus/nest-common';
+import { ConcurrencyLimit, MODEL_CATALOG } from '@stratus/nest-common';
 import type { ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
 import { WORKER_ENV } from '../worker.tokens';
 import type { WorkerEnv } from '../config/worker-env';
@@ -40,16 +40,25 @@ interface ReasoningDelta {
  * Calls models through the openai SDK: Chat Completions, streaming, with tools. The SDK's timeout
  * covers only the wait for response headers, so a stream that stalls afterwards is cut by an idle
  * timer here; aborting a stream ends its iteration without an error, so the signal is checked after.
+ * At most STRATUS_MODEL_CONCURRENCY calls of this process are open at once; the others wait in order.
  */
 @Injectable()
 export class ModelRepository {
+  private readonly slots: ConcurrencyLimit;
+
   constructor(
     @Inject(MODEL_CATALOG) private readonly catalog: ModelCatalog,
     @Inject(WORKER_ENV) private readonly env: WorkerEnv,
-  ) {}
+  ) {
+    this.slots = new ConcurrencyLimit(env.STRATUS_MODEL_CONCURRENCY);
+  }
 
   /** Streams one reply; throws what the SDK throws, ModelStreamStalledError, or the turn signal's reason. */
-  async stream(request: ModelRequest): Promise<ModelReply> {
+  stream(request: ModelRequest): Promise<ModelReply> {
+    return this.slots.run(() => this.streamInSlot(request), request.signal);
+  }
+
+  private async streamInSlot(request: ModelRequest): Promise<ModelReply> {
     const { client, upstreamModel } = createModelClient(this.catalog, request.model, { timeoutMs: this.env.STRATUS_MODEL_TIMEOUT_MS });
     const call = new AbortController();
     const stopCall = () => call.abort(request.signal.reason);

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { TokensService } from '../auth/tokens.service';
 import { createLogger } from '../logger';
 import { type ServerEnv, parseServerEnv } from '../config/env';
-import { createHttpApp } from '../http/create-app';
+import { createHttpApp, httpAppOptions } from '../http/create-app';
 import { applyMigrations, checkPostgres, checkRedis, StartupError } from './dependencies';
 import { stopOnSignals } from './signals';
 
@@ -43,7 +43,7 @@ async function listen(app: NestFastifyApplication, env: ServerEnv): Promise<void
 
 /** Builds and starts the HTTP app of a root module that imports CoreModule. */
 export async function startHttp(rootModule: unknown, env: ServerEnv, logger: Logger): Promise<StartedApp> {
-  const app = await createHttpApp(rootModule, { bodyLimit: env.BODY_LIMIT_BYTES, bodyMaxDepth: env.BODY_MAX_DEPTH, logger });
+  const app = await createHttpApp(rootModule, httpAppOptions(env, logger));
   await app.init();
   if (env.STRATUS_BOOTSTRAP_TOKEN) await app.get(TokensService).ensureBootstrapToken(env.STRATUS_BOOTSTRAP_TOKEN);
   await listen(app, env);

@@ -1,3 +1,4 @@
+import { DATABASE_DEFAULTS } from '@stratus/db';
 import { z } from 'zod';
 
 /** Deepest nesting of arrays and objects a JSON request body may have. */
@@ -12,7 +13,12 @@ export const envBool = z.enum(['true', 'false', '1', '0']).transform((v) => v ==
 /** Every variable a Stratus server process reads, with defaults that work on a laptop. Parsed once at boot. */
 export const ServerEnv = z.object({
   DATABASE_URL: z.url().default('postgresql://postgres@127.0.0.1:5432/stratus'),
-  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  /** Connections of the process's pool for the API, the gateway and auth (a worker has a pool of its own). */
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(DATABASE_DEFAULTS.poolSize),
+  /** How long a query or transaction waits for a pooled connection; past it the request answers 503. */
+  DATABASE_POOL_TIMEOUT_MS: z.coerce.number().int().min(100).default(DATABASE_DEFAULTS.poolTimeoutMs),
+  /** The longest a transaction may stay open before it is rolled back. */
+  DATABASE_TRANSACTION_TIMEOUT_MS: z.coerce.number().int().min(1000).default(DATABASE_DEFAULTS.transactionTimeoutMs),
   REDIS_URL: z.url().default('redis://127.0.0.1:6379'),
   /** Prefix of every Redis key and channel, so several deployments can share one Redis. */
   REDIS_KEY_PREFIX: z.string().default('stratus:'),
@@ -23,6 +29,13 @@ export const ServerEnv = z.object({
   STRATUS_IDEMPOTENCY_LEASE_MS: z.coerce.number().int().min(1000).default(120_000),
   /** Deeper JSON bodies answer 400 (nothing downstream has to walk an unbounded tree). */
   BODY_MAX_DEPTH: z.coerce.number().int().min(1).max(10_000).default(DEFAULT_BODY_MAX_DEPTH),
+  /**
+   * API requests one process works on at once (SSE streams and probes are not counted). More wait in
+   * line, in order, for STRATUS_API_QUEUE_TIMEOUT_MS; past it they answer 503 with retry-after before
+   * anything of theirs is read or stored.
+   */
+  STRATUS_API_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(100_000).default(256),
+  STRATUS_API_QUEUE_TIMEOUT_MS: z.coerce.number().int().min(0).default(5000),
   /** Requests per token per window; 0 disables the limit. */
   RATE_LIMIT_REQUESTS: z.coerce.number().int().min(0).default(6000),
   RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).default(60),

@@ -10,8 +10,9 @@ export interface ErrorResponse {
   unexpected: boolean;
 }
 
-// Connection failures, and P2028: no pooled connection became free in time to start a transaction,
-// which is overload rather than a bug.
+// Connection failures, and P2028: no pooled connection became free in time to start a transaction
+// (DATABASE_POOL_TIMEOUT_MS), which is overload rather than a bug; node-postgres says the same of a
+// plain query in its own words.
 const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE', 'P1001', 'P1002', 'P1017', 'P2028', '57P01', '57P03', '53300']);
 
 /** True when the error says PostgreSQL or Redis cannot be reached, which is retryable (503). */
@@ -20,7 +21,7 @@ export function isDependencyUnavailable(error: unknown): boolean {
     const { code, name, message } = e as { code?: unknown; name?: unknown; message?: unknown };
     if (typeof code === 'string' && CONNECTION_CODES.has(code)) return true;
     if (name === 'PrismaClientInitializationError' || name === 'MaxRetriesPerRequestError') return true;
-    if (typeof message === 'string' && /Connection is closed|connect ECONNREFUSED|Can't reach database server|Connection terminated|DatabaseNotReachable/i.test(message)) return true;
+    if (typeof message === 'string' && /Connection is closed|connect ECONNREFUSED|Can't reach database server|Connection terminated|DatabaseNotReachable|timeout exceeded when trying to connect/i.test(message)) return true;
   }
   return false;
 }

@@ -4,8 +4,9 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { newId } from '@stratus/db';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { DEFAULT_BODY_MAX_DEPTH } from '../config/env';
+import { DEFAULT_BODY_MAX_DEPTH, type ServerEnv } from '../config/env';
 import { invalidRequest } from '../errors/api-error';
+import { type AdmissionOptions, limitAdmission } from './admission';
 import { checkJsonBody } from './json-body';
 import { PinoNestLogger } from '../logger';
 import { logRequests } from './request-log';
@@ -58,6 +59,18 @@ export interface HttpAppOptions {
   /** Deepest nesting of arrays and objects a JSON body may have (default 64); deeper is a 400. */
   bodyMaxDepth?: number;
   logger: Logger;
+  /** Back-pressure: how many API requests are worked on at once, and how long others may wait. No limit when omitted. */
+  admission?: AdmissionOptions;
+}
+
+/** The options a server's environment gives its HTTP app. */
+export function httpAppOptions(env: ServerEnv, logger: Logger): HttpAppOptions {
+  return {
+    bodyLimit: env.BODY_LIMIT_BYTES,
+    bodyMaxDepth: env.BODY_MAX_DEPTH,
+    logger,
+    admission: { maxInFlight: env.STRATUS_API_MAX_IN_FLIGHT, queueTimeoutMs: env.STRATUS_API_QUEUE_TIMEOUT_MS },
+  };
 }
 
 /**
@@ -81,6 +94,7 @@ export async function createHttpApp(rootModule: unknown, options: HttpAppOptions
     // A NUL in a path segment or query value could never match a stored id or value.
     if (request.url.includes('%00')) throw invalidRequest('The URL may not contain NUL characters.');
   });
+  if (options.admission) limitAdmission(fastify, API_PREFIX, options.admission);
   const app = await NestFactory.create<NestFastifyApplication>(rootModule as never, adapter, {
     logger: new PinoNestLogger(options.logger),
     // Nest would register Fastify's strict JSON parser over ours.

@@ -26,7 +26,11 @@ export class InfraModule implements OnApplicationShutdown {
       module: InfraModule,
       providers: [
         { provide: SERVER_ENV, useValue: env },
-        { provide: PRISMA, useFactory: () => createPrismaClient({ url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE }) },
+        {
+          provide: PRISMA,
+          useFactory: () =>
+            createPrismaClient({ url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE, poolTimeoutMs: env.DATABASE_POOL_TIMEOUT_MS, transactionTimeoutMs: env.DATABASE_TRANSACTION_TIMEOUT_MS }),
+        },
         {
           provide: REDIS,
           // One retry per command: while Redis is down requests fail fast with 503 instead of queueing.
