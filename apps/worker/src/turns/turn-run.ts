@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '@nestjs/common';
-import type { Content, EventPayload, EventType, ToolInput } from '@stratus/contracts';
+import { ToolInput, type Content, type EventPayload, type EventType } from '@stratus/contracts';
 import { newId, type Event as EventRow, type SecretBox } from '@stratus/db';
 import { awaitsAnswer, confirmationOf, newEvent, turnKeys, type NewEvent, type NewEventOf, type PendingToolUse } from '@stratus/events';
 import type { ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
@@ -296,7 +296,7 @@ export class TurnRun {
   private toolUseEvent(turnId: string, step: number, index: number, name: string, rawArguments: string): NewEvent {
     let input: ToolInput;
     try {
-      input = rawArguments.trim() === '' ? {} : JSON.parse(rawArguments);
+      input = rawArguments.trim() === '' ? {} : ToolInput.parse(JSON.parse(rawArguments));
     } catch {
       // Kept as sent, so the model is told what was wrong with it instead of having it silently changed.
       input = rawArguments;
