@@ -195,7 +195,7 @@ describe('GET /sessions/{id}/events/stream', () => {
     await fx.store.publishDeltaText(sessionId, messageId, 0, 'Hel');
     await fx.store.publishDeltaText(sessionId, newId('event'), 0, 'a delta without a start is dropped');
     await fx.store.publishDeltaText(sessionId, messageId, 0, 'lo');
-    const text = (value: string) => ({ content: [{ type: 'text', text: value }] });
+    const text = (value: string) => ({ content: [{ type: 'text' as const, text: value }] });
     await fx.store.append(sessionId, [
       { id: thoughtId, type: 'agent.thinking', processed: true, payload: text('Hmm') },
       { id: messageId, type: 'agent.message', processed: true, payload: text('Hello') },

@@ -27,7 +27,9 @@ it('an attempt whose session was taken over by a later attempt of the same job c
   expect(await turns.claim(sessionId, second)).toEqual({ kind: 'owned', owner: first });
   expect(await turns.takeOver(sessionId, second, first)).toBe(true);
 
-  await expect(turns.commit(sessionId, first, { events: [], end: 'finish' })).rejects.toThrow(TurnTakenError);
-  await turns.release(sessionId, first);
+  const [row] = await stack.sql<{ workspace_id: string }>('SELECT workspace_id FROM sessions WHERE id = $1', [sessionId]);
+  const session = { sessionId, workspaceId: row!.workspace_id };
+  await expect(turns.commit(session, first, { events: [], end: 'finish' })).rejects.toThrow(TurnTakenError);
+  await turns.release(session, first);
   expect(await stack.sql('SELECT status, turn_job_id FROM sessions WHERE id = $1', [sessionId])).toEqual([{ status: 'processing', turn_job_id: second }]);
 });

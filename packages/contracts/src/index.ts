@@ -7,6 +7,7 @@ export * from './agents';
 export * from './common';
 export * from './environments';
 export * from './errors';
+export * from './event-payloads';
 export * from './events';
 export * from './ids';
 export * from './models';

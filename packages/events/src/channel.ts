@@ -1,4 +1,5 @@
-import type { DeltaEventType } from '@stratus/contracts';
+import { DeltaEventType } from '@stratus/contracts';
+import { z } from 'zod';
 
 /**
  * The Redis pub/sub channel that carries a session's live events, under the deployment's
@@ -9,18 +10,28 @@ export function sessionChannel(redisKeyPrefix: string, sessionId: string): strin
   return `${redisKeyPrefix}session:${sessionId}`;
 }
 
-/** What is published on a session channel: the stored event and its sequence number. */
-export interface PublishedEvent {
-  seq: number;
-  event: Record<string, unknown> & { id: string; type: string };
-}
+/**
+ * What is published on a session channel: the stored event (its public shape, every field kept in
+ * the order it was published) and its sequence number.
+ */
+export const PublishedEvent = z.object({
+  seq: z.int().min(1),
+  event: z.looseObject({ id: z.string(), type: z.string() }),
+});
+export type PublishedEvent = z.infer<typeof PublishedEvent>;
 
 /** The channel of a session's live previews (event_start / event_delta); never stored, best-effort. */
 export function deltaChannel(redisKeyPrefix: string, sessionId: string): string {
   return `${sessionChannel(redisKeyPrefix, sessionId)}:deltas`;
 }
 
-/** What is published on a delta channel, exactly as the stream forwards it. */
-export type DeltaMessage =
-  | { type: 'event_start'; event: { id: string; type: DeltaEventType } }
-  | { type: 'event_delta'; event_id: string; delta: { type: 'content_delta'; index: number; content: { type: 'text'; text: string } } };
+/** What is published on a delta channel, exactly as the stream forwards it (anything else is dropped when read). */
+export const DeltaMessage = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('event_start'), event: z.object({ id: z.string(), type: DeltaEventType }) }),
+  z.object({
+    type: z.literal('event_delta'),
+    event_id: z.string(),
+    delta: z.object({ type: z.literal('content_delta'), index: z.int().min(0), content: z.object({ type: z.literal('text'), text: z.string() }) }),
+  }),
+]);
+export type DeltaMessage = z.infer<typeof DeltaMessage>;

@@ -1,25 +1,11 @@
-import type { DeltaEventType, EventType } from '@stratus/contracts';
+import type { DeltaEventType, SessionEvent } from '@stratus/contracts';
 import { newId, type Event as EventRow, type Prisma, type PrismaClient, type SessionStatus } from '@stratus/db';
 import type { Redis } from 'ioredis';
 import { deltaChannel, sessionChannel, type DeltaMessage, type PublishedEvent } from './channel';
 import { sessionDeletedEvent, toPublicEvent } from './serialize';
+import { statusAfter, type SessionTransition } from './session-status';
+import type { NewEvent } from './typed-events';
 import { webhookDeliveriesOf, type NewDelivery, type SubscribedWebhook } from './webhook-outbox';
-
-/** One event to append; its sequence number and timestamps are assigned by the store. */
-export interface NewEvent {
-  /**
-   * Preassigned id (from newId('event')), for an event whose live preview was streamed before it was
-   * stored: the preview carries the id the stored event will have. Assigned by the store when omitted.
-   */
-  id?: string;
-  type: EventType;
-  turnId?: string | null;
-  /** Makes the append idempotent: an event with the same key in the same session is not stored twice. */
-  dedupeKey?: string;
-  payload: Record<string, unknown>;
-  /** Set for events that need no processing (everything Stratus emits). */
-  processed?: boolean;
-}
 
 /** Changes made to the session row together with an append (counters are added to). */
 export interface SessionChanges {
@@ -27,7 +13,8 @@ export interface SessionChanges {
   outputTokens?: number;
   turns?: number;
   activeMs?: number;
-  status?: SessionStatus;
+  /** The status change that comes with these events, checked against the session status table under the row lock. */
+  transition?: Extract<SessionTransition, 'wake' | 'interrupt' | 'end' | 'next'>;
   /** The turn job that owns the session; null releases it. */
   turnJobId?: string | null;
 }
@@ -74,6 +61,14 @@ export interface AppendOutcome {
   workspaceId: string;
 }
 
+/** How an append is scoped, and what it changes on the session row besides its sequence. */
+export interface AppendOptions {
+  /** The workspace the session must belong to: another workspace's session is not found. */
+  workspaceId?: string;
+  /** Changes to the session row, given the rows this append creates; made in the statement that inserts them. */
+  changes?: (fresh: EventRow[]) => SessionChanges | undefined;
+}
+
 /** Thrown when the session does not exist (or was deleted) while appending. */
 export class SessionNotFoundError extends Error {
   constructor(readonly sessionId: string) {
@@ -112,7 +107,7 @@ export class EventStore {
    * applying `changes` (given the new rows) to that row in the same statement as the insert. Two round
    * trips, lock-and-lookup then insert-and-update, in raw SQL: this is the hot path of every turn.
    */
-  async appendWithOutcome(tx: Tx, sessionId: string, events: NewEvent[], changes?: (fresh: EventRow[]) => SessionChanges | undefined): Promise<AppendOutcome> {
+  async appendWithOutcome(tx: Tx, sessionId: string, events: NewEvent[], { workspaceId, changes }: AppendOptions = {}): Promise<AppendOutcome> {
     // One round trip for the lock and the dedupe lookup. The lookup reads the snapshot taken before the
     // lock was granted: a caller that races another writer of the same keys without locking the row first
     // gets a unique-key error (nothing is stored twice); the API and turn-ending commits lock first.
@@ -128,7 +123,7 @@ export class EventStore {
             FROM events WHERE session_id = s.id AND dedupe_key = ANY(${keys})
           ) e
         ) END AS existing
-      FROM sessions s WHERE s.id = ${sessionId} FOR UPDATE OF s`;
+      FROM sessions s WHERE s.id = ${sessionId} AND (${workspaceId ?? null}::text IS NULL OR s.workspace_id = ${workspaceId ?? null}) FOR UPDATE OF s`;
     const session = locked[0];
     if (!session) throw new SessionNotFoundError(sessionId);
     const existing = new Map<string, EventRow>(session.existing.map((row) => [row.dedupe_key!, fromStored(row)]));
@@ -152,7 +147,7 @@ export class EventStore {
         type: event.type,
         turnId: event.turnId ?? null,
         dedupeKey: event.dedupeKey ?? null,
-        payload: event.payload as Prisma.JsonValue,
+        payload: event.payload,
         createdAt: now,
         processedAt: event.processed ? now : null,
       };
@@ -163,11 +158,13 @@ export class EventStore {
     }
     const change = changes?.(fresh);
     const deliveries = session.webhooks.length > 0 ? webhookDeliveriesOf(fresh.map(toPublicEvent), session.webhooks) : [];
-    if (fresh.length > 0 || change) await this.insertAndUpdate(tx, sessionId, session.workspace_id, fresh, deliveries, seq, now, change ?? {});
+    // A transition the table refuses throws here, before anything is written: the transaction rolls back.
+    const status = change?.transition ? statusAfter(session.status, change.transition) : null;
+    if (fresh.length > 0 || change) await this.insertAndUpdate(tx, sessionId, session.workspace_id, fresh, deliveries, seq, now, change ?? {}, status);
     return { rows, fresh, status: session.status, turnJobId: session.turn_job_id, workspaceId: session.workspace_id };
   }
 
-  private async insertAndUpdate(tx: Tx, sessionId: string, workspaceId: string, fresh: EventRow[], deliveries: NewDelivery[], lastSeq: number, now: Date, change: SessionChanges): Promise<void> {
+  private async insertAndUpdate(tx: Tx, sessionId: string, workspaceId: string, fresh: EventRow[], deliveries: NewDelivery[], lastSeq: number, now: Date, change: SessionChanges, status: SessionStatus | null): Promise<void> {
     const outbox = JSON.stringify(deliveries);
     const json = JSON.stringify(
       fresh.map((row) => ({ id: row.id, seq: row.seq, type: row.type, turn_id: row.turnId, dedupe_key: row.dedupeKey, payload: row.payload, processed_at: row.processedAt })),
@@ -190,9 +187,9 @@ export class EventStore {
         output_tokens = output_tokens + ${change.outputTokens ?? 0},
         turns = turns + ${change.turns ?? 0},
         active_ms = active_ms + ${Math.round(change.activeMs ?? 0)},
-        status = COALESCE(${change.status ?? null}::session_status, status),
+        status = COALESCE(${status}::session_status, status),
         turn_job_id = CASE WHEN ${ownerChanges} THEN ${change.turnJobId ?? null} ELSE turn_job_id END
-      WHERE id = ${sessionId}`;
+      WHERE id = ${sessionId} AND workspace_id = ${workspaceId}`;
   }
 
   /** Appends events in a transaction of their own, then publishes them. */
@@ -221,7 +218,7 @@ export class EventStore {
    * with it); it carries the next sequence number so readers see it after everything else. Pass the
    * event whose webhook deliveries were written with the deletion, so both carry one id.
    */
-  async publishDeleted(sessionId: string, lastSeq: number, event = sessionDeletedEvent(sessionId)): Promise<void> {
+  async publishDeleted(sessionId: string, lastSeq: number, event: SessionEvent = sessionDeletedEvent(sessionId)): Promise<void> {
     const message: PublishedEvent = { seq: lastSeq + 1, event };
     await this.publisher.publish(sessionChannel(this.redisKeyPrefix, sessionId), JSON.stringify(message)).catch(() => undefined);
   }

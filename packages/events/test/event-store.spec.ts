@@ -23,6 +23,8 @@ async function newSession(): Promise<string> {
   return sessionId;
 }
 
+const spanEnd = (isError: boolean) => ({ model_request_start_id: 'evt_start', model_usage: { input_tokens: 0, output_tokens: 0 }, is_error: isError });
+
 /** Collects what is published on `channel` while `action` runs. */
 async function published(channel: string, action: () => Promise<unknown>, expected: number): Promise<unknown[]> {
   const messages: unknown[] = [];
@@ -60,8 +62,8 @@ describe('EventStore', () => {
     const first = await prisma.$transaction((tx) =>
       store.appendWithOutcome(tx, sessionId, [
         { id, type: 'agent.message', dedupeKey: 't:0:message', payload: { content: [] }, processed: true },
-        { type: 'span.model_request_end', dedupeKey: 't:0:end', payload: {}, processed: true },
-        { type: 'span.model_request_end', dedupeKey: 't:0:end', payload: { duplicate: true }, processed: true },
+        { type: 'span.model_request_end', dedupeKey: 't:0:end', payload: spanEnd(false), processed: true },
+        { type: 'span.model_request_end', dedupeKey: 't:0:end', payload: spanEnd(true), processed: true },
       ]),
     );
     expect(first.status).toBe('processing');
@@ -74,8 +76,8 @@ describe('EventStore', () => {
 
     const again = await prisma.$transaction((tx) =>
       store.appendWithOutcome(tx, sessionId, [
-        { type: 'span.model_request_end', dedupeKey: 't:0:end', payload: {}, processed: true },
-        { type: 'session.status_idle', dedupeKey: 't:idle', payload: {}, processed: true },
+        { type: 'span.model_request_end', dedupeKey: 't:0:end', payload: spanEnd(false), processed: true },
+        { type: 'session.status_idle', dedupeKey: 't:idle', payload: { stop_reason: { type: 'end_turn' } }, processed: true },
       ]),
     );
     expect(again.rows.map((r) => r.seq)).toEqual([2, 3]);
@@ -85,13 +87,13 @@ describe('EventStore', () => {
 
   it('publishes only what an append stored', async () => {
     const sessionId = await newSession();
-    await store.append(sessionId, [{ type: 'agent.message', dedupeKey: 'k1', payload: {}, processed: true }]);
+    await store.append(sessionId, [{ type: 'agent.message', dedupeKey: 'k1', payload: { content: [] }, processed: true }]);
     const messages = await published(
       sessionChannel(prefix, sessionId),
       () =>
         store.append(sessionId, [
-          { type: 'agent.message', dedupeKey: 'k1', payload: {}, processed: true },
-          { type: 'agent.message', dedupeKey: 'k2', payload: {}, processed: true },
+          { type: 'agent.message', dedupeKey: 'k1', payload: { content: [] }, processed: true },
+          { type: 'agent.message', dedupeKey: 'k2', payload: { content: [] }, processed: true },
         ]),
       1,
     );

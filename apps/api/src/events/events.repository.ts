@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { EventType } from '@stratus/contracts';
 import type { Event as EventRow, Prisma, PrismaClient, SessionStatus } from '@stratus/db';
-import type { EventStore, NewEvent } from '@stratus/events';
+import { awaitsAnswer, payloadOf, pendingToolUses, type EventStore, type NewEvent, type SessionRef } from '@stratus/events';
 import { EVENT_STORE, PRISMA } from '@stratus/nest-common';
 import type { SliceRequest } from '../common/pagination';
 
@@ -10,7 +9,7 @@ export interface SessionForSend {
   archived: boolean;
   status: SessionStatus;
   /** Tool uses awaiting an answer: event id → the type of event that asked. */
-  pending: Map<string, EventType>;
+  pending: Map<string, string>;
 }
 
 /** What storing the request does to the session, decided from what it saw. */
@@ -32,20 +31,15 @@ export class EventsRepository {
     @Inject(EVENT_STORE) private readonly store: EventStore,
   ) {}
 
-  private async pendingToolUses(tx: Prisma.TransactionClient, sessionId: string): Promise<Map<string, EventType>> {
+  /** The tool uses of the session's last pause that still await an answer (the paused turn's event_ids). */
+  private async awaitingAnswers(tx: Prisma.TransactionClient, sessionId: string): Promise<Map<string, string>> {
     const idle = await tx.event.findFirst({ where: { sessionId, type: 'session.status_idle' }, orderBy: { seq: 'desc' } });
-    const stop = (idle?.payload as { stop_reason?: { type?: string; event_ids?: string[] } } | undefined)?.stop_reason;
+    const stop = idle && payloadOf(idle, 'session.status_idle').stop_reason;
     if (!idle || stop?.type !== 'requires_action' || !stop.event_ids?.length) return new Map();
-    const asked = await tx.event.findMany({ where: { sessionId, id: { in: stop.event_ids } }, select: { id: true, type: true } });
-    const answered = await tx.event.findMany({
-      where: { sessionId, seq: { gt: idle.seq }, type: { in: ['user.custom_tool_result', 'user.tool_confirmation'] } },
-      select: { payload: true },
-    });
-    const done = new Set(answered.map((e) => {
-      const p = e.payload as { custom_tool_use_id?: string; tool_use_id?: string };
-      return p.custom_tool_use_id ?? p.tool_use_id;
-    }));
-    return new Map(asked.filter((e) => !done.has(e.id)).map((e) => [e.id, e.type as EventType]));
+    const asked = await tx.event.findMany({ where: { sessionId, id: { in: stop.event_ids } }, orderBy: { seq: 'asc' } });
+    const answers = await tx.event.findMany({ where: { sessionId, seq: { gt: idle.seq }, type: { in: ['user.custom_tool_result', 'user.tool_confirmation'] } } });
+    const pending = pendingToolUses(asked, answers).filter(awaitsAnswer);
+    return new Map(pending.map((use) => [use.event.id, use.event.type]));
   }
 
   /**
@@ -55,15 +49,15 @@ export class EventsRepository {
    * either sees these events or leaves the session idle for this request to wake.
    * Returns null when the session does not exist.
    */
-  async appendChecked(sessionId: string, events: NewEvent[], decide: (state: SessionForSend) => SendDecision): Promise<SendOutcome | null> {
+  async appendChecked({ sessionId, workspaceId }: SessionRef, events: NewEvent[], decide: (state: SessionForSend) => SendDecision): Promise<SendOutcome | null> {
     const outcome = await this.prisma.$transaction(async (tx) => {
       const locked = await tx.$queryRaw<{ archived_at: Date | null; status: SessionStatus }[]>`
-        SELECT archived_at, status FROM sessions WHERE id = ${sessionId} FOR UPDATE`;
+        SELECT archived_at, status FROM sessions WHERE id = ${sessionId} AND workspace_id = ${workspaceId} FOR UPDATE`;
       const session = locked[0];
       if (!session) return null;
-      const decision = decide({ archived: session.archived_at !== null, status: session.status, pending: await this.pendingToolUses(tx, sessionId) });
-      const status = decision.wake ? 'processing' : decision.interrupt ? 'canceling' : undefined;
-      const appended = await this.store.appendWithOutcome(tx, sessionId, events, () => (status ? { status } : undefined));
+      const decision = decide({ archived: session.archived_at !== null, status: session.status, pending: await this.awaitingAnswers(tx, sessionId) });
+      const transition = decision.wake ? 'wake' : decision.interrupt ? 'interrupt' : undefined;
+      const appended = await this.store.appendWithOutcome(tx, sessionId, events, { workspaceId, changes: () => (transition ? { transition } : undefined) });
       return { ...decision, rows: appended.rows, fresh: appended.fresh };
     });
     if (!outcome) return null;

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EVENT_TYPES, SendEventsRequest, toContentBlocks, type Page, type SessionEvent, type UserEventInput } from '@stratus/contracts';
-import { toPublicEvent, type NewEvent } from '@stratus/events';
+import { canTransition, newEvent, toPublicEvent, type NewEvent } from '@stratus/events';
 import { conflict, enumArrayParam, notFound, parseOrThrow, type Query } from '@stratus/nest-common';
 import { paginate, parseListParams } from '../common/pagination';
 import { SessionsRepository } from '../sessions/sessions.repository';
@@ -10,14 +10,14 @@ import { EventsRepository, type SendDecision, type SessionForSend } from './even
 function toNewEvent(input: UserEventInput): NewEvent {
   switch (input.type) {
     case 'user.message':
-      return { type: input.type, payload: { content: toContentBlocks(input.content) } };
+      return newEvent(input.type, { content: toContentBlocks(input.content) });
     case 'user.interrupt':
       // Handled on receipt: storing it is what stops the running turn (or nothing, when idle).
-      return { type: input.type, payload: {}, processed: true };
+      return newEvent(input.type, {}, { processed: true });
     case 'user.custom_tool_result':
-      return { type: input.type, payload: { custom_tool_use_id: input.custom_tool_use_id, content: toContentBlocks(input.content), is_error: input.is_error } };
+      return newEvent(input.type, { custom_tool_use_id: input.custom_tool_use_id, content: toContentBlocks(input.content), is_error: input.is_error });
     case 'user.tool_confirmation':
-      return { type: input.type, payload: { tool_use_id: input.tool_use_id, result: input.result, ...(input.deny_message !== undefined ? { deny_message: input.deny_message } : {}) } };
+      return newEvent(input.type, { tool_use_id: input.tool_use_id, result: input.result, ...(input.deny_message !== undefined ? { deny_message: input.deny_message } : {}) });
   }
 }
 
@@ -45,8 +45,8 @@ function decideSend(inputs: UserEventInput[], state: SessionForSend): SendDecisi
   const waiting = [...state.pending.keys()].some((id) => !answered.has(id));
   const actionable = inputs.some((input) => input.type !== 'user.interrupt');
   return {
-    wake: state.status === 'idle' && actionable && !waiting,
-    interrupt: state.status === 'processing' && inputs.some((input) => input.type === 'user.interrupt'),
+    wake: canTransition(state.status, 'wake') && actionable && !waiting,
+    interrupt: canTransition(state.status, 'interrupt') && inputs.some((input) => input.type === 'user.interrupt'),
   };
 }
 
@@ -62,7 +62,7 @@ export class EventsService {
   async send(workspaceId: string, sessionId: string, body: unknown): Promise<{ data: SessionEvent[] }> {
     const input = parseOrThrow(SendEventsRequest, body);
     if (!(await this.sessions.exists(workspaceId, sessionId))) throw notFound('Session', sessionId);
-    const outcome = await this.events.appendChecked(sessionId, input.events.map(toNewEvent), (state) => decideSend(input.events, state));
+    const outcome = await this.events.appendChecked({ sessionId, workspaceId }, input.events.map(toNewEvent), (state) => decideSend(input.events, state));
     if (!outcome) throw notFound('Session', sessionId);
     if (outcome.wake) await this.turns.enqueue(sessionId, outcome.rows.at(-1)!.seq);
     if (outcome.interrupt) await this.turns.signal(sessionId, 'interrupt');

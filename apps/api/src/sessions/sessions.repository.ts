@@ -1,7 +1,17 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { newId, type Event as EventRow, type Prisma, type PrismaClient, type SessionStatus } from '@stratus/db';
 import type { SessionEvent } from '@stratus/contracts';
-import { webhookDeliveriesOf, writeWebhookDeliveries, type EventStore, type NewEvent } from '@stratus/events';
+import {
+  archiveSession,
+  cancelSession,
+  createdStatus,
+  deleteSession,
+  webhookDeliveriesOf,
+  writeWebhookDeliveries,
+  type EventStore,
+  type NewEvent,
+  type SessionRef,
+} from '@stratus/events';
 import { EVENT_STORE, PRISMA } from '@stratus/nest-common';
 import type { SliceRequest } from '../common/pagination';
 import type { SessionWithAgent } from './session.mapper';
@@ -57,7 +67,7 @@ export class SessionsRepository {
           metadata: input.metadata,
           environmentVariables: input.environmentVariables,
           vaultIds: input.vaultIds,
-          status: input.initialEvents.length ? 'processing' : 'idle',
+          status: createdStatus(input.initialEvents.length > 0),
           createdAt: now,
           updatedAt: now,
         },
@@ -82,32 +92,28 @@ export class SessionsRepository {
     return this.prisma.session.update({ where: { id }, data: { ...data, updatedAt: new Date() }, include: WITH_AGENT });
   }
 
-  /** Archives an idle session; returns false when it is busy (processing or canceling). */
-  async archiveIfIdle(id: string): Promise<boolean> {
-    const now = new Date();
-    const { count } = await this.prisma.session.updateMany({ where: { id, status: 'idle' }, data: { archivedAt: now, updatedAt: now } });
-    return count > 0;
+  /** Archives an idle session; false when it is busy (processing or canceling), archived already, or not the workspace's. */
+  archiveIfIdle(session: SessionRef): Promise<boolean> {
+    return archiveSession(this.prisma, session);
   }
 
-  /** processing → canceling. Returns the status the session has afterwards. */
-  async requestCancel(id: string): Promise<SessionStatus | null> {
-    await this.prisma.session.updateMany({ where: { id, status: 'processing' }, data: { status: 'canceling', updatedAt: new Date() } });
-    const row = await this.prisma.session.findUnique({ where: { id }, select: { status: true } });
-    return row?.status ?? null;
+  /** processing → canceling. Returns the status the session has afterwards, null when the workspace has no such session. */
+  requestCancel(session: SessionRef): Promise<SessionStatus | null> {
+    return cancelSession(this.prisma, session);
   }
 
   /**
    * Deletes the session and, by cascade, its events, and writes the webhook deliveries of its
    * session.deleted event in the same transaction. Returns the last sequence number it had.
    */
-  async delete(id: string, deleted: SessionEvent): Promise<number | null> {
+  async delete(session: SessionRef, deleted: SessionEvent): Promise<number | null> {
     return this.prisma.$transaction(async (tx) => {
-      const [row] = await tx.$queryRaw<{ last_seq: number; workspace_id: string }[]>`DELETE FROM sessions WHERE id = ${id} RETURNING last_seq, workspace_id`;
-      if (!row) return null;
-      const webhooks = await tx.webhook.findMany({ where: { workspaceId: row.workspace_id, enabled: true }, select: { id: true, eventTypes: true } });
+      const lastSeq = await deleteSession(tx, session);
+      if (lastSeq === null) return null;
+      const webhooks = await tx.webhook.findMany({ where: { workspaceId: session.workspaceId, enabled: true }, select: { id: true, eventTypes: true } });
       const deliveries = webhookDeliveriesOf([deleted], webhooks.map((w) => ({ id: w.id, event_types: w.eventTypes })));
-      await writeWebhookDeliveries(tx, row.workspace_id, id, deliveries);
-      return row.last_seq;
+      await writeWebhookDeliveries(tx, session.workspaceId, session.sessionId, deliveries);
+      return lastSeq;
     });
   }
 

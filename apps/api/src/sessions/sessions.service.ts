@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CreateSessionRequest, SessionStatus, toContentBlocks, UpdateSessionRequest, type Page, type Session } from '@stratus/contracts';
 import type { SecretBox } from '@stratus/db';
-import { sessionDeletedEvent, type EventStore } from '@stratus/events';
+import { newEvent, sessionDeletedEvent, type EventStore } from '@stratus/events';
 import { boolParam, conflict, createdAtRange, enumArrayParam, EVENT_STORE, notFound, parseOrThrow, type Query, SECRET_BOX, stringParam } from '@stratus/nest-common';
 import { AgentsRepository } from '../agents/agents.repository';
 import { paginate, parseListParams } from '../common/pagination';
@@ -55,7 +55,7 @@ export class SessionsService {
       metadata: input.metadata,
       environmentVariables: Object.keys(vars).length ? this.secrets.seal(vars) : null,
       vaultIds: [...new Set(input.vault_ids)],
-      initialEvents: input.initial_events.map((event) => ({ type: 'user.message', payload: { content: toContentBlocks(event.content) } })),
+      initialEvents: input.initial_events.map((event) => newEvent('user.message', { content: toContentBlocks(event.content) })),
     });
     // The environment was deleted or archived between the check above and the insert.
     if (!created) throw conflict(`Environment ${input.environment_id} is no longer available.`, 'environment_id');
@@ -90,7 +90,7 @@ export class SessionsService {
   async archive(workspaceId: string, id: string): Promise<Session> {
     const row = await this.sessions.find(workspaceId, id);
     if (!row) throw notFound('Session', id);
-    if (!row.archivedAt && !(await this.sessions.archiveIfIdle(id))) {
+    if (!row.archivedAt && !(await this.sessions.archiveIfIdle({ sessionId: id, workspaceId }))) {
       throw conflict(`Session ${id} is ${row.status}; cancel the running turn before archiving.`);
     }
     return this.get(workspaceId, id);
@@ -98,8 +98,7 @@ export class SessionsService {
 
   /** 202 when a running turn is being canceled, 200 (no-op) when the session is idle. */
   async cancel(workspaceId: string, id: string): Promise<CancelResult> {
-    if (!(await this.sessions.exists(workspaceId, id))) throw notFound('Session', id);
-    const status = await this.sessions.requestCancel(id);
+    const status = await this.sessions.requestCancel({ sessionId: id, workspaceId });
     if (!status) throw notFound('Session', id);
     if (status !== 'idle') await this.turns.signal(id, 'cancel');
     return { status: status === 'idle' ? 200 : 202, body: { id, type: 'session', status } };
@@ -110,9 +109,8 @@ export class SessionsService {
    * running its turn (or holding its sandbox) stops it and destroys the sandbox.
    */
   async delete(workspaceId: string, id: string): Promise<{ id: string; type: 'session_deleted' }> {
-    if (!(await this.sessions.exists(workspaceId, id))) throw notFound('Session', id);
     const deleted = sessionDeletedEvent(id);
-    const lastSeq = await this.sessions.delete(id, deleted);
+    const lastSeq = await this.sessions.delete({ sessionId: id, workspaceId }, deleted);
     if (lastSeq === null) throw notFound('Session', id);
     await this.events.publishDeleted(id, lastSeq, deleted);
     await this.turns.signal(id, 'delete');

@@ -1,4 +1,4 @@
-import { decodeEventMessage, decodePreviewMessage, sessionDeletedEvent } from './live-message';
+import { decodeEventMessage, decodePreviewMessage, deletedLiveEvent } from './live-message';
 
 describe('decodeEventMessage', () => {
   it('decodes a published event into its sequence number and a ready SSE frame', () => {
@@ -35,9 +35,9 @@ describe('decodePreviewMessage', () => {
   });
 });
 
-describe('sessionDeletedEvent', () => {
+describe('deletedLiveEvent', () => {
   it('comes after anything stored and ends the stream as a session.deleted frame', () => {
-    const event = sessionDeletedEvent('sess_1', 'evt_9', new Date('2026-01-01T00:00:00Z'));
+    const event = deletedLiveEvent('sess_1', 'evt_9', new Date('2026-01-01T00:00:00Z'));
     expect(event.seq).toBe(Number.MAX_SAFE_INTEGER);
     expect(JSON.parse(event.frame.toString().split('data: ')[1]!)).toEqual({
       id: 'evt_9',

@@ -7,7 +7,7 @@ import { GATEWAY_ENV, type GatewayEnv } from '../config/gateway-env';
 import { HistoryRepository } from '../history/history.repository';
 import { StreamLimits } from '../limits/stream-limits.service';
 import { TokenStatusRepository } from '../limits/token-status.repository';
-import { decodeEventMessage, decodePreviewMessage, sessionDeletedEvent } from '../live/live-message';
+import { decodeEventMessage, decodePreviewMessage, deletedLiveEvent } from '../live/live-message';
 import { LiveSubscriberRepository } from '../live/live-subscriber.repository';
 import { SseConnection } from './sse-connection';
 
@@ -184,7 +184,7 @@ export class StreamHub implements OnModuleInit, BeforeApplicationShutdown {
           if (!connections) continue;
           const lastSeq = lastSeqs.get(sessionId);
           if (lastSeq === undefined) {
-            const deleted = sessionDeletedEvent(sessionId, newId('event'), new Date());
+            const deleted = deletedLiveEvent(sessionId, newId('event'), new Date());
             for (const connection of connections) connection.deliver(deleted);
           } else {
             for (const connection of connections) connection.catchUpTo(lastSeq);

@@ -1,5 +1,5 @@
 import { createPrismaClient, newId, type PrismaClient } from '@stratus/db';
-import { EventStore } from '@stratus/events';
+import { EventStore, newEvent } from '@stratus/events';
 import { parseServerEnv, TokensRepository, TokensService } from '@stratus/nest-common';
 import { createTestDatabase, TEST_REDIS_URL, testRedisPrefix, type TestDatabase } from '@stratus/testing';
 import { Redis } from 'ioredis';
@@ -44,11 +44,7 @@ export async function createFixture(options: { redisUrl?: string } = {}): Promis
   const tokens = new TokensService(new TokensRepository(prisma), parseServerEnv({}));
 
   const messages = (count: number, textBytes: number) =>
-    Array.from({ length: count }, (_, i) => ({
-      type: 'agent.message' as const,
-      processed: true,
-      payload: { content: [{ type: 'text', text: `${i} `.padEnd(textBytes, 'x') }] },
-    }));
+    Array.from({ length: count }, (_, i) => newEvent('agent.message', { content: [{ type: 'text', text: `${i} `.padEnd(textBytes, 'x') }] }, { processed: true }));
 
   return {
     db,

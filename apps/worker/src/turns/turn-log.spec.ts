@@ -1,8 +1,10 @@
+import type { EventPayload, EventType } from '@stratus/contracts';
 import type { Event as EventRow } from '@stratus/db';
+import { newEvent } from '@stratus/events';
 import { readTurnLog } from './turn-log';
 
 let seq = 0;
-function row(type: string, payload: Record<string, unknown>, options: { id?: string; turnId?: string | null; processed?: boolean } = {}): EventRow {
+function row<T extends EventType>(type: T, payload: EventPayload<T>, options: { id?: string; turnId?: string | null; processed?: boolean } = {}): EventRow {
   seq += 1;
   return {
     id: options.id ?? `evt_${seq}`,
@@ -12,12 +14,13 @@ function row(type: string, payload: Record<string, unknown>, options: { id?: str
     type,
     turnId: options.turnId === undefined ? 'turn_1' : options.turnId,
     dedupeKey: null,
-    payload: payload as EventRow['payload'],
+    payload: newEvent(type, payload).payload,
     createdAt: new Date(),
     processedAt: options.processed === false ? null : new Date(),
   };
 }
-const text = (t: string) => ({ content: [{ type: 'text', text: t }] });
+const text = (t: string) => ({ content: [{ type: 'text' as const, text: t }] });
+const end = (isError: boolean, startId = 'evt_start') => ({ model_request_start_id: startId, model_usage: { input_tokens: 1, output_tokens: 1 }, is_error: isError });
 
 beforeEach(() => {
   seq = 0;
@@ -31,7 +34,7 @@ describe('readTurnLog', () => {
       row('span.model_request_start', { model: 'm' }),
       row('agent.mcp_tool_use', { name: 'forecast', mcp_server_name: 'weather', input: { city: 'Oslo' }, evaluated_permission: 'allow' }, { id: 'use_1' }),
       row('agent.mcp_tool_use', { name: 'alerts', mcp_server_name: 'weather', input: {}, evaluated_permission: 'ask' }, { id: 'use_2' }),
-      row('span.model_request_end', { is_error: false }),
+      row('span.model_request_end', end(false)),
       row('agent.mcp_tool_result', { mcp_tool_use_id: 'use_1', ...text('Sunny'), is_error: false }),
     ];
     const log = readTurnLog(rows);
@@ -57,11 +60,11 @@ describe('readTurnLog', () => {
       row('user.message', text('second'), { turnId: 'turn_2' }),
       row('agent.message', text('Looking.')),
       row('agent.tool_use', { name: 'Bash', input: { command: 'ls' }, evaluated_permission: 'allow' }, { id: 'use_1' }),
-      row('span.model_request_end', { model_request_start_id: 'start_1', is_error: false }),
+      row('span.model_request_end', end(false, 'start_1')),
       row('agent.tool_result', { tool_use_id: 'use_1', ...text('a.txt'), is_error: false }),
       row('span.model_request_start', { model: 'm' }),
       row('agent.message', text('Done.')),
-      row('span.model_request_end', { is_error: false }),
+      row('span.model_request_end', end(false)),
       row('session.status_idle', { stop_reason: { type: 'end_turn' } }),
       row('session.status_running', {}, { turnId: 'turn_2' }),
       row('user.message', text('third'), { turnId: null, processed: false }),
@@ -82,16 +85,16 @@ describe('readTurnLog', () => {
     const rows = [
       row('user.message', text('hi')),
       row('session.status_running', {}),
-      row('span.model_request_start', {}),
-      row('span.model_request_end', { is_error: true }),
-      row('session.error', { error: { type: 'model_overloaded_error' } }),
-      row('span.model_request_start', {}, { id: 'start_2' }),
+      row('span.model_request_start', { model: 'm' }),
+      row('span.model_request_end', end(true)),
+      row('session.error', { error: { type: 'model_overloaded_error', message: 'overloaded', retry_status: 'retrying' } }),
+      row('span.model_request_start', { model: 'm' }, { id: 'start_2' }),
     ];
     const log = readTurnLog(rows);
     expect(log.messages).toEqual([{ role: 'user', content: 'hi' }]);
     expect(log.open).toMatchObject({ step: 0, attempts: 2, openSpan: expect.objectContaining({ id: 'start_2' }) });
 
-    const answered = readTurnLog([...rows, row('agent.message', text('hello')), row('span.model_request_end', { is_error: false })]);
+    const answered = readTurnLog([...rows, row('agent.message', text('hello')), row('span.model_request_end', end(false))]);
     expect(answered.open).toMatchObject({ step: 1, attempts: 0, openSpan: undefined, answered: true });
   });
 
@@ -99,11 +102,11 @@ describe('readTurnLog', () => {
     const rows = [
       row('user.message', text('go')),
       row('session.status_running', {}),
-      row('span.model_request_start', {}),
+      row('span.model_request_start', { model: 'm' }),
       row('agent.tool_use', { name: 'Bash', input: {}, evaluated_permission: 'ask' }, { id: 'ask_1' }),
       row('agent.custom_tool_use', { name: 'lookup', input: { q: 1 } }, { id: 'custom_1' }),
       row('agent.tool_use', { name: 'Read', input: {}, evaluated_permission: 'allow' }, { id: 'allow_1' }),
-      row('span.model_request_end', { is_error: false }),
+      row('span.model_request_end', end(false)),
       row('session.status_idle', { stop_reason: { type: 'requires_action', event_ids: ['ask_1', 'custom_1'] } }),
       row('user.custom_tool_result', { custom_tool_use_id: 'custom_1', ...text('found'), is_error: true }, { turnId: null, processed: false }),
       row('user.tool_confirmation', { tool_use_id: 'ask_1', result: 'allow' }, { id: 'confirm_1', turnId: null, processed: false }),

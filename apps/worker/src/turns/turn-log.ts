@@ -1,21 +1,7 @@
 import type { Event as EventRow } from '@stratus/db';
+import { contentText, payloadOf, pendingToolUses, toolUseOf, type PendingToolUse } from '@stratus/events';
 import type { ChatCompletionMessageParam, ChatCompletionMessageToolCall } from 'openai/resources/chat/completions';
 import { mcpToolName } from '../mcp/mcp-tool-names';
-
-/** A tool use of the last model step that has no result yet. */
-export interface PendingToolUse {
-  /** The agent.tool_use, agent.mcp_tool_use or agent.custom_tool_use event. */
-  event: EventRow;
-  custom: boolean;
-  /** The MCP server of an agent.mcp_tool_use (whose `name` is the server's name for the tool). */
-  mcpServer?: string;
-  name: string;
-  input: unknown;
-  /** How the built-in tool was allowed to run (undefined for custom tools). */
-  permission?: 'allow' | 'ask';
-  /** The user.tool_confirmation or user.custom_tool_result that answers it, once sent. */
-  answer?: EventRow;
-}
 
 /** The turn that is running or paused (waiting for tool answers), as far as the log tells. */
 export interface OpenTurn {
@@ -29,7 +15,7 @@ export interface OpenTurn {
   /** A span.model_request_start without its end: a model call that was in flight when its worker stopped. */
   openSpan?: EventRow;
   /** Tool uses of the last completed step without a result, in the order the model asked for them. */
-  pending: PendingToolUse[];
+  pending: PendingToolUse<EventRow>[];
   /** The last completed step asked for no tools: the model has given its answer. */
   answered: boolean;
 }
@@ -42,19 +28,6 @@ export interface TurnLog {
   /** user.message events that no turn has taken yet, in order. */
   queued: EventRow[];
 }
-
-interface TextBlock {
-  type: string;
-  text?: string;
-}
-
-/** The text of an event's `content` blocks. */
-export function contentText(payload: unknown): string {
-  const content = (payload as { content?: TextBlock[] } | null)?.content;
-  return Array.isArray(content) ? content.map((block) => block.text ?? '').join('\n') : '';
-}
-
-const payloadOf = <T>(row: EventRow) => row.payload as T;
 
 interface TurnTracker {
   turnId: string;
@@ -85,8 +58,6 @@ export function readTurnLog(rows: readonly EventRow[]): TurnLog {
   }
 
   const messages: ChatCompletionMessageParam[] = [];
-  const results = new Set<string>();
-  const answers = new Map<string, EventRow>();
   const started = new Set<string>();
   let turn: TurnTracker | undefined;
   let text = '';
@@ -98,14 +69,14 @@ export function readTurnLog(rows: readonly EventRow[]): TurnLog {
         const turnId = row.turnId!;
         if (!started.has(turnId)) {
           started.add(turnId);
-          for (const message of messagesByTurn.get(turnId) ?? []) messages.push({ role: 'user', content: contentText(message.payload) });
+          for (const message of messagesByTurn.get(turnId) ?? []) messages.push({ role: 'user', content: contentText(payloadOf(message, 'user.message').content) });
         }
         if (turn?.turnId !== turnId) turn = { turnId, paused: false, step: 0, attempts: 0, stepToolUses: [], lastStepToolUses: [] };
         turn.paused = false;
         break;
       }
       case 'session.status_idle': {
-        const stop = payloadOf<{ stop_reason?: { type?: string } }>(row).stop_reason?.type;
+        const stop = payloadOf(row, 'session.status_idle').stop_reason.type;
         if (turn && turn.turnId === row.turnId) {
           if (stop === 'requires_action') turn.paused = true;
           else turn = undefined;
@@ -122,20 +93,21 @@ export function readTurnLog(rows: readonly EventRow[]): TurnLog {
         }
         break;
       case 'agent.message':
-        text += contentText(row.payload);
+        text += contentText(payloadOf(row, 'agent.message').content);
         break;
       case 'agent.tool_use':
       case 'agent.mcp_tool_use':
       case 'agent.custom_tool_use': {
-        const { name, input, mcp_server_name: server } = payloadOf<{ name: string; input: unknown; mcp_server_name?: string }>(row);
+        const use = toolUseOf(row);
+        if (!use) break;
         // The model called an MCP tool by the name it was offered under, not the server's.
-        const called = row.type === 'agent.mcp_tool_use' && server !== undefined ? mcpToolName(server, name) : name;
-        calls.push({ id: row.id, type: 'function', function: { name: called, arguments: JSON.stringify(input ?? {}) } });
+        const called = use.mcpServer !== undefined ? mcpToolName(use.mcpServer, use.name) : use.name;
+        calls.push({ id: row.id, type: 'function', function: { name: called, arguments: JSON.stringify(use.input ?? {}) } });
         turn?.stepToolUses.push(row);
         break;
       }
       case 'span.model_request_end': {
-        const failed = payloadOf<{ is_error?: boolean }>(row).is_error === true;
+        const failed = payloadOf(row, 'span.model_request_end').is_error;
         if (!failed && (text !== '' || calls.length > 0)) {
           messages.push({ role: 'assistant', content: text === '' ? null : text, ...(calls.length > 0 ? { tool_calls: calls } : {}) });
         }
@@ -151,24 +123,21 @@ export function readTurnLog(rows: readonly EventRow[]): TurnLog {
         calls = [];
         break;
       }
-      case 'agent.tool_result':
+      case 'agent.tool_result': {
+        const { tool_use_id: toolUseId, content } = payloadOf(row, 'agent.tool_result');
+        messages.push({ role: 'tool', tool_call_id: toolUseId, content: contentText(content) });
+        break;
+      }
       case 'agent.mcp_tool_result': {
-        const { tool_use_id: builtinId, mcp_tool_use_id: mcpId } = payloadOf<{ tool_use_id?: string; mcp_tool_use_id?: string }>(row);
-        const toolUseId = (builtinId ?? mcpId)!;
-        results.add(toolUseId);
-        messages.push({ role: 'tool', tool_call_id: toolUseId, content: contentText(row.payload) });
+        const { mcp_tool_use_id: toolUseId, content } = payloadOf(row, 'agent.mcp_tool_result');
+        messages.push({ role: 'tool', tool_call_id: toolUseId, content: contentText(content) });
         break;
       }
       case 'user.custom_tool_result': {
-        const { custom_tool_use_id: id, is_error: isError } = payloadOf<{ custom_tool_use_id: string; is_error?: boolean }>(row);
-        results.add(id);
-        answers.set(id, row);
-        messages.push({ role: 'tool', tool_call_id: id, content: `${isError ? 'Error: ' : ''}${contentText(row.payload)}` });
+        const { custom_tool_use_id: id, is_error: isError, content } = payloadOf(row, 'user.custom_tool_result');
+        messages.push({ role: 'tool', tool_call_id: id, content: `${isError ? 'Error: ' : ''}${contentText(content)}` });
         break;
       }
-      case 'user.tool_confirmation':
-        answers.set(payloadOf<{ tool_use_id: string }>(row).tool_use_id, row);
-        break;
       default:
         break;
     }
@@ -181,20 +150,7 @@ export function readTurnLog(rows: readonly EventRow[]): TurnLog {
     attempts: turn.attempts,
     openSpan: turn.openSpan,
     answered: turn.step > 0 && turn.lastStepToolUses.length === 0,
-    pending: turn.lastStepToolUses
-      .filter((use) => !results.has(use.id))
-      .map((use) => {
-        const payload = payloadOf<{ name: string; input: unknown; evaluated_permission?: 'allow' | 'ask'; mcp_server_name?: string }>(use);
-        return {
-          event: use,
-          custom: use.type === 'agent.custom_tool_use',
-          ...(use.type === 'agent.mcp_tool_use' ? { mcpServer: payload.mcp_server_name } : {}),
-          name: payload.name,
-          input: payload.input,
-          permission: payload.evaluated_permission,
-          answer: answers.get(use.id),
-        };
-      }),
+    pending: pendingToolUses(turn.lastStepToolUses, rows),
   };
   return { messages, open, queued };
 }

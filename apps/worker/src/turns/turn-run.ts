@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '@nestjs/common';
+import { ToolInput, type Content, type EventPayload, type EventType } from '@stratus/contracts';
 import { newId, type Event as EventRow, type SecretBox } from '@stratus/db';
-import type { NewEvent } from '@stratus/events';
+import { awaitsAnswer, confirmationOf, newEvent, turnKeys, type NewEvent, type NewEventOf, type PendingToolUse } from '@stratus/events';
 import type { ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
 import type { WorkerEnv } from '../config/worker-env';
 import type { McpConnectionsService } from '../mcp/mcp-connections.service';
@@ -13,8 +14,7 @@ import type { BuiltinToolsRepository } from '../tools/builtin-tools.repository';
 import { agentToolSpecs, chatTools, needsSandbox, type ToolSpec } from '../tools/tool-catalog';
 import type { ToolOutcome } from '../tools/tool-output';
 import type { TurnSwitch } from './turn-control.service';
-import { turnKeys } from './turn-keys';
-import { readTurnLog, type OpenTurn, type PendingToolUse } from './turn-log';
+import { readTurnLog, type OpenTurn } from './turn-log';
 import { TurnStop } from './turn-stop';
 import { summarizeTurn } from './turn-summary';
 import type { CommitResult, SessionContext, TurnCommit, TurnsRepository } from './turns.repository';
@@ -36,8 +36,6 @@ type StopType = 'end_turn' | 'max_iterations' | 'error';
 const INTERRUPTED_BY_WORKER =
   'Interrupted: the worker running this tool call stopped before it reported a result. The call was not repeated; its effects, if any, are unknown.';
 const STOPPED_BY_USER = 'Interrupted: the user stopped the turn before this tool call finished (or before it ran).';
-
-const needsAnswer = (use: PendingToolUse) => use.custom || use.permission === 'ask';
 
 /** Events staged for the next commit, shown to the log reader as if they were stored already. */
 interface Outbox {
@@ -93,14 +91,14 @@ export class TurnRun {
         const log = this.log();
         let turnId: string;
         if (log.open?.paused) {
-          if (log.open.pending.some((use) => needsAnswer(use) && !use.answer)) return await this.deps.turns.release(this.sessionId, this.owner);
+          if (log.open.pending.some(awaitsAnswer)) return await this.deps.turns.release(this.context, this.owner);
           turnId = this.resume(log.open);
         } else if (log.open) {
           turnId = log.open.turnId;
         } else if (log.queued.length > 0) {
           turnId = this.start(log.queued);
         } else {
-          return await this.deps.turns.release(this.sessionId, this.owner);
+          return await this.deps.turns.release(this.context, this.owner);
         }
         if (!(await this.play(turnId))) return;
         // Messages were queued during the turn: the API stored them, so they are news to this run.
@@ -153,8 +151,7 @@ export class TurnRun {
     const inFlight = open.pending.find((use) => {
       if (use.custom) return false;
       if (use.permission !== 'ask') return true;
-      const answer = use.answer;
-      return answer?.processedAt != null && (answer.payload as { result?: string }).result === 'allow';
+      return use.answer?.processedAt != null && confirmationOf(use)?.result === 'allow';
     });
     if (inFlight) this.stageResult(open.turnId, inFlight, { text: INTERRUPTED_BY_WORKER, isError: true });
   }
@@ -297,9 +294,9 @@ export class TurnRun {
   }
 
   private toolUseEvent(turnId: string, step: number, index: number, name: string, rawArguments: string): NewEvent {
-    let input: unknown;
+    let input: ToolInput;
     try {
-      input = rawArguments.trim() === '' ? {} : JSON.parse(rawArguments);
+      input = rawArguments.trim() === '' ? {} : ToolInput.parse(JSON.parse(rawArguments));
     } catch {
       // Kept as sent, so the model is told what was wrong with it instead of having it silently changed.
       input = rawArguments;
@@ -340,8 +337,8 @@ export class TurnRun {
    */
   private async runTools(open: OpenTurn): Promise<PendingToolUse[] | undefined> {
     for (const use of open.pending) {
-      if (needsAnswer(use) && !use.answer) return open.pending.filter((u) => needsAnswer(u) && !u.answer);
-      const confirmation = use.answer?.payload as { result?: 'allow' | 'deny'; deny_message?: string } | undefined;
+      if (awaitsAnswer(use)) return open.pending.filter(awaitsAnswer);
+      const confirmation = confirmationOf(use);
       if (confirmation?.result === 'deny') {
         const why = confirmation.deny_message ? ` Their message: ${confirmation.deny_message}` : '';
         this.stageResult(open.turnId, use, { text: `The user denied this tool call; it was not run.${why}`, isError: true });
@@ -373,7 +370,7 @@ export class TurnRun {
 
   private stageResult(turnId: string, use: PendingToolUse, outcome: ToolOutcome): void {
     if (use.mcpServer !== undefined) {
-      const content = [{ type: 'text', text: outcome.text }];
+      const content: Content = [{ type: 'text', text: outcome.text }];
       this.stage([this.event('agent.mcp_tool_result', turnId, turnKeys.toolResult(turnId, use.event.id), { mcp_tool_use_id: use.event.id, content, is_error: outcome.isError })]);
       return;
     }
@@ -395,8 +392,8 @@ export class TurnRun {
 
   // ---- the log and commits -----------------------------------------------------------------------
 
-  private event(type: NewEvent['type'], turnId: string, dedupeKey: string, payload: Record<string, unknown>): NewEvent {
-    return { type, turnId, dedupeKey, payload, processed: true };
+  private event<T extends EventType>(type: T, turnId: string, dedupeKey: string, payload: EventPayload<T>): NewEventOf<T> {
+    return newEvent(type, payload, { turnId, dedupeKey, processed: true });
   }
 
   private allRows(): EventRow[] {
@@ -428,7 +425,7 @@ export class TurnRun {
         type: event.type,
         turnId: event.turnId ?? null,
         dedupeKey: event.dedupeKey ?? null,
-        payload: event.payload as EventRow['payload'],
+        payload: event.payload,
         createdAt: now,
         processedAt: now,
       });
@@ -458,7 +455,7 @@ export class TurnRun {
   private async commit(events: NewEvent[], options: Omit<TurnCommit, 'events' | 'consume' | 'turnStartKey'> = {}): Promise<CommitResult> {
     this.stage(events);
     const { outbox } = this;
-    const result = await this.deps.turns.commit(this.sessionId, this.owner, {
+    const result = await this.deps.turns.commit(this.context, this.owner, {
       ...options,
       events: outbox.events,
       consume: outbox.consume,

@@ -1,4 +1,5 @@
 import type { Event as EventRow } from '@stratus/db';
+import { payloadOf } from '@stratus/events';
 
 /** What one turn did, from its events: the per-turn log line. */
 export interface TurnSummary {
@@ -18,9 +19,9 @@ export function summarizeTurn(rows: readonly EventRow[], turnId: string): TurnSu
     if (TOOL_USES.has(row.type)) summary.toolCalls++;
     if (row.type !== 'span.model_request_end') continue;
     summary.steps++;
-    const usage = (row.payload as { model_usage?: { input_tokens?: number; output_tokens?: number } }).model_usage;
-    summary.inputTokens += usage?.input_tokens ?? 0;
-    summary.outputTokens += usage?.output_tokens ?? 0;
+    const usage = payloadOf(row, 'span.model_request_end').model_usage;
+    summary.inputTokens += usage.input_tokens;
+    summary.outputTokens += usage.output_tokens;
   }
   return summary;
 }

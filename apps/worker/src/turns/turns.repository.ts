@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AgentTool, EnvironmentConfig, McpServer } from '@stratus/contracts';
 import type { Event as EventRow, PrismaClient, SessionStatus } from '@stratus/db';
-import { SessionNotFoundError, type EventStore, type NewEvent } from '@stratus/events';
+import { releaseSession, SessionNotFoundError, type EventStore, type NewEvent, type SessionChanges, type SessionRef } from '@stratus/events';
 import { EVENT_STORE, PRISMA } from '@stratus/nest-common';
 import { z } from 'zod';
 
@@ -94,8 +94,8 @@ export class TurnsRepository {
   }
 
   /** Gives the session up without a turn (nothing to do): idle, no owner. */
-  async release(sessionId: string, owner: string): Promise<void> {
-    await this.prisma.session.updateMany({ where: { id: sessionId, turnJobId: owner }, data: { status: 'idle', turnJobId: null, updatedAt: new Date() } });
+  async release(session: SessionRef, owner: string): Promise<void> {
+    await releaseSession(this.prisma, session, owner);
   }
 
   async loadContext(sessionId: string): Promise<SessionContext | null> {
@@ -140,11 +140,14 @@ export class TurnsRepository {
    * row lock that this attempt (`owner`) still owns the session; then publishes what is new. A commit that takes user
    * events or ends the turn locks the row first, so that it sees every message committed before it.
    */
-  async commit(sessionId: string, owner: string, commit: TurnCommit): Promise<CommitResult> {
+  async commit({ sessionId, workspaceId }: SessionRef, owner: string, commit: TurnCommit): Promise<CommitResult> {
     const result = await this.prisma.$transaction(async (tx) => {
       let queued = false;
-      if (commit.consume || commit.end === 'finish') {
-        const locked = await tx.$queryRaw<{ turn_job_id: string | null }[]>`SELECT turn_job_id FROM sessions WHERE id = ${sessionId} FOR UPDATE`;
+      // Ownership is checked before the append when the turn ends or pauses, so a session another job
+      // has ended since is reported as taken (TurnTakenError), not as a transition its status refuses.
+      if (commit.consume || commit.end) {
+        const locked = await tx.$queryRaw<{ turn_job_id: string | null }[]>`
+          SELECT turn_job_id FROM sessions WHERE id = ${sessionId} AND workspace_id = ${workspaceId} FOR UPDATE`;
         if (!locked[0]) throw new SessionNotFoundError(sessionId);
         if (locked[0].turn_job_id !== owner) throw new TurnTakenError(`session ${sessionId} is now run by ${locked[0].turn_job_id ?? '(none)'}`);
         if (commit.consume && commit.consume.ids.length > 0) {
@@ -158,18 +161,19 @@ export class TurnsRepository {
           queued = row?.queued ?? false;
         }
       }
-      const appended = await this.store.appendWithOutcome(tx, sessionId, commit.events, (fresh) => {
+      const changes = (fresh: EventRow[]): SessionChanges => {
         const freshKeys = new Set(fresh.map((row) => row.dedupeKey));
         const usage = commit.usage && freshKeys.has(commit.usage.key) ? commit.usage : undefined;
-        const end = commit.end === 'pause' || (commit.end === 'finish' && !queued) ? { status: 'idle' as const, turnJobId: null } : {};
+        const end = commit.end === 'pause' || (commit.end === 'finish' && !queued) ? { transition: 'end' as const, turnJobId: null } : {};
         return {
           inputTokens: usage?.input,
           outputTokens: usage?.output,
           turns: commit.turnStartKey !== undefined && freshKeys.has(commit.turnStartKey) ? 1 : 0,
           activeMs: commit.activeMs,
-          ...(commit.end === 'finish' && queued ? { status: 'processing' as const } : end),
+          ...(commit.end === 'finish' && queued ? { transition: 'next' as const } : end),
         };
-      });
+      };
+      const appended = await this.store.appendWithOutcome(tx, sessionId, commit.events, { workspaceId, changes });
       // Checked after the append when the row was not locked before it: throwing rolls the append back.
       if (appended.turnJobId !== owner) throw new TurnTakenError(`session ${sessionId} is now run by ${appended.turnJobId ?? '(none)'}`);
       return { rows: appended.rows, fresh: appended.fresh, status: appended.status, continues: commit.end === 'finish' && queued };
