@@ -3,7 +3,7 @@ import { newId, type Event as EventRow, type Prisma, type PrismaClient, type Ses
 import type { SessionEvent } from '@stratus/contracts';
 import { webhookDeliveriesOf, writeWebhookDeliveries, type EventStore, type NewEvent } from '@stratus/events';
 import { EVENT_STORE, PRISMA } from '@stratus/nest-common';
-import type { SliceRequest } from '../common/pagination';
+import { keysetWhere, type SliceRequest } from '../common/pagination';
 import type { SessionWithAgent } from './session.mapper';
 
 const WITH_AGENT = { agentVersionRef: { include: { agent: true } } } as const;
@@ -118,7 +118,7 @@ export class SessionsRepository {
       ...(filter.agentId ? { agentId: filter.agentId } : {}),
       ...(filter.statuses ? { status: { in: filter.statuses } } : {}),
       ...(filter.createdAt ? { createdAt: filter.createdAt } : {}),
-      ...(slice.beyond ? { id: slice.order === 'asc' ? { gt: slice.beyond } : { lt: slice.beyond } } : {}),
+      ...keysetWhere('id', slice),
     };
     return this.prisma.session.findMany({ where, orderBy: { id: slice.order }, take: slice.take, include: WITH_AGENT });
   }
