@@ -1,3 +1,4 @@
+import { parseEnv } from '@stratus/contracts';
 import { z } from 'zod';
 
 /** Deepest nesting of arrays and objects a JSON request body may have. */
@@ -59,19 +60,15 @@ export const DEV_ENCRYPTION_KEY = 'stratus-development-key-do-not-use-in-product
 
 /** Parses the environment or explains, naming each bad variable, why it cannot. */
 export function parseServerEnv(env: NodeJS.ProcessEnv): ServerEnv {
-  const parsed = ServerEnv.safeParse(env);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
-    throw new Error(`invalid configuration:\n${lines.join('\n')}`);
-  }
-  if (parsed.data.NODE_ENV === 'production' && !parsed.data.STRATUS_ENCRYPTION_KEY) {
+  const parsed = parseEnv(ServerEnv, env);
+  if (parsed.NODE_ENV === 'production' && !parsed.STRATUS_ENCRYPTION_KEY) {
     throw new Error('invalid configuration:\n  STRATUS_ENCRYPTION_KEY: required when NODE_ENV=production');
   }
-  if (parsed.data.NODE_ENV === 'production' && parsed.data.STRATUS_BOOTSTRAP_TOKEN === QUICKSTART_BOOTSTRAP_TOKEN) {
+  if (parsed.NODE_ENV === 'production' && parsed.STRATUS_BOOTSTRAP_TOKEN === QUICKSTART_BOOTSTRAP_TOKEN) {
     throw new Error(
       'invalid configuration:\n  STRATUS_BOOTSTRAP_TOKEN: the quickstart token from .env.example is public and refused when NODE_ENV=production; ' +
         'set a secret one (for example pt-$(openssl rand -hex 24)) or unset it',
     );
   }
-  return parsed.data;
+  return parsed;
 }
