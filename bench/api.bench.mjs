@@ -2,7 +2,7 @@
 // and POST /agents. Prints requests/s, p50 and p99 per endpoint and writes a JSON report.
 // Targets on a 2-core machine: GET >= 3,000 req/s with p99 < 25 ms; POST >= 800 req/s.
 import autocannon from 'autocannon';
-import { call, machine, startServer, writeReport } from './lib.mjs';
+import { machine, startServer, writeReport } from './lib.mjs';
 
 const DURATION = Number(process.env.BENCH_DURATION_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
@@ -37,10 +37,10 @@ function run(server, title, method, route, body) {
 
 const server = await startServer({ RATE_LIMIT_REQUESTS: '100000000' });
 try {
-  const agent = await call(server, 'POST', '/agents', { name: 'bench', model: 'stratus-demo' });
-  const env = await call(server, 'POST', '/environments', { name: 'bench' });
+  const agent = await server.stratus.agents.create({ name: 'bench', model: 'stratus-demo' });
+  const env = await server.stratus.environments.create({ name: 'bench' });
   let session;
-  for (let i = 0; i < 50; i++) session = await call(server, 'POST', '/sessions', { agent: agent.id, environment_id: env.id, title: `s${i}` });
+  for (let i = 0; i < 50; i++) session = await server.stratus.sessions.create({ agent: agent.id, environment_id: env.id, title: `s${i}` });
   console.log(`machine: ${JSON.stringify(machine())}; ${CONNECTIONS} connections, ${DURATION} s each\n`);
   // A short warm-up so the JIT and the connection pools are ready before measuring.
   await run(server, 'warm-up', 'GET', `/sessions/${session.id}`).catch(() => undefined);

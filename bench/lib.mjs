@@ -1,8 +1,9 @@
 // Shared helpers for the benchmark scripts: machine facts, report writing, starting the
-// all-in-one server against a throwaway database.
+// all-in-one server against a throwaway database, and the SDK client the scripts set up their data with.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +11,9 @@ import pg from 'pg';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const POSTGRES = process.env.TEST_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+
+/** The SDK's built CommonJS entry, loaded on first use (the scripts that start a server build it first). */
+export const loadSdk = () => createRequire(import.meta.url)(path.join(ROOT, 'packages/sdk'));
 
 /** What the figures were measured on. */
 export function machine() {
@@ -81,6 +85,8 @@ export async function startServer(extraEnv = {}) {
   return {
     url,
     token,
+    /** An SDK client of the server, for what a benchmark sets up and reads through the API. */
+    stratus: new (loadSdk().Stratus)({ baseURL: url, token }),
     pid: child.pid,
     /** The throwaway database's name, for benchmarks that read the event log directly. */
     database: db,
@@ -90,18 +96,6 @@ export async function startServer(extraEnv = {}) {
       await dropDatabase(db);
     },
   };
-}
-
-/** A JSON request against the server. */
-export async function call(server, method, route, body) {
-  const response = await fetch(`${server.url}/api/v1/cloud${route}`, {
-    method,
-    headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const json = await response.json();
-  if (!response.ok) throw new Error(`${method} ${route}: ${response.status} ${JSON.stringify(json)}`);
-  return json;
 }
 
 export const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];

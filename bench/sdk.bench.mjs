@@ -4,20 +4,20 @@
 //      overhead (retries, error mapping and JSON handling included; nothing is retried here);
 //   2. the stream reader: BENCH_STREAM_EVENTS SSE frames of realistic events served by a local HTTP
 //      server, read by the SDK's resumable stream (decode, parse, dedupe) and, as the floor, by raw
-//      fetch counting frames; events/s of each.
-// Target on a 2-core machine: SDK p50 overhead under 0.5 ms per request; the reader above 50,000 events/s.
+//      fetch counting frames; events/s of each;
+//   3. per MCP tool call: the same tool called through a Stratus turn and directly with the MCP SDK's
+//      client, against one MCP server (mcp-overhead.mjs); the p50 difference is the overhead per call.
+// Targets on a 2-core machine: SDK p50 overhead under 0.5 ms per request; the reader above 50,000
+// events/s. The MCP figure is reported, not held to a target.
 import http from 'node:http';
-import { createRequire } from 'node:module';
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { call, machine, percentile, ROOT, startServer, writeReport } from './lib.mjs';
+import { loadSdk, machine, percentile, startServer, writeReport } from './lib.mjs';
+import { measureMcpOverhead } from './mcp-overhead.mjs';
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 2000);
 const STREAM_EVENTS = Number(process.env.BENCH_STREAM_EVENTS ?? 100_000);
 const WARMUP = 200;
-
-const require = createRequire(path.join(ROOT, 'apps/all-in-one/package.json'));
-const { Stratus } = require('@stratus/sdk');
+const { Stratus } = loadSdk();
 
 const round = (n) => Math.round(n * 1000) / 1000;
 const summary = (samples) => {
@@ -28,10 +28,10 @@ const summary = (samples) => {
 async function requestOverhead() {
   const server = await startServer({ RATE_LIMIT_REQUESTS: '100000000' });
   try {
-    const agent = await call(server, 'POST', '/agents', { name: 'bench', model: 'stratus-demo' });
-    const env = await call(server, 'POST', '/environments', { name: 'bench' });
-    const session = await call(server, 'POST', '/sessions', { agent: agent.id, environment_id: env.id });
-    const stratus = new Stratus({ baseURL: server.url, token: server.token });
+    const { stratus } = server;
+    const agent = await stratus.agents.create({ name: 'bench', model: 'stratus-demo' });
+    const env = await stratus.environments.create({ name: 'bench' });
+    const session = await stratus.sessions.create({ agent: agent.id, environment_id: env.id });
     const url = `${server.url}/api/v1/cloud/sessions/${session.id}`;
     const headers = { authorization: `Bearer ${server.token}`, accept: 'application/json' };
     const raw = async () => {
@@ -116,6 +116,7 @@ console.log(
 );
 const stream = await streamReader();
 console.log(`stream reader: ${stream.sdk_events_per_second} events/s through the SDK, ${stream.raw_fetch_frames_per_second} frames/s raw (${stream.events} events)`);
+const mcp = await measureMcpOverhead();
 const targets = { request_overhead: requests.sdk_overhead_p50_ms < 0.5, stream_reader: stream.sdk_events_per_second > 50_000 };
-const file = writeReport('sdk', { requests, stream, targets_met: targets });
+const file = writeReport('sdk', { requests, stream, mcp, targets_met: targets });
 console.log(`\ntargets met: ${JSON.stringify(targets)}\nreport: ${file}`);

@@ -36,7 +36,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { call, databaseUrl, machine, parseFlags, ROOT, startServer, stats, writeReport } from './lib.mjs';
+import { databaseUrl, machine, parseFlags, ROOT, startServer, stats, writeReport } from './lib.mjs';
 import { eventsWhileSandboxesStart, kubernetesRunnerIdle, memoryAfterSessions, turnsAtConcurrency } from './turns-scale.mjs';
 
 const require = createRequire(import.meta.url);
@@ -184,14 +184,14 @@ async function steady(model, sandboxDir) {
   const watcher = idleWatcher();
   await watcher.ready;
   try {
-    const agent = await call(server, 'POST', '/agents', { name: 'bench', model: 'bench-model', tools: [{ type: 'agent_toolset_20260401', enabled_tools: ['Bash'] }] });
-    const environment = await call(server, 'POST', '/environments', { name: 'bench' });
+    const agent = await server.stratus.agents.create({ name: 'bench', model: 'bench-model', tools: [{ type: 'agent_toolset_20260401', enabled_tools: ['Bash'] }] });
+    const environment = await server.stratus.environments.create({ name: 'bench' });
     const sessions = [];
-    for (let i = 0; i < SESSIONS; i++) sessions.push((await call(server, 'POST', '/sessions', { agent: agent.id, environment_id: environment.id })).id);
+    for (let i = 0; i < SESSIONS; i++) sessions.push((await server.stratus.sessions.create({ agent: agent.id, environment_id: environment.id })).id);
 
     const turnOf = async (sessionId, content) => {
       const idle = watcher.next(sessionId);
-      await call(server, 'POST', `/sessions/${sessionId}/events`, { events: [{ type: 'user.message', content }] });
+      await server.stratus.sessions.events.send(sessionId, { events: [{ type: 'user.message', content }] });
       return idle;
     };
 
@@ -221,7 +221,7 @@ async function steady(model, sandboxDir) {
     const cancels = [];
     for (const id of sessions.slice(0, CANCELS)) {
       const idle = watcher.next(id);
-      await call(server, 'POST', `/sessions/${id}/events`, { events: [{ type: 'user.message', content: 'sleep' }] });
+      await server.stratus.sessions.events.send(id, { events: [{ type: 'user.message', content: 'sleep' }] });
       const client = new pg.Client({ connectionString: databaseUrl(server.database) });
       await client.connect();
       for (;;) {
@@ -236,7 +236,7 @@ async function steady(model, sandboxDir) {
       // Let the command start in the sandbox.
       await new Promise((resolve) => setTimeout(resolve, 50));
       const posted = Date.now();
-      await call(server, 'POST', `/sessions/${id}/cancel`);
+      await server.stratus.sessions.cancel(id);
       const event = await idle;
       cancels.push(Date.parse(event.created_at) - posted);
     }
@@ -292,8 +292,8 @@ async function scaleServer(model, sandboxDir) {
     ...SERVER_ENV,
   });
   stopOnExit(server);
-  const agent = await call(server, 'POST', '/agents', { name: 'bench', model: 'bench-model', tools: [{ type: 'agent_toolset_20260401', enabled_tools: ['Bash'] }] });
-  const environment = await call(server, 'POST', '/environments', { name: 'bench' });
+  const agent = await server.stratus.agents.create({ name: 'bench', model: 'bench-model', tools: [{ type: 'agent_toolset_20260401', enabled_tools: ['Bash'] }] });
+  const environment = await server.stratus.environments.create({ name: 'bench' });
   return { server, setup: { agentId: agent.id, environmentId: environment.id } };
 }
 

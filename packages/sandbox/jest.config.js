@@ -1,4 +1,4 @@
 module.exports = require('../../jest.base.js')(__dirname, {
   // The local provider starts the runner's built dist/main.js, as it does in production.
-  globalSetup: '<rootDir>/../../jest.sandbox-runner-setup.js',
+  globalSetup: '<rootDir>/../../packages/testing/jest/build-runner.js',
 });

@@ -2,8 +2,8 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createTestDatabase, TEST_REDIS_URL, testRedisPrefix, type TestDatabase } from '@stratus/testing';
-import { expectWalkthroughToPass, quickstartCommands, QUICKSTART_TOKEN, ROOT, waitForReady } from './support/readme';
+import { createTestDatabase, QUICKSTART_TOKEN, TEST_REDIS_URL, testRedisPrefix, waitForReady, type TestDatabase } from '@stratus/testing';
+import { expectWalkthroughToPass, quickstartCommands, ROOT } from './support/readme';
 
 // The README's first command on a fresh clone, with the PATH of a machine that has only its own
 // Node.js and npm (Node 20 on these machines): it must bring Node >= 22 and the pinned pnpm into

@@ -1,44 +1,23 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
-import { createTestDatabase, TEST_REDIS_URL, testRedisPrefix, type TestDatabase } from '@stratus/testing';
-import { QUICKSTART_TOKEN, readmeBlock, waitForReady, walkthroughScript } from './support/readme';
+import { spawnSync } from 'node:child_process';
+import { startAllInOne, type AllInOneProcess } from '@stratus/testing';
+import { readmeBlock, walkthroughScript } from './support/readme';
 
 // Runs the README's webhook quickstart, command for command, after its walk-through, against the built
 // all-in-one process started with the allow-list line the quickstart tells the reader to add.
 
-let db: TestDatabase;
-let server: ChildProcess;
-let baseUrl: string;
+let server: AllInOneProcess;
 const receiverPort = 21000 + Math.floor(Math.random() * 20000);
 
 beforeAll(async () => {
-  db = await createTestDatabase('stratus_readme_webhooks');
-  const port = 21000 + Math.floor(Math.random() * 20000);
-  baseUrl = `http://127.0.0.1:${port}`;
-  server = spawn(process.execPath, [path.join(__dirname, '..', 'dist', 'main.js')], {
-    env: {
-      ...process.env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DATABASE_URL: db.url,
-      REDIS_URL: TEST_REDIS_URL,
-      REDIS_KEY_PREFIX: testRedisPrefix(),
-      STRATUS_BOOTSTRAP_TOKEN: QUICKSTART_TOKEN,
-      STRATUS_OUTBOUND_ALLOWED_PRIVATE_HOSTS: `127.0.0.1:${receiverPort}`,
-      LOG_LEVEL: 'error',
-    },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  await waitForReady(baseUrl, () => server.exitCode !== null, 30_000);
+  server = await startAllInOne({ databaseName: 'stratus_readme_webhooks', env: { STRATUS_OUTBOUND_ALLOWED_PRIVATE_HOSTS: `127.0.0.1:${receiverPort}` } });
 }, 120_000);
 
 afterAll(async () => {
-  server?.kill('SIGTERM');
-  await new Promise((r) => (server?.exitCode !== null ? r(undefined) : server.once('exit', r)));
-  await db?.drop();
+  await server?.stop();
 });
 
 it('the README webhook quickstart: a signed delivery reaches the receiver and is listed as succeeded', () => {
+  const baseUrl = server.baseUrl;
   const webhooks = readmeBlock('Webhooks').replaceAll('http://localhost:8080', baseUrl).replaceAll('9000', String(receiverPort));
   const result = spawnSync('bash', ['-euo', 'pipefail', '-c', `${walkthroughScript(baseUrl)}\n${webhooks}`], { encoding: 'utf8', timeout: 90_000 });
   expect(result.stderr).not.toMatch(/error/i);

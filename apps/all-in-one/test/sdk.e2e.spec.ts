@@ -12,7 +12,7 @@ import {
   type SessionEvent,
   type StreamEvent,
 } from '@stratus/sdk';
-import { startAllInOne, type AllInOneProcess } from './support/all-in-one-process';
+import { startAllInOne, type AllInOneProcess } from '@stratus/testing';
 import { startFaultyProxy, type FaultyProxy } from './support/faulty-proxy';
 import { ROOT } from './support/readme';
 
@@ -28,7 +28,7 @@ const unique = () => Math.random().toString(36).slice(2, 10);
 const NO_NETWORK = { type: 'cloud', networking: { type: 'none' } } as const;
 
 beforeAll(async () => {
-  app = await startAllInOne('stratus_sdk');
+  app = await startAllInOne({ databaseName: 'stratus_sdk' });
   proxy = await startFaultyProxy(app.baseUrl);
   stratus = new Stratus({ baseURL: app.baseUrl, token: app.token });
   viaProxy = new Stratus({ baseURL: proxy.url, token: app.token, maxRetries: 3, retry: { initialDelayMs: 10, maxDelayMs: 40 } });

@@ -3,13 +3,13 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Stratus } from '@stratus/sdk';
-import { startAllInOne, type RunningServer } from './support/all-in-one';
+import { startAllInOne, type AllInOneProcess } from '@stratus/testing';
 import { CLI, PipedProcess, runCli, TerminalSession } from './support/cli-process';
 
 // The built `stratus` CLI as a subprocess against a real all-in-one: --json parsed, tables read,
 // exit codes checked, and `stratus run` drawn in a pseudo-terminal, Ctrl-C included.
 
-let app: RunningServer;
+let app: AllInOneProcess;
 let api: Stratus;
 let home: string;
 /** The environment of every CLI run: the server and token from STRATUS_*, a config dir of its own. */
@@ -40,7 +40,7 @@ function newAgentAndEnv(): { agent: string; env: string } {
 }
 
 beforeAll(async () => {
-  app = await startAllInOne('stratus_cli');
+  app = await startAllInOne({ databaseName: 'stratus_cli' });
   api = new Stratus({ baseURL: app.baseUrl, token: app.token });
   home = mkdtempSync(path.join(tmpdir(), 'stratus-cli-'));
   const { NO_COLOR: _ignored, ...inherited } = process.env;

@@ -1,3 +1,5 @@
+// The env helper alone: the process loads none of the API's schemas.
+import { parseEnv } from '@stratus/contracts/env';
 import { MIN_EGRESS_KEY_LENGTH } from '@stratus/sandbox/egress';
 import { z } from 'zod';
 
@@ -59,12 +61,7 @@ export class ConfigError extends Error {
 
 /** Parses the proxy's environment once at boot; throws a ConfigError naming each bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv): ProxyConfig {
-  const parsed = Env.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
-    throw new ConfigError(`invalid egress proxy environment: ${problems.join('; ')}`);
-  }
-  const e = parsed.data;
+  const e = parseEnv(Env, env, { what: 'egress proxy environment', error: (message) => new ConfigError(message) });
   return {
     port: e.STRATUS_EGRESS_PROXY_PORT,
     host: e.STRATUS_EGRESS_PROXY_HOST,

@@ -1,3 +1,5 @@
+// The env helper alone: the process loads none of the API's schemas.
+import { parseEnv } from '@stratus/contracts/env';
 import { RunnerEnv, type Networking } from '@stratus/sandbox-protocol';
 
 export type ListenTarget = { socketPath: string } | { host: string; port: number };
@@ -20,12 +22,7 @@ export class ConfigError extends Error {
 
 /** Parses the runner's environment once at boot; throws a ConfigError naming each bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv): RunnerConfig {
-  const parsed = RunnerEnv.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
-    throw new ConfigError(`invalid sandbox runner environment: ${problems.join('; ')}`);
-  }
-  const e = parsed.data;
+  const e = parseEnv(RunnerEnv, env, { what: 'sandbox runner environment', error: (message) => new ConfigError(message) });
   return {
     token: e.STRATUS_RUNNER_TOKEN,
     listen:

@@ -4,3 +4,11 @@
  */
 export { parseWorkerEnv, WorkerEnv } from './config/worker-env';
 export { WorkerAppModule, WorkerModule } from './worker.module';
+// The parts the all-in-one's end-to-end tests drive directly in a composed stack (ownership of a
+// turn job, the recovery sweep, the sandbox lifecycle, the model calls' concurrency), beside what a deployment runs.
+export { ModelRepository } from './model/model.repository';
+export { SandboxLifecycleService } from './sandbox/sandbox-lifecycle.service';
+export { turnOwner } from './turns/turn-owner';
+export { TurnRecoveryService } from './turns/turn-recovery.service';
+export { TurnsRepository, TurnTakenError } from './turns/turns.repository';
+export { SANDBOX_PROVIDER } from './worker.tokens';

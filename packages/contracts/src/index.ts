@@ -5,6 +5,7 @@
  */
 export * from './agents';
 export * from './common';
+export * from './env';
 export * from './environments';
 export * from './errors';
 export * from './event-payloads';

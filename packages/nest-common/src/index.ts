@@ -12,7 +12,7 @@ export { applyMigrations, checkPostgres, checkRedis, StartupError } from './boot
 export { installProcessGuards } from './bootstrap/process-guards';
 export { exitOnStartupError, prepare, startHttp, type StartedApp } from './bootstrap/start';
 export { stopOnSignals } from './bootstrap/signals';
-export { envBool, parseEnv, parseServerEnv, ServerEnv } from './config/env';
+export { envBool, parseServerEnv, ServerEnv } from './config/env';
 export { ConcurrencyLimit, type AcquireOptions, type Release } from './concurrency/concurrency-limit';
 export { CoreModule } from './core.module';
 export { ApiError, conflict, forbidden, invalidRequest, notFound, overloaded, unauthenticated } from './errors/api-error';

@@ -1,5 +1,6 @@
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { parseEnv } from '@stratus/contracts';
 import { jsonText } from '@stratus/sandbox-protocol';
 import { z } from 'zod';
 import { MIN_EGRESS_KEY_LENGTH } from './egress/egress-credential';
@@ -64,12 +65,7 @@ export type SandboxEnv = z.infer<typeof SandboxEnv>;
 
 /** Parses the sandbox settings once at boot; throws naming each bad variable. */
 export function parseSandboxEnv(env: NodeJS.ProcessEnv): SandboxEnv {
-  const parsed = SandboxEnv.safeParse(env);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
-    throw new Error(`invalid sandbox configuration:\n${lines.join('\n')}`);
-  }
-  return parsed.data;
+  return parseEnv(SandboxEnv, env, { what: 'sandbox configuration' });
 }
 
 /** The Kubernetes provider's options from the parsed env (the worker's pods and the proxy's in the control namespace). */

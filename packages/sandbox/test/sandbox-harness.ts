@@ -46,27 +46,8 @@ export async function startLoopbackServer(): Promise<{ url: string; hits: () => 
   };
 }
 
-/** Pids of live (non-zombie) processes with `marker` as one of their arguments, seen from the host. */
-export async function pidsWithArgument(marker: string): Promise<number[]> {
-  const pids: number[] = [];
-  for (const entry of await readdir('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const cmdline = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
-    const state = (await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '')).split(') ')[1]?.[0];
-    if (cmdline.split('\0').includes(marker) && state !== 'Z') pids.push(Number(entry));
-  }
-  return pids;
-}
-
-/** Polls `check` every 20 ms until it holds or `timeoutMs` passes; returns whether it held. */
-export async function eventually(check: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return true;
-    if (Date.now() > deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+// Shared with the other suites that watch processes.
+export { eventually, pidsWithArgument } from '@stratus/testing';
 
 /**
  * A provider logger that keeps its warnings for the test to assert on, instead of printing them as

@@ -39,6 +39,20 @@ export async function createTestDatabase(prefix = 'stratus_test'): Promise<TestD
   };
 }
 
+/**
+ * Runs one statement on a database over a connection of its own and returns the rows: what a test
+ * sets up or inspects that the API cannot.
+ */
+export async function sql<T = Record<string, unknown>>(databaseUrl: string, query: string, params: unknown[] = []): Promise<T[]> {
+  const client = new Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    return (await client.query(query, params)).rows as T[];
+  } finally {
+    await client.end();
+  }
+}
+
 /** A database name that does not exist yet, for tests of creation and migration from nothing. */
 export function unusedDatabaseUrl(prefix = 'stratus_empty'): { url: string; name: string } {
   const name = `${prefix}_r${testRunId()}_${randomBytes(6).toString('hex')}`;

@@ -5,9 +5,6 @@ import path from 'node:path';
 export const ROOT = path.resolve(__dirname, '..', '..', '..', '..');
 const README = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
 
-/** The quickstart token that .env.example gives the default workspace. */
-export const QUICKSTART_TOKEN = /^STRATUS_BOOTSTRAP_TOKEN=(\S+)$/m.exec(readFileSync(path.join(ROOT, '.env.example'), 'utf8'))![1]!;
-
 /** The commands of the README's first ```sh block under a heading. */
 export function readmeBlock(heading: string): string {
   const section = README.slice(README.indexOf(`## ${heading}`));
@@ -43,19 +40,4 @@ export function expectWalkthroughToPass(baseUrl: string): void {
     expect(out).toContain(`event: ${type}`);
   }
   expect(out).toContain('Linux');
-}
-
-/** Waits until a server answers /readyz, or fails when the process exits first. */
-export async function waitForReady(baseUrl: string, exited: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (exited()) throw new Error('the server exited before it became ready');
-    try {
-      if ((await fetch(`${baseUrl}/readyz`)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`the server did not become ready within ${timeoutMs} ms`);
 }

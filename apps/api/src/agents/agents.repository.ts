@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { AgentDefinition } from '@stratus/contracts';
 import { newId, type Agent as AgentRow, type AgentVersion, type Prisma, type PrismaClient } from '@stratus/db';
 import { PRISMA } from '@stratus/nest-common';
-import type { SliceRequest } from '../common/pagination';
+import { keysetWhere, type SliceRequest } from '../common/pagination';
 
 export interface AgentWithVersion {
   agent: AgentRow;
@@ -83,7 +83,7 @@ export class AgentsRepository {
         workspaceId,
         ...(filter.includeArchived ? {} : { archivedAt: null }),
         ...(filter.createdAt ? { createdAt: filter.createdAt } : {}),
-        ...(slice.beyond ? { id: slice.order === 'asc' ? { gt: slice.beyond } : { lt: slice.beyond } } : {}),
+        ...keysetWhere('id', slice),
       },
       orderBy: { id: slice.order },
       take: slice.take,
@@ -98,7 +98,7 @@ export class AgentsRepository {
 
   listVersionsSlice(agentId: string, slice: SliceRequest<number>): Promise<AgentVersion[]> {
     return this.prisma.agentVersion.findMany({
-      where: { agentId, ...(slice.beyond !== undefined ? { version: slice.order === 'asc' ? { gt: slice.beyond } : { lt: slice.beyond } } : {}) },
+      where: { agentId, ...keysetWhere('version', slice) },
       orderBy: { version: slice.order },
       take: slice.take,
     });

@@ -78,6 +78,15 @@ export interface SliceRequest<K> {
 }
 
 /**
+ * The keyset condition of a slice as a Prisma `where` fragment: `field` strictly beyond the slice's
+ * key in its order, or nothing for the first page. Spread it into the list's `where`.
+ */
+export function keysetWhere<F extends string, K>(field: F, slice: SliceRequest<K>): Partial<Record<F, { gt: K } | { lt: K }>> {
+  if (slice.beyond === undefined) return {};
+  return { [field]: slice.order === 'asc' ? { gt: slice.beyond } : { lt: slice.beyond } } as Partial<Record<F, { gt: K } | { lt: K }>>;
+}
+
+/**
  * Keyset pagination over a unique, ordered key (an id, or an event's sequence number). It stays
  * correct while rows are inserted concurrently: a page never repeats or skips a row that
  * existed when the first page was read.

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { EnvironmentConfig } from '@stratus/contracts';
+import { parseEnv, type EnvironmentConfig } from '@stratus/contracts';
 import { invalidRequest } from '@stratus/nest-common';
 import { z } from 'zod';
 import { cpuCores, memoryBytes } from './resource-quantity';
@@ -36,12 +36,7 @@ export class EnvironmentLimits {
 
   /** Parses the limits once at boot; throws naming each bad variable. */
   static fromEnv(env: NodeJS.ProcessEnv): EnvironmentLimits {
-    const parsed = LimitsEnv.safeParse(env);
-    if (!parsed.success) {
-      const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
-      throw new Error(`invalid configuration:\n${lines.join('\n')}`);
-    }
-    const e = parsed.data;
+    const e = parseEnv(LimitsEnv, env);
     const images = e.STRATUS_SANDBOX_ALLOWED_IMAGES;
     return new EnvironmentLimits(images === undefined || images.length === 0 ? undefined : images, e.STRATUS_ENVIRONMENT_MAX_CPU, e.STRATUS_ENVIRONMENT_MAX_MEMORY);
   }

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { CreateEnvironmentRequest, UpdateEnvironmentRequest } from '@stratus/contracts';
 import { newId, Prisma, type Environment as EnvironmentRow, type PrismaClient } from '@stratus/db';
 import { PRISMA } from '@stratus/nest-common';
-import type { SliceRequest } from '../common/pagination';
+import { keysetWhere, type SliceRequest } from '../common/pagination';
 
 /** Thrown when a name is already taken in the workspace. */
 export class DuplicateNameError extends Error {}
@@ -75,7 +75,7 @@ export class EnvironmentsRepository {
         workspaceId,
         ...(filter.includeArchived ? {} : { archivedAt: null }),
         ...(filter.createdAt ? { createdAt: filter.createdAt } : {}),
-        ...(slice.beyond ? { id: slice.order === 'asc' ? { gt: slice.beyond } : { lt: slice.beyond } } : {}),
+        ...keysetWhere('id', slice),
       },
       orderBy: { id: slice.order },
       take: slice.take,

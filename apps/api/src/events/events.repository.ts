@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Event as EventRow, Prisma, PrismaClient, SessionStatus } from '@stratus/db';
 import { awaitsAnswer, payloadOf, pendingToolUses, type EventStore, type NewEvent, type SessionRef } from '@stratus/events';
 import { EVENT_STORE, PRISMA } from '@stratus/nest-common';
-import type { SliceRequest } from '../common/pagination';
+import { keysetWhere, type SliceRequest } from '../common/pagination';
 
 /** What a check of a send request sees, read under the session's row lock. */
 export interface SessionForSend {
@@ -76,7 +76,7 @@ export class EventsRepository {
       where: {
         sessionId,
         ...(types ? { type: { in: types } } : {}),
-        ...(slice.beyond !== undefined ? { seq: slice.order === 'asc' ? { gt: slice.beyond } : { lt: slice.beyond } } : {}),
+        ...keysetWhere('seq', slice),
       },
       orderBy: { seq: slice.order },
       take: slice.take,

@@ -1,4 +1,5 @@
-import { envBool, parseEnv } from '@stratus/nest-common';
+import { parseEnv } from '@stratus/contracts';
+import { envBool } from '@stratus/nest-common';
 import { z } from 'zod';
 
 const QueueDashboardEnv = z.object({

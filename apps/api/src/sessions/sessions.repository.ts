@@ -13,7 +13,7 @@ import {
   type SessionRef,
 } from '@stratus/events';
 import { EVENT_STORE, PRISMA } from '@stratus/nest-common';
-import type { SliceRequest } from '../common/pagination';
+import { keysetWhere, type SliceRequest } from '../common/pagination';
 import type { SessionWithAgent } from './session.mapper';
 
 const WITH_AGENT = { agentVersionRef: { include: { agent: true } } } as const;
@@ -124,7 +124,7 @@ export class SessionsRepository {
       ...(filter.agentId ? { agentId: filter.agentId } : {}),
       ...(filter.statuses ? { status: { in: filter.statuses } } : {}),
       ...(filter.createdAt ? { createdAt: filter.createdAt } : {}),
-      ...(slice.beyond ? { id: slice.order === 'asc' ? { gt: slice.beyond } : { lt: slice.beyond } } : {}),
+      ...keysetWhere('id', slice),
     };
     return this.prisma.session.findMany({ where, orderBy: { id: slice.order }, take: slice.take, include: WITH_AGENT });
   }

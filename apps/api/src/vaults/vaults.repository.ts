@@ -2,13 +2,12 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { CreateVaultCredentialRequest, CreateVaultRequest, UpdateVaultCredentialRequest, UpdateVaultRequest } from '@stratus/contracts';
 import { newId, type PrismaClient, type VaultCredential as VaultCredentialRow, type Vault as VaultRow } from '@stratus/db';
 import { PRISMA } from '@stratus/nest-common';
-import type { SliceRequest } from '../common/pagination';
+import { keysetWhere, type SliceRequest } from '../common/pagination';
 
 interface ListFilter {
   includeArchived: boolean;
 }
 
-const beyondClause = (slice: SliceRequest<string>) => (slice.beyond ? { id: slice.order === 'asc' ? { gt: slice.beyond } : { lt: slice.beyond } } : {});
 
 /** Vaults and their credentials; every read is scoped to the caller's workspace. */
 @Injectable()
@@ -48,7 +47,7 @@ export class VaultsRepository {
 
   listSlice(workspaceId: string, filter: ListFilter, slice: SliceRequest<string>): Promise<VaultRow[]> {
     return this.prisma.vault.findMany({
-      where: { workspaceId, ...(filter.includeArchived ? {} : { archivedAt: null }), ...beyondClause(slice) },
+      where: { workspaceId, ...(filter.includeArchived ? {} : { archivedAt: null }), ...keysetWhere('id', slice) },
       orderBy: { id: slice.order },
       take: slice.take,
     });
@@ -104,7 +103,7 @@ export class VaultsRepository {
 
   listCredentialSlice(vaultId: string, filter: ListFilter, slice: SliceRequest<string>): Promise<VaultCredentialRow[]> {
     return this.prisma.vaultCredential.findMany({
-      where: { vaultId, ...(filter.includeArchived ? {} : { archivedAt: null }), ...beyondClause(slice) },
+      where: { vaultId, ...(filter.includeArchived ? {} : { archivedAt: null }), ...keysetWhere('id', slice) },
       orderBy: { id: slice.order },
       take: slice.take,
     });

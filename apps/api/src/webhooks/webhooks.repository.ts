@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { CreateWebhookRequest, UpdateWebhookRequest } from '@stratus/contracts';
 import { newId, type PrismaClient, type Webhook as WebhookRow, type WebhookDelivery as DeliveryRow, type WebhookDeliveryAttempt as AttemptRow } from '@stratus/db';
 import { PRISMA } from '@stratus/nest-common';
-import type { SliceRequest } from '../common/pagination';
+import { keysetWhere, type SliceRequest } from '../common/pagination';
 
 @Injectable()
 export class WebhooksRepository {
@@ -49,7 +49,7 @@ export class WebhooksRepository {
 
   listSlice(workspaceId: string, slice: SliceRequest<string>): Promise<WebhookRow[]> {
     return this.prisma.webhook.findMany({
-      where: { workspaceId, ...(slice.beyond ? { id: slice.order === 'asc' ? { gt: slice.beyond } : { lt: slice.beyond } } : {}) },
+      where: { workspaceId, ...keysetWhere('id', slice) },
       orderBy: { id: slice.order },
       take: slice.take,
     });
@@ -61,7 +61,7 @@ export class WebhooksRepository {
 
   deliverySlice(webhookId: string, slice: SliceRequest<string>): Promise<(DeliveryRow & { attemptLog: AttemptRow[] })[]> {
     return this.prisma.webhookDelivery.findMany({
-      where: { webhookId, ...(slice.beyond ? { id: slice.order === 'asc' ? { gt: slice.beyond } : { lt: slice.beyond } } : {}) },
+      where: { webhookId, ...keysetWhere('id', slice) },
       include: { attemptLog: { orderBy: { attempt: 'asc' } } },
       orderBy: { id: slice.order },
       take: slice.take,

@@ -1,3 +1,4 @@
+import { parseEnv } from '@stratus/contracts';
 import { z } from 'zod';
 
 /** The gateway's own variables, on top of the ServerEnv every process reads. Parsed once at boot. */
@@ -35,12 +36,7 @@ export type GatewayEnv = z.infer<typeof GatewayEnv>;
 
 /** Parses the gateway's variables or explains, naming each bad variable, why it cannot. */
 export function parseGatewayEnv(env: NodeJS.ProcessEnv): GatewayEnv {
-  const parsed = GatewayEnv.safeParse(env);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
-    throw new Error(`invalid configuration:\n${lines.join('\n')}`);
-  }
-  return parsed.data;
+  return parseEnv(GatewayEnv, env);
 }
 
 /** Injection token of the parsed GatewayEnv. */

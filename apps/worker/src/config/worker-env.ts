@@ -1,3 +1,4 @@
+import { parseEnv } from '@stratus/contracts';
 import { parseServerEnv, ServerEnv } from '@stratus/nest-common';
 import { isQueueName, QUEUE_NAMES, type QueueName } from '@stratus/queues';
 import { parseSandboxEnv, SandboxEnv } from '@stratus/sandbox';
@@ -116,13 +117,9 @@ export function queueSettings(env: WorkerEnv): QueueSetting[] {
 
 /** Parses the worker's environment or explains, naming each bad variable, why it cannot. */
 export function parseWorkerEnv(env: NodeJS.ProcessEnv): WorkerEnv {
-  const parsed = WorkerEnv.safeParse(env);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
-    throw new Error(`invalid configuration:\n${lines.join('\n')}`);
-  }
+  const parsed = parseEnv(WorkerEnv, env);
   // The rules across variables: every server's (a production encryption key) and the sandbox provider's.
   parseServerEnv(env);
   parseSandboxEnv(env);
-  return parsed.data;
+  return parsed;
 }

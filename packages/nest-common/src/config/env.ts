@@ -1,3 +1,4 @@
+import { parseEnv } from '@stratus/contracts';
 import { DATABASE_DEFAULTS } from '@stratus/db';
 import { z } from 'zod';
 
@@ -70,16 +71,6 @@ export type ServerEnv = z.infer<typeof ServerEnv>;
 
 /** The development-only key used when STRATUS_ENCRYPTION_KEY is unset outside production. */
 export const DEV_ENCRYPTION_KEY = 'stratus-development-key-do-not-use-in-production';
-
-/** Parses variables with a schema or throws "invalid configuration", naming each bad variable. */
-export function parseEnv<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv): z.infer<S> {
-  const parsed = schema.safeParse(env);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
-    throw new Error(`invalid configuration:\n${lines.join('\n')}`);
-  }
-  return parsed.data;
-}
 
 /** Parses the environment or explains, naming each bad variable, why it cannot. */
 export function parseServerEnv(env: NodeJS.ProcessEnv): ServerEnv {

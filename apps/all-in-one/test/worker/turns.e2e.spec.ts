@@ -3,8 +3,9 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { SANDBOX_LIFECYCLE_PRODUCER, TURN_PRODUCER } from '@stratus/nest-common';
 import { sandboxReapJobId, type SandboxLifecycleProducer, type SessionTurnProducer } from '@stratus/queues';
-import { TurnRecoveryService } from '../src/turns/turn-recovery.service';
-import { eventually, ofType, pidsWith, startStack, textOf, type Stack } from './harness';
+import { TurnRecoveryService } from '@stratus/worker';
+import { eventually, pidsWithArgument } from '@stratus/testing';
+import { ofType, startStack, textOf, type Stack } from './harness';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -24,7 +25,7 @@ describe('a turn', () => {
       { kind: 'text', text: 'The file says hello.', usage: { prompt_tokens: 23, completion_tokens: 5 } },
     );
 
-    const [message] = (await stack.send(sessionId, { type: 'user.message', content: 'What is in the note?' })).body.data;
+    const [message] = (await stack.send(sessionId, { type: 'user.message', content: 'What is in the note?' })).data;
     const events = await stack.idle(sessionId);
 
     expect(events.map((e) => e.type)).toEqual([
@@ -59,7 +60,7 @@ describe('a turn', () => {
     const seqs = await stack.sql<{ seq: number }>('SELECT seq FROM events WHERE session_id = $1 ORDER BY seq', [sessionId]);
     expect(seqs.map((r) => r.seq)).toEqual(events.map((_, i) => i + 1));
 
-    const session = (await stack.request('GET', `/sessions/${sessionId}`)).body;
+    const session = (await stack.stratus.sessions.retrieve(sessionId));
     expect(session).toMatchObject({ status: 'idle', usage: { input_tokens: 34, output_tokens: 12 }, stats: { turns: 1 } });
     expect(session.stats.active_seconds).toBeGreaterThan(0);
 
@@ -142,11 +143,11 @@ describe('sandboxes', () => {
     await stack.send(sessionId, { type: 'user.message', content: 'write' });
     await stack.idle(sessionId);
     const workspace = path.join(stack.env.STRATUS_SANDBOX_DIR, sessionId, 'workspace');
-    expect((await pidsWith(workspace)).length).toBeGreaterThan(0);
+    expect((await pidsWithArgument(workspace)).length).toBeGreaterThan(0);
     // The reap waits on the queue, not in this process: it survives a restart and runs on any worker.
     const lifecycle = stack.app.get<SandboxLifecycleProducer>(SANDBOX_LIFECYCLE_PRODUCER).queue;
     await eventually(async () => ((await lifecycle.getJob(sandboxReapJobId(sessionId)))?.opts.delay === 6000 ? true : undefined), 5000, 'the delayed reap');
-    await eventually(async () => ((await pidsWith(workspace)).length === 0 ? true : undefined), 60_000, 'the idle sandbox to be stopped');
+    await eventually(async () => ((await pidsWithArgument(workspace)).length === 0 ? true : undefined), 60_000, 'the idle sandbox to be stopped');
 
     // A later turn starts a new sandbox.
     stack.model.script({ kind: 'tool_calls', calls: [{ name: 'Bash', arguments: { command: 'echo again' } }] }, { kind: 'text', text: 'ok' });
@@ -164,8 +165,8 @@ describe('scheduling', () => {
 
     await stack.send(sessionId, { type: 'user.message', content: 'first' });
     await stack.until(sessionId, 'span.model_request_start');
-    expect((await stack.request('GET', `/sessions/${sessionId}`)).body.status).toBe('processing');
-    const [queued] = (await stack.send(sessionId, { type: 'user.message', content: 'second' })).body.data;
+    expect((await stack.stratus.sessions.retrieve(sessionId)).status).toBe('processing');
+    const [queued] = (await stack.send(sessionId, { type: 'user.message', content: 'second' })).data;
     expect(queued.processed_at).toBeNull();
     const events = await stack.idle(sessionId, 2);
 
@@ -190,7 +191,7 @@ describe('scheduling', () => {
       { role: 'assistant', content: 'one two three four' },
       { role: 'user', content: 'second' },
     ]);
-    expect((await stack.request('GET', `/sessions/${sessionId}`)).body.stats.turns).toBe(2);
+    expect((await stack.stratus.sessions.retrieve(sessionId)).stats.turns).toBe(2);
   });
 
   it('runs the initial events of a new session', async () => {

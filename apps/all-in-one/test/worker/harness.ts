@@ -1,16 +1,14 @@
-import { mkdtemp, readdir, readFile, realpath } from 'node:fs/promises';
+import { mkdtemp, realpath, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { ApiModule } from '@stratus/api';
-import { CoreModule, createHttpApp, createLogger, SANDBOX_LIFECYCLE_PRODUCER, TokensService, TURN_PRODUCER } from '@stratus/nest-common';
+import { ApiAppModule, ApiModule } from '@stratus/api';
+import { CoreModule, createHttpApp, createLogger, parseServerEnv, SANDBOX_LIFECYCLE_PRODUCER, TokensService, TURN_PRODUCER } from '@stratus/nest-common';
 import type { SandboxLifecycleProducer, SessionTurnProducer } from '@stratus/queues';
-import { createTestDatabase, removeSandboxBase, SANDBOX_RUNNER_ENTRY, startScriptedModel, TEST_REDIS_URL, testRedisPrefix, type ScriptedModel, type TestDatabase } from '@stratus/testing';
-import { Client } from 'pg';
-import { parseWorkerEnv, type WorkerEnv } from '../src/config/worker-env';
-import { WorkerModule } from '../src/worker.module';
+import { Stratus } from '@stratus/sdk';
+import { createTestDatabase, eventually, removeSandboxBase, SANDBOX_RUNNER_ENTRY, sql, startScriptedModel, TEST_REDIS_URL, testRedisPrefix, type ScriptedModel, type TestDatabase } from '@stratus/testing';
+import { parseWorkerEnv, WorkerModule, type WorkerEnv } from '@stratus/worker';
 
 
 /** The model id the scripted model is configured under. */
@@ -32,10 +30,17 @@ export interface Stack {
   model: ScriptedModel;
   env: WorkerEnv;
   token: string;
+  /** The SDK client of the stack's API: how the tests act as an integrator would. */
+  stratus: Stratus;
+  /**
+   * Raw HTTP, for what the SDK has no resource for (vaults, webhooks) and for replies whose status
+   * code a test checks as such.
+   */
   request<T = any>(method: string, route: string, body?: unknown): Promise<Reply<T>>;
   /** Creates an agent (scripted model, all built-in tools by default), an environment and a session. */
   session(options?: { agent?: Record<string, unknown>; environment?: Record<string, unknown>; session?: Record<string, unknown> }): Promise<string>;
-  send(sessionId: string, ...events: Record<string, unknown>[]): Promise<Reply>;
+  /** Sends user events; resolves with them as stored. */
+  send(sessionId: string, ...events: Record<string, unknown>[]): Promise<{ data: any[] }>;
   /** Every event of the session, in order. */
   events(sessionId: string): Promise<any[]>;
   /** Waits until the session has at least `count` session.status_idle events and is idle; returns its events. */
@@ -53,15 +58,44 @@ class StackModule {
   }
 }
 
-/** Waits until `check` returns something other than undefined. */
-export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(15);
-  }
+/** An SDK client of a test API, without retries: a test sees each failure as it happens. */
+export function apiClient(url: string, token: string): Stratus {
+  return new Stratus({ baseURL: url, token, maxRetries: 0 });
+}
+
+/** Creates an agent on the scripted model (all built-in tools unless `agent` says otherwise), an environment and a session; returns the session's id. */
+export async function newSession(stratus: Stratus, options: { agent?: Record<string, unknown>; environment?: Record<string, unknown>; session?: Record<string, unknown> } = {}): Promise<string> {
+  const agent = await stratus.agents.create({ name: 'agent', model: MODEL, tools: [{ type: 'agent_toolset_20260401' }], ...options.agent });
+  const environment = await stratus.environments.create({ name: `env-${Math.random().toString(36).slice(2)}`, ...options.environment });
+  return (await stratus.sessions.create({ agent: agent.id, environment_id: environment.id, ...options.session })).id;
+}
+
+/** Every event of the session, in order, page after page. */
+export async function allEvents(stratus: Stratus, sessionId: string): Promise<any[]> {
+  const all: any[] = [];
+  for await (const event of stratus.sessions.events.list(sessionId, { limit: 100 })) all.push(event);
+  return all;
+}
+
+/** The API alone in this process (its workers run elsewhere), with a token of a fresh workspace. */
+export interface InProcessApi {
+  app: NestFastifyApplication;
+  url: string;
+  token: string;
+  stratus: Stratus;
+}
+
+/** Starts the API in this process on a random port with `env` (a stack's environment). */
+export async function startApi(env: Record<string, string>): Promise<InProcessApi> {
+  const serverEnv = parseServerEnv(env);
+  const app = await createHttpApp(ApiAppModule.forRoot(serverEnv), { bodyLimit: serverEnv.BODY_LIMIT_BYTES, logger: createLogger('silent') });
+  await app.init();
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.getHttpServer().address();
+  const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/api/v1/cloud`;
+  const tokens = app.get(TokensService);
+  const token = (await tokens.issue(await tokens.createWorkspace('test'), 'test')).secret;
+  return { app, url, token, stratus: apiClient(url, token) };
 }
 
 /** The environment a stack's processes share (database, Redis prefix, fast retries, a short sandbox path). */
@@ -110,6 +144,7 @@ export async function startStack(overrides: Record<string, string> = {}): Promis
   const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/api/v1/cloud`;
   const tokens = app.get(TokensService);
   const token = (await tokens.issue(await tokens.createWorkspace('test'), 'test')).secret;
+  const stratus = apiClient(url, token);
 
   const request = async <T = any>(method: string, route: string, body?: unknown): Promise<Reply<T>> => {
     const response = await fetch(`${url}${route}`, {
@@ -120,22 +155,7 @@ export async function startStack(overrides: Record<string, string> = {}): Promis
     const text = await response.text();
     return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
   };
-  const created = async (route: string, body: unknown) => {
-    const reply = await request('POST', route, body);
-    if (reply.status !== 201) throw new Error(`POST ${route}: ${reply.status} ${JSON.stringify(reply.body)}`);
-    return reply.body.id as string;
-  };
-  const events = async (sessionId: string) => {
-    const all: any[] = [];
-    let after = '';
-    for (;;) {
-      const page = await request('GET', `/sessions/${sessionId}/events?limit=100${after}`);
-      if (page.status !== 200) throw new Error(`events: ${page.status} ${JSON.stringify(page.body)}`);
-      all.push(...page.body.data);
-      if (!page.body.has_more) return all;
-      after = `&after_id=${page.body.last_id}`;
-    }
-  };
+  const events = (sessionId: string) => allEvents(stratus, sessionId);
 
   const stack: Stack = {
     url,
@@ -144,24 +164,17 @@ export async function startStack(overrides: Record<string, string> = {}): Promis
     model,
     env,
     token,
+    stratus,
     request,
-    async session(options = {}) {
-      const agent = await created('/agents', { name: 'agent', model: MODEL, tools: [{ type: 'agent_toolset_20260401' }], ...options.agent });
-      const environment = await created('/environments', { name: `env-${Math.random().toString(36).slice(2)}`, ...options.environment });
-      return created('/sessions', { agent, environment_id: environment, ...options.session });
-    },
-    async send(sessionId, ...sent) {
-      const reply = await request('POST', `/sessions/${sessionId}/events`, { events: sent });
-      if (reply.status !== 202) throw new Error(`send: ${reply.status} ${JSON.stringify(reply.body)}`);
-      return reply;
-    },
+    session: (options = {}) => newSession(stratus, options),
+    send: (sessionId, ...sent) => stratus.sessions.events.send(sessionId, { events: sent } as Parameters<Stratus['sessions']['events']['send']>[1]),
     events,
     idle: (sessionId, count = 1, timeoutMs = 15_000) =>
       eventually(
         async () => {
           const all = await events(sessionId);
-          const session = await request('GET', `/sessions/${sessionId}`);
-          return all.filter((e) => e.type === 'session.status_idle').length >= count && session.body.status === 'idle' ? all : undefined;
+          const session = await stratus.sessions.retrieve(sessionId);
+          return all.filter((e) => e.type === 'session.status_idle').length >= count && session.status === 'idle' ? all : undefined;
         },
         timeoutMs,
         `${count} session.status_idle event(s) of ${sessionId}`,
@@ -175,15 +188,7 @@ export async function startStack(overrides: Record<string, string> = {}): Promis
         timeoutMs,
         `a ${type} event of ${sessionId}`,
       ),
-    async sql(query, params = []) {
-      const client = new Client({ connectionString: db.url });
-      await client.connect();
-      try {
-        return (await client.query(query, params)).rows;
-      } finally {
-        await client.end();
-      }
-    },
+    sql: <T>(query: string, params?: unknown[]) => sql<T>(db.url, query, params),
     async close() {
       const producer = app.get<SessionTurnProducer>(TURN_PRODUCER);
       await producer.queue.obliterate({ force: true }).catch(() => undefined);
@@ -203,15 +208,3 @@ export const ofType = (events: any[], type: string) => events.filter((e) => e.ty
 
 /** The text of an event's content blocks. */
 export const textOf = (event: any): string => (event?.content ?? []).map((block: { text: string }) => block.text).join('');
-
-/** Pids of live processes with `marker` among their arguments (a command a tool call started). */
-export async function pidsWith(marker: string): Promise<number[]> {
-  const pids: number[] = [];
-  for (const entry of await readdir('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const cmdline = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
-    const state = (await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '')).split(') ')[1]?.[0];
-    if (cmdline.split('\0').includes(marker) && state !== 'Z') pids.push(Number(entry));
-  }
-  return pids;
-}

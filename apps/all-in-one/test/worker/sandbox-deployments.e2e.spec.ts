@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, realpath, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { eventually, pidsWith, startStack, type Stack } from './harness';
+import { eventually, pidsWithArgument } from '@stratus/testing';
+import { startStack, type Stack } from './harness';
 
 // Two deployments (each its own database) on one host, both with the default local sandbox directory
 // under the same temporary directory, their reconcilers running: neither touches the other's workspaces.
@@ -30,7 +31,7 @@ async function sandboxDirOf(stack: Stack): Promise<string> {
 }
 
 const runningIn = (workspace: string) =>
-  eventually(async () => ((await pidsWith(workspace)).length > 0 ? true : undefined), 15_000, `a runner in ${workspace}`);
+  eventually(async () => ((await pidsWithArgument(workspace)).length > 0 ? true : undefined), 15_000, `a runner in ${workspace}`);
 
 describe('two deployments on one host', () => {
   it('keep their sandboxes in directories of their own and never remove each other\'s, even as their reconcilers run', async () => {
@@ -64,8 +65,8 @@ describe('two deployments on one host', () => {
 
     for (const { stack, workspace, sessionId } of live) {
       expect(await readFile(path.join(workspace, 'work.txt'), 'utf8')).toBe(sessionId);
-      expect(await pidsWith(workspace)).not.toEqual([]);
-      expect((await stack.request('GET', `/sessions/${sessionId}`)).body.status).toBe('idle');
+      expect(await pidsWithArgument(workspace)).not.toEqual([]);
+      expect((await stack.stratus.sessions.retrieve(sessionId)).status).toBe('idle');
     }
     expect(existsSync(path.join(stray, 'workspace'))).toBe(true);
   });

@@ -3,18 +3,15 @@ import { mkdtemp, realpath } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { ApiAppModule } from '@stratus/api';
-import { createHttpApp, createLogger, parseServerEnv, TokensService } from '@stratus/nest-common';
-import { createTestDatabase, removeSandboxBase, startScriptedModel, testRedisPrefix, type ScriptedModel, type TestDatabase } from '@stratus/testing';
-import { eventually, MODEL, ofType, scriptedProviders, stackEnv, textOf } from './harness';
+import { createTestDatabase, eventually, removeSandboxBase, startScriptedModel, testRedisPrefix, type ScriptedModel, type TestDatabase } from '@stratus/testing';
+import { allEvents, MODEL, newSession, ofType, scriptedProviders, stackEnv, startApi, textOf, type InProcessApi } from './harness';
 import { startTestMcpServer, type TestMcpServer } from './support/mcp-server';
+import { WORKER_MAIN } from './worker-process';
 
 // An MCP call follows the built-in tools' takeover rule: its use is committed before the call starts,
 // and a worker killed during the call leaves it to another, which reports it as interrupted to the
 // model instead of calling the server again. Two real worker processes, built as deployed.
 
-const WORKER_MAIN = path.resolve(__dirname, '..', 'dist', 'main.js');
 
 interface WorkerProcess {
   child: ChildProcess;
@@ -25,9 +22,7 @@ interface WorkerProcess {
 let db: TestDatabase;
 let model: ScriptedModel;
 let mcp: TestMcpServer;
-let app: NestFastifyApplication;
-let url: string;
-let token: string;
+let api: InProcessApi;
 let sandboxDir: string;
 let workerEnv: Record<string, string>;
 const workers: WorkerProcess[] = [];
@@ -52,15 +47,6 @@ function startWorker(): Promise<WorkerProcess> {
   });
 }
 
-async function request(method: string, route: string, body?: unknown): Promise<any> {
-  const response = await fetch(`${url}${route}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return response.json();
-}
-
 beforeAll(async () => {
   db = await createTestDatabase('stratus_mcp_takeover');
   model = await startScriptedModel({ models: [MODEL] });
@@ -76,21 +62,14 @@ beforeAll(async () => {
     STRATUS_MODEL_PROVIDERS: scriptedProviders(model),
   };
   process.env.STRATUS_MODEL_PROVIDERS = workerEnv.STRATUS_MODEL_PROVIDERS;
-  const env = parseServerEnv(workerEnv);
-  app = await createHttpApp(ApiAppModule.forRoot(env), { bodyLimit: env.BODY_LIMIT_BYTES, logger: createLogger('silent') });
-  await app.init();
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const address = app.getHttpServer().address();
-  url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/api/v1/cloud`;
-  const tokens = app.get(TokensService);
-  token = (await tokens.issue(await tokens.createWorkspace('test'), 'test')).secret;
+  api = await startApi(workerEnv);
   workers.push(...(await Promise.all([startWorker(), startWorker()])));
 }, 120_000);
 
 afterAll(async () => {
   for (const worker of workers) if (worker.child.exitCode === null) worker.child.kill('SIGTERM');
   await Promise.all(workers.map((w) => w.exited));
-  await app?.close();
+  await api?.app.close();
   await model?.close();
   await mcp?.close();
   await db?.drop();
@@ -99,16 +78,11 @@ afterAll(async () => {
 }, 120_000);
 
 it('a worker killed during an MCP call: another resumes the turn and reports the call as interrupted without calling again', async () => {
-  const agent = await request('POST', '/agents', {
-    name: 'agent',
-    model: MODEL,
-    tools: [{ type: 'mcp_toolset', mcp_server_name: 'weather' }],
-    mcp_servers: [{ type: 'url', name: 'weather', url: mcp.url }],
+  const sessionId = await newSession(api.stratus, {
+    agent: { tools: [{ type: 'mcp_toolset', mcp_server_name: 'weather' }], mcp_servers: [{ type: 'url', name: 'weather', url: mcp.url }] },
   });
-  const environment = await request('POST', '/environments', { name: 'env' });
-  const sessionId = (await request('POST', '/sessions', { agent: agent.id, environment_id: environment.id })).id as string;
   model.script({ kind: 'tool_calls', calls: [{ name: 'mcp__weather__stall', arguments: {} }] }, { kind: 'text', text: 'done' });
-  await request('POST', `/sessions/${sessionId}/events`, { events: [{ type: 'user.message', content: 'go' }] });
+  await api.stratus.sessions.events.send(sessionId, { events: [{ type: 'user.message', content: 'go' }] });
 
   await eventually(async () => (mcp.calls.some((c) => c.tool === 'stall') ? true : undefined), 10_000, 'the MCP call to reach the server');
   const owner = await eventually(async () => workers.find((w) => w.child.exitCode === null && w.started.has(sessionId)), 10_000, 'the worker running the turn');
@@ -116,7 +90,7 @@ it('a worker killed during an MCP call: another resumes the turn and reports the
 
   const log = await eventually(
     async () => {
-      const all = (await request('GET', `/sessions/${sessionId}/events?limit=100`)).data as any[];
+      const all = await allEvents(api.stratus, sessionId);
       return all.at(-1)?.type === 'session.status_idle' ? all : undefined;
     },
     30_000,

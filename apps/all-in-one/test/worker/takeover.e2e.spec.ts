@@ -2,12 +2,9 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, realpath } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { ApiAppModule } from '@stratus/api';
-import { createHttpApp, createLogger, parseServerEnv, TokensService } from '@stratus/nest-common';
-import { createTestDatabase, removeSandboxBase, startScriptedModel, testRedisPrefix, type ScriptedModel, type TestDatabase } from '@stratus/testing';
+import { createTestDatabase, eventually, removeSandboxBase, pidsWithArgument, startScriptedModel, testRedisPrefix, type ScriptedModel, type TestDatabase } from '@stratus/testing';
 import { Client } from 'pg';
-import { eventually, MODEL, ofType, pidsWith, scriptedProviders, stackEnv, textOf } from './harness';
+import { allEvents, MODEL, newSession, ofType, scriptedProviders, stackEnv, startApi, textOf, type InProcessApi } from './harness';
 import { startWorkerProcess, WORKER_MAIN, type WorkerProcess } from './worker-process';
 
 // Two (then three) real worker processes, built as deployed, and the API in this process: a worker is
@@ -17,33 +14,15 @@ import { startWorkerProcess, WORKER_MAIN, type WorkerProcess } from './worker-pr
 
 let db: TestDatabase;
 let model: ScriptedModel;
-let app: NestFastifyApplication;
-let url: string;
-let token: string;
+let api: InProcessApi;
 let sandboxDir: string;
 let workerEnv: Record<string, string>;
 const workers: WorkerProcess[] = [];
 
 const startWorker = () => startWorkerProcess(workerEnv);
 
-async function request(method: string, route: string, body?: unknown): Promise<any> {
-  const response = await fetch(`${url}${route}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return response.json();
-}
-
-async function events(sessionId: string): Promise<any[]> {
-  return (await request('GET', `/sessions/${sessionId}/events?limit=100`)).data;
-}
-
-async function newSession(): Promise<string> {
-  const agent = await request('POST', '/agents', { name: 'agent', model: MODEL, tools: [{ type: 'agent_toolset_20260401' }] });
-  const environment = await request('POST', '/environments', { name: `env-${Math.random()}` });
-  return (await request('POST', '/sessions', { agent: agent.id, environment_id: environment.id })).id;
-}
+const events = (sessionId: string) => allEvents(api.stratus, sessionId);
+const send = (sessionId: string, content: string) => api.stratus.sessions.events.send(sessionId, { events: [{ type: 'user.message', content }] });
 
 /** The live worker that started the session's turn job. */
 const ownerOf = (sessionId: string) => eventually(async () => workers.find((w) => w.child.exitCode === null && w.started.has(sessionId)), 60_000, `the worker running ${sessionId}`);
@@ -93,21 +72,14 @@ beforeAll(async () => {
   };
   // The API's model catalog is read from the process environment, as in a deployment.
   process.env.STRATUS_MODEL_PROVIDERS = workerEnv.STRATUS_MODEL_PROVIDERS;
-  const env = parseServerEnv(workerEnv);
-  app = await createHttpApp(ApiAppModule.forRoot(env), { bodyLimit: env.BODY_LIMIT_BYTES, logger: createLogger('silent') });
-  await app.init();
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const address = app.getHttpServer().address();
-  url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/api/v1/cloud`;
-  const tokens = app.get(TokensService);
-  token = (await tokens.issue(await tokens.createWorkspace('test'), 'test')).secret;
+  api = await startApi(workerEnv);
   workers.push(...(await Promise.all([startWorker(), startWorker(), startWorker()])));
 }, 120_000);
 
 afterAll(async () => {
   for (const worker of workers) if (worker.child.exitCode === null) worker.child.kill('SIGTERM');
   await Promise.all(workers.map((w) => w.exited));
-  await app?.close();
+  await api?.app.close();
   await model?.close();
   await db?.drop();
   await removeSandboxBase(sandboxDir);
@@ -115,10 +87,10 @@ afterAll(async () => {
 }, 120_000);
 
 it('a worker whose event loop stalls past its lock: another takes the turn over, and the stalled one, once awake, stops without writing', async () => {
-  const sessionId = await newSession();
+  const sessionId = await newSession(api.stratus);
   const first = model.requests.length;
   model.script({ kind: 'text', text: 'never completed', stallAfterChunks: 2 }, { kind: 'text', text: 'taken over' });
-  await request('POST', `/sessions/${sessionId}/events`, { events: [{ type: 'user.message', content: 'hi' }] });
+  await send(sessionId, 'hi');
   await eventually(async () => (model.requests.length > first ? true : undefined), 60_000, 'the model request');
   const stalled = await ownerOf(sessionId);
   const others = workers.filter((w) => w !== stalled && w.child.exitCode === null);
@@ -153,18 +125,18 @@ it('a worker whose event loop stalls past its lock: another takes the turn over,
 }, 240_000);
 
 it('a worker killed while a tool runs: another resumes the turn, reports the call as interrupted and does not run it again', async () => {
-  const sessionId = await newSession();
+  const sessionId = await newSession(api.stratus);
   const marker = `${60 + Math.random()}`;
   model.script(
     { kind: 'tool_calls', calls: [{ name: 'Bash', arguments: { command: `echo run >> runs.txt; sleep ${marker}` } }] },
     { kind: 'tool_calls', calls: [{ name: 'Bash', arguments: { command: 'cat runs.txt' } }] },
     { kind: 'text', text: 'done' },
   );
-  await request('POST', `/sessions/${sessionId}/events`, { events: [{ type: 'user.message', content: 'go' }] });
-  await eventually(async () => ((await pidsWith(marker)).length > 0 ? true : undefined), 60_000, 'the command to run');
+  await send(sessionId, 'go');
+  await eventually(async () => ((await pidsWithArgument(marker)).length > 0 ? true : undefined), 60_000, 'the command to run');
   const owner = await killOwner(sessionId);
   // The sandbox goes down with its worker, command and all.
-  await eventually(async () => ((await pidsWith(marker)).length === 0 ? true : undefined), 30_000, 'the command to die with its worker');
+  await eventually(async () => ((await pidsWithArgument(marker)).length === 0 ? true : undefined), 30_000, 'the command to die with its worker');
 
   const log = await idleAfterTakeover(sessionId);
   expect(workers.some((w) => w !== owner && w.started.has(sessionId))).toBe(true);
@@ -194,10 +166,10 @@ it('a worker killed while a tool runs: another resumes the turn, reports the cal
 }, 240_000);
 
 it('a worker killed while the model streams: another closes the span as failed and asks the model again', async () => {
-  const sessionId = await newSession();
+  const sessionId = await newSession(api.stratus);
   const first = model.requests.length;
   model.script({ kind: 'text', text: 'never completed', stallAfterChunks: 2 }, { kind: 'text', text: 'recovered' });
-  await request('POST', `/sessions/${sessionId}/events`, { events: [{ type: 'user.message', content: 'hi' }] });
+  await send(sessionId, 'hi');
   await eventually(async () => (model.requests.length > first ? true : undefined), 60_000, 'the model request');
   await killOwner(sessionId);
 
@@ -224,11 +196,11 @@ it('a worker killed while the model streams: another closes the span as failed a
 
 it('a worker shut down in the middle of a turn hands it back to the queue, and another resumes it at once', async () => {
   workers.push(await startWorker());
-  const sessionId = await newSession();
+  const sessionId = await newSession(api.stratus);
   const marker = `${70 + Math.random()}`;
   model.script({ kind: 'tool_calls', calls: [{ name: 'Bash', arguments: { command: `sleep ${marker}` } }] }, { kind: 'text', text: 'resumed' });
-  await request('POST', `/sessions/${sessionId}/events`, { events: [{ type: 'user.message', content: 'go' }] });
-  await eventually(async () => ((await pidsWith(marker)).length > 0 ? true : undefined), 60_000, 'the command to run');
+  await send(sessionId, 'go');
+  await eventually(async () => ((await pidsWithArgument(marker)).length > 0 ? true : undefined), 60_000, 'the command to run');
   const owner = await ownerOf(sessionId);
   owner.child.kill('SIGTERM');
   await owner.exited;

@@ -1,7 +1,6 @@
 import { loadModelsConfig, ModelCatalog } from '@stratus/models';
 import { startScriptedModel, type ScriptedModel } from '@stratus/testing';
-import { parseWorkerEnv } from '../src/config/worker-env';
-import { ModelRepository } from '../src/model/model.repository';
+import { ModelRepository, parseWorkerEnv } from '@stratus/worker';
 
 let model: ScriptedModel;
 beforeAll(async () => {

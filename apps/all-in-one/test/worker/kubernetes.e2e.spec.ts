@@ -1,9 +1,9 @@
 import { mkdtemp, realpath, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { SANDBOX_RUNNER_ENTRY } from '@stratus/testing';
+import { eventually, SANDBOX_RUNNER_ENTRY } from '@stratus/testing';
 import { startKubeApiServer, type KubeApiServer } from '@stratus/testing/kube-api-server';
-import { eventually, ofType, startStack, textOf, type Stack } from './harness';
+import { ofType, startStack, textOf, type Stack } from './harness';
 
 // A session's turns with STRATUS_SANDBOX_PROVIDER=kubernetes, against the Kubernetes API test server
 // (its fake kubelet runs the real sandbox runner): the worker is configured as in a cluster, by env.

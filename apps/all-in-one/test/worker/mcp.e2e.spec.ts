@@ -184,7 +184,7 @@ describe('MCP credentials from vaults', () => {
     stack.model.script({ kind: 'tool_calls', calls: [{ name: 'mcp__weather__forecast', arguments: { city: 'Tromsø' } }] }, { kind: 'text', text: 'Sunny.' });
     const sent = await stack.send(sessionId, { type: 'user.message', content: 'Weather in Tromsø?' });
     const events = await stack.idle(sessionId);
-    bodies.push(sent.body, events, (await stack.request('GET', `/sessions/${sessionId}`)).body);
+    bodies.push(sent, events, (await stack.stratus.sessions.retrieve(sessionId)));
     bodies.push((await stack.request('GET', `/vaults/${vault.body.id}/credentials`)).body);
 
     expect(ofType(events, 'session.error')).toEqual([]);

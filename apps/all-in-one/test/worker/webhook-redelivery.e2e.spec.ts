@@ -1,14 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { eventually, stackEnv, startStack, type Stack } from './harness';
+import { eventually } from '@stratus/testing';
+import { stackEnv, startStack, type Stack } from './harness';
 import { startWebhookReceiver, verifyWebhook, type WebhookReceiver } from './support/webhook-receiver';
+import { WORKER_MAIN } from './worker-process';
 
 // At-least-once, one id: a worker process (built as deployed) is SIGKILLed while the receiver holds its
 // delivery open; another worker takes the job over (BullMQ's stalled-job check) and delivers it again
 // under the same webhook-id, which is what lets the receiver deduplicate.
 
-const WORKER_MAIN = path.resolve(__dirname, '..', 'dist', 'main.js');
 
 let stack: Stack;
 let receiver: WebhookReceiver;

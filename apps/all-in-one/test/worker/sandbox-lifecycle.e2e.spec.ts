@@ -1,9 +1,9 @@
 import { access } from 'node:fs/promises';
 import path from 'node:path';
 import type { SandboxProvider } from '@stratus/sandbox';
-import { SandboxLifecycleService } from '../src/sandbox/sandbox-lifecycle.service';
-import { SANDBOX_PROVIDER } from '../src/worker.tokens';
-import { eventually, pidsWith, startStack, type Stack } from './harness';
+import { SANDBOX_PROVIDER, SandboxLifecycleService } from '@stratus/worker';
+import { eventually, pidsWithArgument } from '@stratus/testing';
+import { startStack, type Stack } from './harness';
 
 // The sandbox-lifecycle queue: sandboxes start with their session and orphans are reconciled away;
 // warm pools are filled at start.
@@ -18,8 +18,8 @@ afterAll(async () => {
 });
 
 const runnerOf = (sessionId: string) => path.join(stack.env.STRATUS_SANDBOX_DIR, sessionId, 'workspace');
-const running = (sessionId: string) => eventually(async () => ((await pidsWith(runnerOf(sessionId))).length > 0 ? true : undefined), 10_000, `the sandbox of ${sessionId} to run`);
-const stopped = (sessionId: string) => eventually(async () => ((await pidsWith(runnerOf(sessionId))).length === 0 ? true : undefined), 10_000, `the sandbox of ${sessionId} to stop`);
+const running = (sessionId: string) => eventually(async () => ((await pidsWithArgument(runnerOf(sessionId))).length > 0 ? true : undefined), 10_000, `the sandbox of ${sessionId} to run`);
+const stopped = (sessionId: string) => eventually(async () => ((await pidsWithArgument(runnerOf(sessionId))).length === 0 ? true : undefined), 10_000, `the sandbox of ${sessionId} to stop`);
 
 describe('sandbox lifecycle', () => {
   it('starts the sandbox when the session is created, before any turn, and stops it when the session is deleted', async () => {
@@ -37,7 +37,7 @@ describe('sandbox lifecycle', () => {
     const other = await stack.session();
     // By the time a later session's sandbox runs, the first session's provision job has long been handled.
     await running(other);
-    expect(await pidsWith(runnerOf(sessionId))).toEqual([]);
+    expect(await pidsWithArgument(runnerOf(sessionId))).toEqual([]);
   });
 
   it('removes the sandbox of a session deleted while its worker was down (no destroy ever reached it)', async () => {
@@ -51,8 +51,8 @@ describe('sandbox lifecycle', () => {
 
   it('fills the warm pool of each configured environment at start', async () => {
     // The environment's id is the one configured; the worker started before it existed, so it starts again.
-    const created = await stack.request('POST', '/environments', { name: 'warm' });
-    await stack.sql('UPDATE environments SET id = $1 WHERE id = $2', ['env_warm', created.body.id]);
+    const created = await stack.stratus.environments.create({ name: 'warm' });
+    await stack.sql('UPDATE environments SET id = $1 WHERE id = $2', ['env_warm', created.id]);
     await stack.app.get(SandboxLifecycleService).onApplicationBootstrap();
     const provider = stack.app.get<SandboxProvider>(SANDBOX_PROVIDER);
     const warm = await eventually(async () => (await provider.list()).find((record) => record.warm && record.environmentId === 'env_warm' && record.state === 'running'), 10_000, 'a warm sandbox');

@@ -1,14 +1,11 @@
 import { mkdtemp, realpath } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { ApiAppModule } from '@stratus/api';
-import { createHttpApp, createLogger, parseServerEnv, TokensService } from '@stratus/nest-common';
 import { queuePrefix } from '@stratus/queues';
-import { createTestDatabase, removeSandboxBase, startOwnRedis, startScriptedModel, startTcpProxy, testRedisPrefix, type OwnRedis, type ScriptedModel, type TcpProxy, type TestDatabase } from '@stratus/testing';
+import { createTestDatabase, eventually, removeSandboxBase, pidsWithArgument, startOwnRedis, startScriptedModel, startTcpProxy, testRedisPrefix, type OwnRedis, type ScriptedModel, type TcpProxy, type TestDatabase } from '@stratus/testing';
 import { Redis } from 'ioredis';
 import { Client } from 'pg';
-import { eventually, MODEL, ofType, pidsWith, scriptedProviders, stackEnv, textOf } from './harness';
+import { allEvents, MODEL, newSession, ofType, scriptedProviders, stackEnv, startApi, textOf, type InProcessApi } from './harness';
 import { startWorkerProcess, type WorkerProcess } from './worker-process';
 
 // A real worker process under infrastructure faults: PostgreSQL cut (through a TCP proxy in front of
@@ -21,9 +18,7 @@ let db: TestDatabase;
 let proxy: TcpProxy;
 let redis: OwnRedis;
 let model: ScriptedModel;
-let app: NestFastifyApplication;
-let url: string;
-let token: string;
+let api: InProcessApi;
 let sandboxDir: string;
 let worker: WorkerProcess;
 let redisKeyPrefix: string;
@@ -35,31 +30,13 @@ function reply(messages: { role: string; content?: unknown }[]) {
   return command ? { kind: 'tool_calls' as const, calls: [{ name: 'Bash', arguments: { command } }] } : { kind: 'text' as const, text: 'done' };
 }
 
-async function request(method: string, route: string, body?: unknown): Promise<any> {
-  const response = await fetch(`${url}${route}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const json = await response.json();
-  if (response.status >= 300) throw new Error(`${method} ${route}: ${response.status} ${JSON.stringify(json)}`);
-  return json;
-}
-
-async function newSession(): Promise<string> {
-  const agent = await request('POST', '/agents', { name: 'agent', model: MODEL, tools: [{ type: 'agent_toolset_20260401' }] });
-  const environment = await request('POST', '/environments', { name: `env-${Math.random()}` });
-  return (await request('POST', '/sessions', { agent: agent.id, environment_id: environment.id })).id;
-}
-
-const send = (sessionId: string, content: string) => request('POST', `/sessions/${sessionId}/events`, { events: [{ type: 'user.message', content }] });
+const send = (sessionId: string, content: string) => api.stratus.sessions.events.send(sessionId, { events: [{ type: 'user.message', content }] });
 
 /** Waits until the session is idle after `turns` turns; returns its events. */
 const idleAfter = (sessionId: string, turns: number) =>
   eventually(
     async () => {
-      const [session, page] = await Promise.all([request('GET', `/sessions/${sessionId}`), request('GET', `/sessions/${sessionId}/events?limit=100`)]);
-      const events: any[] = page.data;
+      const [session, events] = await Promise.all([api.stratus.sessions.retrieve(sessionId), allEvents(api.stratus, sessionId)]);
       return session.status === 'idle' && ofType(events, 'session.status_idle').length >= turns ? events : undefined;
     },
     120_000,
@@ -84,9 +61,9 @@ async function expectCleanLog(sessionId: string): Promise<void> {
 async function runningCommand(sessionId: string): Promise<() => Promise<void>> {
   const marker = `${80 + Math.random()}`;
   await send(sessionId, `run: sleep ${marker}`);
-  await eventually(async () => ((await pidsWith(marker)).length > 0 ? true : undefined), 60_000, `the command of ${sessionId} to run`);
+  await eventually(async () => ((await pidsWithArgument(marker)).length > 0 ? true : undefined), 60_000, `the command of ${sessionId} to run`);
   return async () => {
-    for (const pid of await pidsWith(marker)) process.kill(pid, 'SIGKILL');
+    for (const pid of await pidsWithArgument(marker)) process.kill(pid, 'SIGKILL');
   };
 }
 
@@ -111,14 +88,7 @@ beforeAll(async () => {
     STRATUS_MODEL_IDLE_TIMEOUT_MS: '120000',
   });
   process.env.STRATUS_MODEL_PROVIDERS = env.STRATUS_MODEL_PROVIDERS;
-  const serverEnv = parseServerEnv(env);
-  app = await createHttpApp(ApiAppModule.forRoot(serverEnv), { bodyLimit: serverEnv.BODY_LIMIT_BYTES, logger: createLogger('silent') });
-  await app.init();
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const address = app.getHttpServer().address();
-  url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/api/v1/cloud`;
-  const tokens = app.get(TokensService);
-  token = (await tokens.issue(await tokens.createWorkspace('test'), 'test')).secret;
+  api = await startApi(env);
 }, 120_000);
 
 afterAll(async () => {
@@ -131,7 +101,7 @@ afterAll(async () => {
     if (!stopped) worker.child.kill('SIGKILL');
     await worker.exited;
   }
-  await app?.close();
+  await api?.app.close();
   await model?.close();
   await proxy?.close();
   await redis?.kill();
@@ -142,8 +112,8 @@ afterAll(async () => {
 }, 120_000);
 
 it('PostgreSQL down until turn jobs fail for good: the worker lives on, and the turns end once it is back', async () => {
-  const interrupted = await newSession();
-  const queued = await newSession();
+  const interrupted = await newSession(api.stratus);
+  const queued = await newSession(api.stratus);
   const endCommand = await runningCommand(interrupted);
   await proxy.cut();
   // Stored by the API (which reaches PostgreSQL directly); the worker cannot claim it.
@@ -173,7 +143,7 @@ it('PostgreSQL down until turn jobs fail for good: the worker lives on, and the 
 }, 300_000);
 
 it('Redis restarted empty under a running turn: the turn ends, and the worker takes new turns from the new Redis', async () => {
-  const sessionId = await newSession();
+  const sessionId = await newSession(api.stratus);
   const endCommand = await runningCommand(sessionId);
   await redis.kill();
   await redis.start();
@@ -188,10 +158,10 @@ it('Redis restarted empty under a running turn: the turn ends, and the worker ta
 }, 300_000);
 
 it('a run that lost its job\'s lock stops, and the attempt that takes the job over runs the turn alone', async () => {
-  const sessionId = await newSession();
+  const sessionId = await newSession(api.stratus);
   const marker = `${90 + Math.random()}`;
   await send(sessionId, `run: sleep ${marker}`);
-  await eventually(async () => ((await pidsWith(marker)).length > 0 ? true : undefined), 60_000, 'the command to run');
+  await eventually(async () => ((await pidsWithArgument(marker)).length > 0 ? true : undefined), 60_000, 'the command to run');
   const { jobId } = await worker.waitForLog((e) => e.msg === 'turn job started' && e.sessionId === sessionId, 'the turn job to start');
   const requestsBefore = model.requests.length;
   // The attempt that takes over asks the model and waits there, until the test interrupts it.
@@ -205,13 +175,13 @@ it('a run that lost its job\'s lock stops, and the attempt that takes the job ov
   }
 
   await worker.waitForLog((e) => e.msg?.startsWith('turn stopped here: its job lock was lost') === true && e.sessionId === sessionId, 'the first run to stop');
-  await eventually(async () => ((await pidsWith(marker)).length === 0 ? true : undefined), 60_000, 'its command to end with it');
+  await eventually(async () => ((await pidsWithArgument(marker)).length === 0 ? true : undefined), 60_000, 'its command to end with it');
   await worker.waitForLog((e) => e.msg?.startsWith('taking over a session') === true && e.sessionId === sessionId, 'another attempt of the job to take the session over');
   await eventually(async () => (model.requests.length > requestsBefore ? true : undefined), 60_000, 'the new attempt to ask the model');
   // Only the new attempt asked the model: the first run did not go on beside it.
   expect(model.requests.length).toBe(requestsBefore + 1);
 
-  await request('POST', `/sessions/${sessionId}/events`, { events: [{ type: 'user.interrupt' }] });
+  await api.stratus.sessions.events.send(sessionId, { events: [{ type: 'user.interrupt' }] });
   const log = await idleAfter(sessionId, 1);
   expect(ofType(log, 'agent.tool_use')).toHaveLength(1);
   expect(ofType(log, 'agent.tool_result')).toHaveLength(1);

@@ -1,5 +1,4 @@
-import { TurnTakenError, TurnsRepository } from '../src/turns/turns.repository';
-import { turnOwner } from '../src/turns/turn-owner';
+import { TurnTakenError, turnOwner, TurnsRepository } from '@stratus/worker';
 import { startStack, type Stack } from './harness';
 
 // Session ownership per job attempt, on the real database: a stack whose worker consumes no turns, so

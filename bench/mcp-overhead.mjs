@@ -1,16 +1,16 @@
-// pnpm bench:mcp — the cost of an MCP tool call made through Stratus against the same call made
+// Part of pnpm bench:sdk — the cost of an MCP tool call made through Stratus against the same call made
 // directly with the MCP SDK's client, in the same run and against the same MCP server (the SDK's
 // McpServer over streamable HTTP on loopback, allowed through STRATUS_OUTBOUND_ALLOWED_PRIVATE_HOSTS).
 // Through Stratus: sessions whose scripted model calls the server's `echo` tool CALLS times per turn;
 // a call spans agent.mcp_tool_use to agent.mcp_tool_result (commit times in PostgreSQL, so it includes
 // committing the use before the call and the result after it, as a built-in tool call does).
 // Directly: client.callTool() round trips on one connected client. Prints p50/p99 of both and the
-// overhead per call (difference of the p50s), and writes a JSON report under bench/reports/.
+// overhead per call (difference of the p50s); sdk.bench.mjs puts the figures in its report.
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import pg from 'pg';
-import { call, databaseUrl, ROOT, startServer, writeReport } from './lib.mjs';
+import { databaseUrl, ROOT, startServer } from './lib.mjs';
 
 const require = createRequire(path.join(ROOT, 'apps/worker/package.json'));
 const { startScriptedModel } = require(path.join(ROOT, 'packages/testing/dist/index.js'));
@@ -64,22 +64,18 @@ async function direct(url) {
 }
 
 async function throughStratus(server, mcpUrl) {
-  const agent = await call(server, 'POST', '/agents', {
+  const { stratus } = server;
+  const agent = await stratus.agents.create({
     name: 'mcp-bench',
     model: 'bench-model',
     tools: [{ type: 'mcp_toolset', mcp_server_name: 'bench' }],
     mcp_servers: [{ type: 'url', name: 'bench', url: mcpUrl }],
   });
-  const env = await call(server, 'POST', '/environments', { name: 'mcp-bench' });
+  const env = await stratus.environments.create({ name: 'mcp-bench' });
   const since = new Date();
   for (let s = 0; s < SESSIONS; s++) {
-    const session = await call(server, 'POST', '/sessions', { agent: agent.id, environment_id: env.id });
-    await call(server, 'POST', `/sessions/${session.id}/events`, { events: [{ type: 'user.message', content: 'go' }] });
-    for (;;) {
-      const state = await call(server, 'GET', `/sessions/${session.id}`);
-      if (state.status === 'idle' && state.stats.turns > 0) break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    const session = await stratus.sessions.create({ agent: agent.id, environment_id: env.id });
+    await stratus.sessions.run(session.id, 'go');
   }
   const client = new pg.Client({ connectionString: databaseUrl(server.database) });
   await client.connect();
@@ -98,40 +94,45 @@ async function throughStratus(server, mcpUrl) {
   }
 }
 
-const mcp = await startMcpServer();
-const mcpUrl = `http://127.0.0.1:${mcp.port}/mcp`;
-const model = await startScriptedModel({
-  models: ['bench-model'],
-  respond: ({ body }) => {
-    const done = body.messages.filter((m) => m.role === 'tool').length;
-    if (done >= CALLS) return { kind: 'text', text: 'done', usage: { prompt_tokens: 20, completion_tokens: 1 } };
-    return { kind: 'tool_calls', calls: [{ name: 'mcp__bench__echo', arguments: { text: `call ${done}` } }], usage: { prompt_tokens: 10, completion_tokens: 5 } };
-  },
-});
-const server = await startServer({
-  STRATUS_MODEL_PROVIDERS: JSON.stringify([{ name: 'bench', base_url: model.baseURL, models: ['bench-model'] }]),
-  STRATUS_OUTBOUND_ALLOWED_PRIVATE_HOSTS: `127.0.0.1:${mcp.port}`,
-  STRATUS_TURN_MAX_ITERATIONS: String(CALLS + 5),
-  RATE_LIMIT_REQUESTS: '100000000',
-});
-try {
-  const directStats = await direct(mcpUrl);
-  const stratusStats = await throughStratus(server, mcpUrl);
-  line('MCP call, SDK client directly', directStats);
-  line('MCP call through Stratus (use → result)', stratusStats);
-  const overhead = Math.round((stratusStats.p50 - directStats.p50) * 10) / 10;
-  console.log(`overhead per MCP tool call (p50 difference): ${overhead} ms`);
-  const file = writeReport('mcp', {
-    sessions: SESSIONS,
-    calls_per_turn: CALLS,
-    direct: directStats,
-    through_stratus: stratusStats,
-    overhead_per_call_p50_ms: overhead,
-    notes: 'Through Stratus: agent.mcp_tool_use to agent.mcp_tool_result commit times in PostgreSQL (ms resolution), the first two calls of the run left out (connection set-up).',
+/**
+ * Starts an MCP server, a scripted model and the all-in-one, measures the overhead per MCP tool call
+ * and prints it; resolves with the figures for the caller's report.
+ */
+export async function measureMcpOverhead() {
+  const mcp = await startMcpServer();
+  const mcpUrl = `http://127.0.0.1:${mcp.port}/mcp`;
+  const model = await startScriptedModel({
+    models: ['bench-model'],
+    respond: ({ body }) => {
+      const done = body.messages.filter((m) => m.role === 'tool').length;
+      if (done >= CALLS) return { kind: 'text', text: 'done', usage: { prompt_tokens: 20, completion_tokens: 1 } };
+      return { kind: 'tool_calls', calls: [{ name: 'mcp__bench__echo', arguments: { text: `call ${done}` } }], usage: { prompt_tokens: 10, completion_tokens: 5 } };
+    },
   });
-  console.log(`report: ${file}`);
-} finally {
-  await server.stop();
-  await model.close();
-  await mcp.close();
+  const server = await startServer({
+    STRATUS_MODEL_PROVIDERS: JSON.stringify([{ name: 'bench', base_url: model.baseURL, models: ['bench-model'] }]),
+    STRATUS_OUTBOUND_ALLOWED_PRIVATE_HOSTS: `127.0.0.1:${mcp.port}`,
+    STRATUS_TURN_MAX_ITERATIONS: String(CALLS + 5),
+    RATE_LIMIT_REQUESTS: '100000000',
+  });
+  try {
+    const directStats = await direct(mcpUrl);
+    const stratusStats = await throughStratus(server, mcpUrl);
+    line('MCP call, SDK client directly', directStats);
+    line('MCP call through Stratus (use → result)', stratusStats);
+    const overhead = Math.round((stratusStats.p50 - directStats.p50) * 10) / 10;
+    console.log(`overhead per MCP tool call (p50 difference): ${overhead} ms`);
+    return {
+      sessions: SESSIONS,
+      calls_per_turn: CALLS,
+      direct: directStats,
+      through_stratus: stratusStats,
+      overhead_per_call_p50_ms: overhead,
+      notes: 'Through Stratus: agent.mcp_tool_use to agent.mcp_tool_result commit times in PostgreSQL (ms resolution), the first two calls of the run left out (connection set-up).',
+    };
+  } finally {
+    await server.stop();
+    await model.close();
+    await mcp.close();
+  }
 }

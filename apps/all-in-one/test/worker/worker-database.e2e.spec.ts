@@ -1,5 +1,6 @@
 import { Client } from 'pg';
-import { eventually, startStack, type Stack } from './harness';
+import { eventually } from '@stratus/testing';
+import { startStack, type Stack } from './harness';
 
 let stack: Stack;
 beforeAll(async () => {

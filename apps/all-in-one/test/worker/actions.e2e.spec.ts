@@ -2,8 +2,8 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { deltaChannel } from '@stratus/events';
-import { TEST_REDIS_URL } from '@stratus/testing';
-import { eventually, ofType, pidsWith, startStack, textOf, type Stack } from './harness';
+import { eventually, pidsWithArgument, TEST_REDIS_URL } from '@stratus/testing';
+import { ofType, startStack, textOf, type Stack } from './harness';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -34,8 +34,8 @@ describe('custom tools', () => {
     // A message sent while the tool is pending waits for the answer (and then gets a turn of its own).
     stack.model.script({ kind: 'text', text: 'Anything else?' });
     await stack.send(sessionId, { type: 'user.message', content: 'Thanks' });
-    expect((await stack.request('GET', `/sessions/${sessionId}`)).body.status).toBe('idle');
-    const [answer] = (await stack.send(sessionId, { type: 'user.custom_tool_result', custom_tool_use_id: use.id, content: 'sunny, 21°C' })).body.data;
+    expect((await stack.stratus.sessions.retrieve(sessionId)).status).toBe('idle');
+    const [answer] = (await stack.send(sessionId, { type: 'user.custom_tool_result', custom_tool_use_id: use.id, content: 'sunny, 21°C' })).data;
     const events = await stack.idle(sessionId, 3);
 
     const turnId = use.turn_id;
@@ -88,7 +88,7 @@ describe('always_ask', () => {
 
     // Answering one of two leaves the turn paused.
     await stack.send(sessionId, { type: 'user.tool_confirmation', tool_use_id: uses[0].id, result: 'allow' });
-    expect((await stack.request('GET', `/sessions/${sessionId}`)).body.status).toBe('idle');
+    expect((await stack.stratus.sessions.retrieve(sessionId)).status).toBe('idle');
     await stack.send(sessionId, { type: 'user.tool_confirmation', tool_use_id: uses[1].id, result: 'deny', deny_message: 'not that one' });
     const events = await stack.idle(sessionId, 2);
 
@@ -134,7 +134,7 @@ describe('cancel and interrupt', () => {
     const marker = `${31 + Math.random()}`;
     stack.model.script({ kind: 'tool_calls', calls: [{ name: 'Bash', arguments: { command: `sleep ${marker}; echo finished` } }] });
     await stack.send(sessionId, { type: 'user.message', content: 'wait' });
-    await eventually(async () => ((await pidsWith(marker)).length > 0 ? true : undefined), 10_000, 'the sleep process');
+    await eventually(async () => ((await pidsWithArgument(marker)).length > 0 ? true : undefined), 10_000, 'the sleep process');
 
     expect((await stack.request('POST', `/sessions/${sessionId}/cancel`)).status).toBe(202);
     const events = await stack.idle(sessionId);
@@ -142,7 +142,7 @@ describe('cancel and interrupt', () => {
     expect(ofType(events, 'agent.tool_result')).toEqual([expect.objectContaining({ tool_use_id: use.id, is_error: true })]);
     expect(textOf(ofType(events, 'agent.tool_result')[0])).toMatch(/stopped the turn/);
     expect(events.at(-1)).toMatchObject({ type: 'session.status_idle', stop_reason: { type: 'end_turn' } });
-    await eventually(async () => ((await pidsWith(marker)).length === 0 ? true : undefined), 3000, 'the sleep process to be killed');
+    await eventually(async () => ((await pidsWithArgument(marker)).length === 0 ? true : undefined), 3000, 'the sleep process to be killed');
   });
 
   it('user.interrupt ends the running turn like cancel; on an idle session it is a no-op', async () => {
@@ -150,13 +150,13 @@ describe('cancel and interrupt', () => {
     stack.model.script({ kind: 'hang' });
     await stack.send(sessionId, { type: 'user.message', content: 'hello?' });
     await stack.until(sessionId, 'span.model_request_start');
-    const [interrupt] = (await stack.send(sessionId, { type: 'user.interrupt' })).body.data;
+    const [interrupt] = (await stack.send(sessionId, { type: 'user.interrupt' })).data;
     expect(interrupt.processed_at).not.toBeNull();
     const events = await stack.idle(sessionId);
     expect(events.at(-1)).toMatchObject({ type: 'session.status_idle', stop_reason: { type: 'end_turn' } });
 
     await stack.send(sessionId, { type: 'user.interrupt' });
-    expect((await stack.request('GET', `/sessions/${sessionId}`)).body.status).toBe('idle');
+    expect((await stack.stratus.sessions.retrieve(sessionId)).status).toBe('idle');
     expect(await stack.events(sessionId)).toHaveLength(events.length + 1);
   });
 });
@@ -167,12 +167,12 @@ describe('deleting a session', () => {
     const marker = `${41 + Math.random()}`;
     stack.model.script({ kind: 'tool_calls', calls: [{ name: 'Bash', arguments: { command: `touch here.txt; sleep ${marker}` } }] });
     await stack.send(sessionId, { type: 'user.message', content: 'wait' });
-    await eventually(async () => ((await pidsWith(marker)).length > 0 ? true : undefined), 10_000, 'the sleep process');
+    await eventually(async () => ((await pidsWithArgument(marker)).length > 0 ? true : undefined), 10_000, 'the sleep process');
     const sandboxDir = path.join(stack.env.STRATUS_SANDBOX_DIR, sessionId);
     expect(existsSync(path.join(sandboxDir, 'workspace', 'here.txt'))).toBe(true);
 
     expect((await stack.request('DELETE', `/sessions/${sessionId}`)).status).toBe(200);
-    await eventually(async () => ((await pidsWith(marker)).length === 0 && !existsSync(sandboxDir) ? true : undefined), 5000, 'the command and the sandbox to be gone');
+    await eventually(async () => ((await pidsWithArgument(marker)).length === 0 && !existsSync(sandboxDir) ? true : undefined), 5000, 'the command and the sandbox to be gone');
     expect(await stack.sql('SELECT count(*)::int AS n FROM events WHERE session_id = $1', [sessionId])).toEqual([{ n: 0 }]);
   });
 });
@@ -216,7 +216,7 @@ describe('model errors', () => {
     const failed = await stack.idle(rejected);
     expect(ofType(failed, 'session.error').map((e) => e.error.retry_status)).toEqual(['terminal']);
     expect(stack.model.requests.length - before).toBe(1);
-    expect((await stack.request('GET', `/sessions/${rejected}`)).body.status).toBe('idle');
+    expect((await stack.stratus.sessions.retrieve(rejected)).status).toBe('idle');
   });
 
   it('reports a provider error by our own message, status and error type, never by the provider\'s text', async () => {

@@ -1,4 +1,5 @@
-import { eventually, ofType, startStack, type Stack } from './harness';
+import { eventually } from '@stratus/testing';
+import { ofType, startStack, type Stack } from './harness';
 import { startWebhookReceiver, verifyWebhook, type WebhookReceiver } from './support/webhook-receiver';
 
 // Webhooks end to end: the API and the worker in one process over real PostgreSQL and Redis, turns driven

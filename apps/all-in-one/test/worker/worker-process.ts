@@ -3,7 +3,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 
 /** The worker's dist/main.js, built by the jest global setup (build-worker.ts), started as deployed. */
-export const WORKER_MAIN = path.resolve(__dirname, '..', 'dist', 'main.js');
+export const WORKER_MAIN = path.resolve(__dirname, '..', '..', '..', 'worker', 'dist', 'main.js');
 
 /** One JSON log line of a worker process. */
 export interface LogEntry {
