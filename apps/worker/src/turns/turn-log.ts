@@ -32,6 +32,11 @@ export interface OpenTurn {
   pending: PendingToolUse[];
   /** The last completed step asked for no tools: the model has given its answer. */
   answered: boolean;
+  /**
+   * The turn's last word is that its next tool call waits for a sandbox (a session.status_running with
+   * `detail: waiting_for_sandbox` and no result since): that call has not started.
+   */
+  waitingForSandbox: boolean;
 }
 
 /** What a session's event log says, for the worker about to run its turns. */
@@ -64,7 +69,11 @@ interface TurnTracker {
   openSpan?: EventRow;
   stepToolUses: EventRow[];
   lastStepToolUses: EventRow[];
+  waitingForSandbox: boolean;
 }
+
+/** The `detail` of a session.status_running that says the turn waits for a sandbox (capacity). */
+export const WAITING_FOR_SANDBOX = 'waiting_for_sandbox';
 
 /**
  * Rebuilds the conversation and the state of the open turn from a session's events (in sequence
@@ -100,8 +109,9 @@ export function readTurnLog(rows: readonly EventRow[]): TurnLog {
           started.add(turnId);
           for (const message of messagesByTurn.get(turnId) ?? []) messages.push({ role: 'user', content: contentText(message.payload) });
         }
-        if (turn?.turnId !== turnId) turn = { turnId, paused: false, step: 0, attempts: 0, stepToolUses: [], lastStepToolUses: [] };
+        if (turn?.turnId !== turnId) turn = { turnId, paused: false, step: 0, attempts: 0, stepToolUses: [], lastStepToolUses: [], waitingForSandbox: false };
         turn.paused = false;
+        turn.waitingForSandbox = payloadOf<{ detail?: string }>(row).detail === WAITING_FOR_SANDBOX;
         break;
       }
       case 'session.status_idle': {
@@ -156,6 +166,7 @@ export function readTurnLog(rows: readonly EventRow[]): TurnLog {
         const { tool_use_id: builtinId, mcp_tool_use_id: mcpId } = payloadOf<{ tool_use_id?: string; mcp_tool_use_id?: string }>(row);
         const toolUseId = (builtinId ?? mcpId)!;
         results.add(toolUseId);
+        if (turn) turn.waitingForSandbox = false;
         messages.push({ role: 'tool', tool_call_id: toolUseId, content: contentText(row.payload) });
         break;
       }
@@ -181,6 +192,7 @@ export function readTurnLog(rows: readonly EventRow[]): TurnLog {
     attempts: turn.attempts,
     openSpan: turn.openSpan,
     answered: turn.step > 0 && turn.lastStepToolUses.length === 0,
+    waitingForSandbox: turn.waitingForSandbox,
     pending: turn.lastStepToolUses
       .filter((use) => !results.has(use.id))
       .map((use) => {
