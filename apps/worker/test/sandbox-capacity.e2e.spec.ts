@@ -1,4 +1,5 @@
 import type { SandboxProvider } from '@stratus/sandbox';
+import { SandboxSlotsRepository } from '../src/sandbox/sandbox-slots.repository';
 import { SANDBOX_PROVIDER } from '../src/worker.tokens';
 import { eventually, ofType, startStack, textOf, type Stack } from './harness';
 
@@ -106,5 +107,46 @@ describe('the per-workspace cap', () => {
     const again = await toolTurn(newer, 'echo back', 2);
     expect(textOf(ofType(again, 'agent.tool_result')[1])).toBe('back');
     expect(await provider.get(older)).toBeUndefined();
+  });
+});
+
+describe('the ledger, as several workers share it', () => {
+  it('counts each worker\'s cap apart, serves the line in order, evicts only idle sandboxes, and skips waiters of dead workers', async () => {
+    const ledger = stack.app.get(SandboxSlotsRepository);
+    const [a, b, c, d] = [await stack.session(), await stack.session(), await stack.session(), await stack.session()];
+    const [{ workspace_id: workspaceId }] = await stack.sql('SELECT workspace_id FROM sessions WHERE id = $1', [a]);
+    // Turns run in all four: none of their sandboxes may be evicted.
+    await stack.sql(`UPDATE sessions SET status = 'processing' WHERE id = ANY($1)`, [[a, b, c, d]]);
+    const take = (sessionId: string, workerId: string) => ledger.take({ sessionId, workspaceId, workerId, workspaceCap: 2, workerCap: 1, staleBefore: new Date(Date.now() - 60_000) });
+
+    expect(await take(a, 'worker-1')).toEqual({ kind: 'granted', existing: false });
+    // worker-1 is at its cap of one; worker-2 is not.
+    expect(await take(b, 'worker-1')).toEqual({ kind: 'waiting' });
+    expect(await take(b, 'worker-2')).toEqual({ kind: 'granted', existing: false });
+    expect(await take(a, 'worker-1')).toEqual({ kind: 'granted', existing: true });
+    // The workspace is at its cap of two: c, then d, wait in line.
+    expect(await take(c, 'worker-3')).toEqual({ kind: 'waiting' });
+    expect(await take(d, 'worker-4')).toEqual({ kind: 'waiting' });
+
+    // a's turn ends: the first waiter to ask has it evicted, and nobody more (one waiter ahead, one on its way out).
+    await stack.sql(`UPDATE sessions SET status = 'idle' WHERE id = $1`, [a]);
+    expect(await take(d, 'worker-4')).toEqual({ kind: 'waiting', evict: { sessionId: a, workerId: 'worker-1' } });
+    expect(await take(c, 'worker-3')).toEqual({ kind: 'waiting' });
+    await ledger.remove(a);
+    // The slot is free, but d may not pass c.
+    expect(await take(d, 'worker-4')).toEqual({ kind: 'waiting' });
+    expect(await take(c, 'worker-3')).toEqual({ kind: 'granted', existing: false });
+
+    // A waiter whose worker stopped renewing it holds nobody up.
+    const e = await stack.session();
+    await stack.sql(`UPDATE sessions SET status = 'processing' WHERE id = $1`, [e]);
+    expect(await take(e, 'worker-5')).toEqual({ kind: 'waiting' });
+    await stack.sql(`UPDATE sandbox_waiters SET seen_at = now() - interval '1 hour' WHERE session_id = $1`, [d]);
+    await stack.sql(`UPDATE sessions SET status = 'idle' WHERE id = $1`, [b]);
+    expect(await take(e, 'worker-5')).toEqual({ kind: 'waiting', evict: { sessionId: b, workerId: 'worker-2' } });
+    await ledger.remove(b);
+    expect(await take(e, 'worker-5')).toEqual({ kind: 'granted', existing: false });
+    expect((await slots()).sort()).toEqual([c, e].sort());
+    await stack.sql(`UPDATE sessions SET status = 'idle'`);
   });
 });
