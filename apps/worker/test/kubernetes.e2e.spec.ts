@@ -55,7 +55,8 @@ describe('the kubernetes provider', () => {
     const later = await stack.idle(sessionId, 2);
     expect(textOf(ofType(later, 'agent.tool_result')[1])).toBe('again');
     expect(jobsOf(sessionId).map((job) => job.metadata.uid)).not.toContain(first!.metadata.uid);
-  });
+    // Two Jobs started by turns, one reaped: a generous bound for a loaded machine, not a measure.
+  }, 90_000);
 
   it('creates no Job for a session until its first tool call, like any provider', async () => {
     const sessionId = await stack.session();
