@@ -99,12 +99,12 @@ describe('turn scheduling', () => {
 });
 
 describe('sandbox lifecycle', () => {
-  it('asks for the sandbox when a session is created and for its end when the session is deleted', async () => {
+  it('asks for no sandbox when a session is created (its first turn that needs one starts it), and for its end when the session is deleted', async () => {
     const { sessionId } = await createSession(api);
-    const actions = async () => (await lifecycle.getJobs(['waiting'])).filter((job) => job.data.sessionId === sessionId).map((job) => job.data.action);
-    expect(await actions()).toEqual(['provision']);
+    const actions = async () => (await lifecycle.getJobs(['waiting', 'delayed'])).filter((job) => job.data.sessionId === sessionId).map((job) => job.data.action);
+    expect(await actions()).toEqual([]);
     expect((await api.request('DELETE', `/sessions/${sessionId}`)).status).toBe(200);
-    expect((await actions()).sort()).toEqual(['destroy', 'provision']);
+    expect(await actions()).toEqual(['destroy']);
   });
 });
 

@@ -8,6 +8,7 @@ export { WorkerAppModule, WorkerModule } from './worker.module';
 // turn job, the recovery sweep, the sandbox lifecycle, the model calls' concurrency), beside what a deployment runs.
 export { ModelRepository } from './model/model.repository';
 export { SandboxLifecycleService } from './sandbox/sandbox-lifecycle.service';
+export { SandboxSlotsRepository } from './sandbox/sandbox-slots.repository';
 export { turnOwner } from './turns/turn-owner';
 export { TurnRecoveryService } from './turns/turn-recovery.service';
 export { TurnsRepository, TurnTakenError } from './turns/turns.repository';

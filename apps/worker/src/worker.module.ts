@@ -8,10 +8,12 @@ import { ModelRepository } from './model/model.repository';
 import { QUEUE_PROCESSORS, type QueueProcessor } from './queues/queue-processor';
 import { QueueWorkersService } from './queues/queue-workers.service';
 import { DeploymentRepository } from './sandbox/deployment.repository';
+import { SandboxCapacityService } from './sandbox/sandbox-capacity.service';
 import { SandboxLifecycleProcessor } from './sandbox/sandbox-lifecycle.processor';
 import { SandboxLifecycleRepository } from './sandbox/sandbox-lifecycle.repository';
 import { SandboxLifecycleService } from './sandbox/sandbox-lifecycle.service';
 import { SandboxSessionsRepository } from './sandbox/sandbox-sessions.repository';
+import { SandboxSlotsRepository } from './sandbox/sandbox-slots.repository';
 import { SandboxRepository } from './sandbox/sandbox.repository';
 import { SandboxService } from './sandbox/sandbox.service';
 import { BuiltinToolsRepository } from './tools/builtin-tools.repository';
@@ -54,6 +56,8 @@ export class WorkerModule {
         SandboxRepository,
         SandboxLifecycleRepository,
         SandboxSessionsRepository,
+        SandboxSlotsRepository,
+        SandboxCapacityService,
         SandboxService,
         SandboxLifecycleService,
         SandboxLifecycleProcessor,

@@ -34,7 +34,8 @@ const schemas = {
   'user.interrupt': Empty,
   'user.custom_tool_result': z.object({ custom_tool_use_id: z.string(), content: Blocks, is_error: z.boolean() }),
   'user.tool_confirmation': z.object({ tool_use_id: z.string(), result: z.enum(['allow', 'deny']), deny_message: z.string().optional() }),
-  'session.status_running': Empty,
+  /** `detail`: set while the turn's next tool call waits for a sandbox (a capacity cap was reached). */
+  'session.status_running': z.object({ detail: z.literal('waiting_for_sandbox').optional() }),
   'session.status_idle': z.object({ stop_reason: StopReason }),
   'session.error': z.object({ error: SessionErrorDetail }),
   'session.deleted': Empty,

@@ -13,7 +13,7 @@ export const DEFAULT_JOB_OPTIONS: Record<QueueName, JobsOptions> = {
     removeOnComplete: true,
     removeOnFail: { age: 7 * 24 * 3600, count: 10_000 },
   },
-  // Lifecycle jobs are idempotent (provision returns the running sandbox, destroy of none is a no-op),
+  // Lifecycle jobs are idempotent (a reap re-checks the session, destroy of none is a no-op),
   // so a retry after a provider hiccup is always safe.
   'sandbox-lifecycle': {
     attempts: 3,

@@ -16,12 +16,13 @@ export const SessionTurnJob = z.object({
 export type SessionTurnJob = z.infer<typeof SessionTurnJob>;
 
 /**
- * A change to a session's sandbox: start it ahead of the first turn (`provision`), stop it once the
- * session has idled out (`reap`, delayed; it re-checks the session when it fires), or stop it because
- * the session was deleted (`destroy`). `reconcile` (from a job scheduler, no session) removes orphans.
+ * A change to a session's sandbox: stop it once the session has idled out or it was evicted to make
+ * room under a cap (`reap`; it re-checks the session when it fires), or stop it because the session was
+ * deleted (`destroy`). `reconcile` (from a job scheduler, no session) removes orphans. Nothing starts a
+ * sandbox ahead of a turn: a `provision` job left by an older API fails as an invalid payload, harmlessly.
  */
 export const SandboxLifecycleJob = z.discriminatedUnion('action', [
-  z.object({ action: z.enum(['provision', 'reap', 'destroy']), sessionId: z.string().min(1).max(64) }),
+  z.object({ action: z.enum(['reap', 'destroy']), sessionId: z.string().min(1).max(64) }),
   z.object({ action: z.literal('reconcile') }),
 ]);
 export type SandboxLifecycleJob = z.infer<typeof SandboxLifecycleJob>;

@@ -40,19 +40,14 @@ export class SandboxLifecycleProducer {
     return this.created;
   }
 
-  /** Starts the session's sandbox ahead of its first turn. */
-  async provision(sessionId: string): Promise<void> {
-    await boundedAdd(this.queue, 'provision', SandboxLifecycleJob.parse({ action: 'provision', sessionId }));
-  }
-
   /** Stops the session's sandbox (the session was deleted). */
   async destroy(sessionId: string): Promise<void> {
     await boundedAdd(this.queue, 'destroy', SandboxLifecycleJob.parse({ action: 'destroy', sessionId }));
   }
 
   /**
-   * (Re)schedules the session's reap `delayMs` from now. The pending one is removed first: a job id
-   * that is taken makes add() a no-op, and the reap must count from the latest turn.
+   * (Re)schedules the session's reap `delayMs` from now (0: an eviction, at once). The pending one is
+   * removed first: a job id that is taken makes add() a no-op, and the reap must count from the latest turn.
    */
   async scheduleReap(sessionId: string, delayMs: number): Promise<void> {
     const jobId = sandboxReapJobId(sessionId);

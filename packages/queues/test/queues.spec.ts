@@ -71,6 +71,8 @@ describe('SandboxLifecycleProducer', () => {
       expect(delayed[0]!.opts.delay).toBe(120_000);
       expect(delayed[0]!.timestamp).toBeGreaterThanOrEqual(first!.timestamp);
       expect(() => parseJobPayload('sandbox-lifecycle', { action: 'reap' })).toThrow(InvalidJobPayloadError);
+      // Nothing starts a sandbox ahead of a turn any more: an old API's provision job is refused, never run.
+      expect(() => parseJobPayload('sandbox-lifecycle', { action: 'provision', sessionId: 'sess_r' })).toThrow(InvalidJobPayloadError);
     } finally {
       await lifecycle.queue.obliterate({ force: true });
       await lifecycle.close();

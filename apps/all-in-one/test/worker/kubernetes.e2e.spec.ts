@@ -1,6 +1,8 @@
 import { mkdtemp, realpath, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { SANDBOX_LIFECYCLE_PRODUCER } from '@stratus/nest-common';
+import { sandboxReapJobId, type SandboxLifecycleProducer } from '@stratus/queues';
 import { eventually, SANDBOX_RUNNER_ENTRY } from '@stratus/testing';
 import { startKubeApiServer, type KubeApiServer } from '@stratus/testing/kube-api-server';
 import { ofType, startStack, textOf, type Stack } from './harness';
@@ -53,11 +55,25 @@ describe('the kubernetes provider', () => {
     const later = await stack.idle(sessionId, 2);
     expect(textOf(ofType(later, 'agent.tool_result')[1])).toBe('again');
     expect(jobsOf(sessionId).map((job) => job.metadata.uid)).not.toContain(first!.metadata.uid);
+    // Two Jobs started by turns, one reaped: a generous bound for a loaded machine, not a measure.
+  }, 90_000);
+
+  it('creates no Job for a session until its first tool call, like any provider', async () => {
+    const sessionId = await stack.session();
+    stack.model.script({ kind: 'text', text: 'just chatting' });
+    await stack.send(sessionId, { type: 'user.message', content: 'hi' });
+    await stack.idle(sessionId);
+    expect(jobsOf(sessionId)).toEqual([]);
   });
 
   it('removes the Job of a session deleted while no worker was there to destroy it', async () => {
     const sessionId = await stack.session();
-    await eventually(async () => (jobsOf(sessionId).length > 0 ? true : undefined), 10_000, 'the Job provisioned with the session');
+    stack.model.script({ kind: 'tool_calls', calls: [{ name: 'Bash', arguments: { command: 'true' } }] }, { kind: 'text', text: 'done' });
+    await stack.send(sessionId, { type: 'user.message', content: 'start it' });
+    await stack.idle(sessionId);
+    expect(jobsOf(sessionId)).toHaveLength(1);
+    // Its idle reap is gone too, so only the reconciler can find the Job.
+    await stack.app.get<SandboxLifecycleProducer>(SANDBOX_LIFECYCLE_PRODUCER).queue.remove(sandboxReapJobId(sessionId));
     // Jobs outlive the worker that made them; the destroy job and control message of this deletion never came.
     await stack.sql('DELETE FROM sessions WHERE id = $1', [sessionId]);
     await eventually(async () => (jobsOf(sessionId).length === 0 ? true : undefined), 10_000, 'the orphaned Job to be removed');

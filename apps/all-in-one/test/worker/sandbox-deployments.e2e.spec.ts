@@ -30,6 +30,15 @@ async function sandboxDirOf(stack: Stack): Promise<string> {
   return path.join(parent, 'stratus-sandboxes', row!.id);
 }
 
+/** A session whose first turn ran a tool: it has a sandbox (a session starts none by itself). */
+async function sessionWithSandbox(stack: Stack): Promise<string> {
+  const sessionId = await stack.session();
+  stack.model.script({ kind: 'tool_calls', calls: [{ name: 'Bash', arguments: { command: 'true' } }] }, { kind: 'text', text: 'done' });
+  await stack.send(sessionId, { type: 'user.message', content: 'start the sandbox' });
+  await stack.idle(sessionId);
+  return sessionId;
+}
+
 const runningIn = (workspace: string) =>
   eventually(async () => ((await pidsWithArgument(workspace)).length > 0 ? true : undefined), 15_000, `a runner in ${workspace}`);
 
@@ -38,7 +47,7 @@ describe('two deployments on one host', () => {
     const [a, b] = stacks as [Stack, Stack];
     const live: { stack: Stack; workspace: string; sessionId: string }[] = [];
     for (const stack of [a, b]) {
-      const sessionId = await stack.session();
+      const sessionId = await sessionWithSandbox(stack);
       const workspace = path.join(await sandboxDirOf(stack), sessionId, 'workspace');
       await runningIn(workspace);
       await writeFile(path.join(workspace, 'work.txt'), sessionId);
@@ -56,7 +65,7 @@ describe('two deployments on one host', () => {
     // Each deployment orphans a sandbox of its own; its reconciler removing that one proves it ran
     // (after the other deployment's workspace existed).
     for (const stack of [a, b]) {
-      const orphan = await stack.session();
+      const orphan = await sessionWithSandbox(stack);
       const orphanDir = path.join(await sandboxDirOf(stack), orphan);
       await runningIn(path.join(orphanDir, 'workspace'));
       await stack.sql('DELETE FROM sessions WHERE id = $1', [orphan]);
@@ -69,5 +78,6 @@ describe('two deployments on one host', () => {
       expect((await stack.stratus.sessions.retrieve(sessionId)).status).toBe('idle');
     }
     expect(existsSync(path.join(stray, 'workspace'))).toBe(true);
-  });
+    // Four turns that each start a sandbox: a generous bound for a loaded machine, not a measure.
+  }, 120_000);
 });

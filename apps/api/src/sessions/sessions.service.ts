@@ -60,8 +60,7 @@ export class SessionsService {
     // The environment was deleted or archived between the check above and the insert.
     if (!created) throw conflict(`Environment ${input.environment_id} is no longer available.`, 'environment_id');
     const lastInitial = created.events.at(-1);
-    // The sandbox starts while the first turn waits for the model, not when its first tool call needs it.
-    await this.turns.sandbox(created.session.id, 'provision');
+    // Nothing else starts here: the session's sandbox is started by the first turn that needs one.
     if (lastInitial) await this.turns.enqueue(created.session.id, lastInitial.seq);
     return toSession(created.session);
   }
@@ -116,7 +115,7 @@ export class SessionsService {
     await this.turns.signal(id, 'delete');
     // The control message reaches the worker running a turn now; the job reaches one with the sandbox
     // even when no turn runs (a Kubernetes sandbox can be destroyed from any worker).
-    await this.turns.sandbox(id, 'destroy');
+    await this.turns.destroySandbox(id);
     return { id, type: 'session_deleted' };
   }
 

@@ -37,12 +37,12 @@ export class TurnsRepository {
   }
 
   /**
-   * Asks a worker to start (`provision`) or stop (`destroy`) the session's sandbox. Best-effort: a lost
-   * provision only makes the first tool call wait for the sandbox, a lost destroy is left to the reconciler.
+   * Asks a worker to stop the session's sandbox (the session was deleted). Best-effort: a lost job is
+   * left to the reconciler. Nothing asks for a sandbox ahead of time: a turn starts one when it needs it.
    */
-  async sandbox(sessionId: string, action: 'provision' | 'destroy'): Promise<void> {
-    await this.lifecycle[action](sessionId).catch((error: unknown) => {
-      this.logger.warn({ sessionId, action, err: String(error) }, 'could not enqueue the sandbox lifecycle job');
+  async destroySandbox(sessionId: string): Promise<void> {
+    await this.lifecycle.destroy(sessionId).catch((error: unknown) => {
+      this.logger.warn({ sessionId, err: String(error) }, 'could not enqueue the sandbox lifecycle job');
     });
   }
 }

@@ -8,7 +8,7 @@ describe('parseWorkerEnv', () => {
       { queue: 'sandbox-lifecycle', concurrency: 32 },
       { queue: 'webhook-delivery', concurrency: 32 },
     ]);
-    expect(env).toMatchObject({ STRATUS_TURN_MAX_ITERATIONS: 50, STRATUS_TOOL_RESULT_MAX_BYTES: 262_144, STRATUS_SANDBOX_PROVIDER: 'local', STRATUS_SANDBOX_ISOLATION: 'auto', DATABASE_URL: expect.any(String) });
+    expect(env).toMatchObject({ STRATUS_TURN_MAX_ITERATIONS: 50, STRATUS_TOOL_RESULT_MAX_BYTES: 262_144, STRATUS_SANDBOX_PROVIDER: 'local', STRATUS_SANDBOX_ISOLATION: 'auto', STRATUS_SANDBOX_MAX_PER_WORKSPACE: 50, STRATUS_SANDBOX_MAX_PER_WORKER: 200, DATABASE_URL: expect.any(String) });
   });
 
   it('reads queues with their own concurrency, or the shared one', () => {
@@ -26,6 +26,8 @@ describe('parseWorkerEnv', () => {
     ['STRATUS_WORKER_CONCURRENCY', 'many', /STRATUS_WORKER_CONCURRENCY/],
     ['STRATUS_SANDBOX_ISOLATION', 'docker', /STRATUS_SANDBOX_ISOLATION/],
     ['STRATUS_MODEL_TIMEOUT_MS', '-1', /STRATUS_MODEL_TIMEOUT_MS/],
+    ['STRATUS_SANDBOX_MAX_PER_WORKSPACE', '0', /STRATUS_SANDBOX_MAX_PER_WORKSPACE/],
+    ['STRATUS_SANDBOX_MAX_PER_WORKER', 'lots', /STRATUS_SANDBOX_MAX_PER_WORKER/],
     ['STRATUS_TOOL_RESULT_MAX_BYTES', '1000', /STRATUS_TOOL_RESULT_MAX_BYTES/],
     ['REDIS_URL', 'not a url', /REDIS_URL/],
     ['STRATUS_OUTBOUND_ALLOWED_PRIVATE_HOSTS', '10.0.0.1:99999', /STRATUS_OUTBOUND_ALLOWED_PRIVATE_HOSTS: "10.0.0.1:99999"/],

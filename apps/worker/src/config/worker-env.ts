@@ -98,6 +98,18 @@ export const WorkerEnv = ServerEnv.extend(sandboxFields).extend(WebhookEnv.shape
   /** How often orphaned sandboxes (their session gone or archived) are looked for and removed; 0 = never. */
   STRATUS_SANDBOX_RECONCILE_INTERVAL_MS: ms(60_000),
   /**
+   * Live sandboxes (started, running or idle until reaped) one workspace may have across the
+   * deployment. A turn past it waits in line for one; idle ones are reaped least recently used to make room.
+   */
+  STRATUS_SANDBOX_MAX_PER_WORKSPACE: z.coerce.number().int().min(1).max(1_000_000).default(50),
+  /** Live sandboxes this worker process may have started or be using, whatever their workspace; past it, as above. */
+  STRATUS_SANDBOX_MAX_PER_WORKER: z.coerce.number().int().min(1).max(1_000_000).default(200),
+  /**
+   * How often a turn waiting for a sandbox asks again (it also does at once when this process frees one).
+   * A waiting worker that dies holds nobody up after five of these.
+   */
+  STRATUS_SANDBOX_WAIT_POLL_MS: ms(500, 50),
+  /**
    * Private, loopback or special-purpose hosts the worker may still connect to on a tenant's behalf
    * (MCP servers, webhook receivers): comma-separated `host[:port]`, `*` as the port for any port.
    */

@@ -15,6 +15,11 @@ export interface ModelRequest {
   signal: AbortSignal;
   /** Called with each piece of text as it streams, for live previews. */
   onText(kind: 'message' | 'thinking', text: string): void;
+  /**
+   * Called as soon as a tool call's name has streamed (again as more of a name arrives), long before
+   * its arguments and the rest of the reply: the turn can start what the call will need.
+   */
+  onToolCall?(name: string): void;
 }
 
 export interface ModelToolCall {
@@ -101,7 +106,10 @@ export class ModelRepository {
         }
         for (const piece of delta.tool_calls ?? []) {
           const entry = (reply.toolCalls[piece.index] ??= { name: '', arguments: '' });
-          if (piece.function?.name) entry.name += piece.function.name;
+          if (piece.function?.name) {
+            entry.name += piece.function.name;
+            request.onToolCall?.(entry.name);
+          }
           if (piece.function?.arguments) entry.arguments += piece.function.arguments;
         }
       }

@@ -1,4 +1,4 @@
-import { agentToolSpecs, chatTools, needsSandbox } from './tool-catalog';
+import { agentToolSpecs, chatTools, runsInSandbox } from './tool-catalog';
 
 describe('agentToolSpecs', () => {
   it('offers every built-in tool when enabled_tools is empty, only the listed ones otherwise, with the policy', () => {
@@ -17,14 +17,17 @@ describe('agentToolSpecs', () => {
     ]);
   });
 
-  it('adds custom tools, leaves MCP toolsets to the MCP client, and needs no sandbox without built-in ones', () => {
+  it('adds custom tools, leaves MCP toolsets to the MCP client, and runs only built-in tools in the sandbox', () => {
     const specs = agentToolSpecs([
       { type: 'custom', name: 'lookup', description: 'Looks up', input_schema: { type: 'object' } },
       { type: 'mcp_toolset', mcp_server_name: 'docs', permission_policy: 'always_allow' },
     ]);
     expect(specs).toEqual([{ kind: 'custom', name: 'lookup', description: 'Looks up', inputSchema: { type: 'object' } }]);
-    expect(needsSandbox(specs)).toBe(false);
-    expect(needsSandbox(agentToolSpecs([{ type: 'agent_toolset_20260401', enabled_tools: ['Read'], permission_policy: 'always_allow' }]))).toBe(true);
+    expect(runsInSandbox(specs, 'lookup')).toBe(false);
+    const readOnly = agentToolSpecs([{ type: 'agent_toolset_20260401', enabled_tools: ['Read'], permission_policy: 'always_allow' }]);
+    expect(runsInSandbox(readOnly, 'Read')).toBe(true);
+    // A tool the agent does not offer (the model made it up, or it is disabled) starts nothing.
+    expect(runsInSandbox(readOnly, 'Bash')).toBe(false);
   });
 });
 

@@ -79,7 +79,7 @@ export function chatTools(specs: readonly ToolSpec[]): ChatCompletionTool[] {
   }));
 }
 
-/** Whether the agent has any tool that runs in the sandbox (so a turn should start one). */
-export function needsSandbox(specs: readonly ToolSpec[]): boolean {
-  return specs.some((spec) => spec.kind === 'builtin');
+/** Whether a call of the named tool runs in the session's sandbox (a built-in tool the agent offers). */
+export function runsInSandbox(specs: readonly ToolSpec[], name: string): boolean {
+  return specs.some((spec) => spec.kind === 'builtin' && spec.name === name);
 }

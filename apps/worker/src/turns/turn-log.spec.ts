@@ -120,6 +120,24 @@ describe('readTurnLog', () => {
     expect(log.messages.at(-1)).toEqual({ role: 'tool', tool_call_id: 'custom_1', content: 'Error: found' });
   });
 
+  it('tells a tool call that was waiting for a sandbox (never started) from one that may have run', () => {
+    const rows = [
+      row('user.message', text('go')),
+      row('session.status_running', {}),
+      row('span.model_request_start', {}),
+      row('agent.tool_use', { name: 'Bash', input: {}, evaluated_permission: 'allow' }, { id: 'use_1' }),
+      row('agent.tool_use', { name: 'Bash', input: {}, evaluated_permission: 'allow' }, { id: 'use_2' }),
+      row('span.model_request_end', { is_error: false }),
+      row('session.status_running', { detail: 'waiting_for_sandbox' }),
+    ];
+    expect(readTurnLog(rows).open).toMatchObject({ waitingForSandbox: true, pending: [{ name: 'Bash' }, { name: 'Bash' }] });
+    // Running again: the first call may have started.
+    const granted = [...rows, row('session.status_running', {})];
+    expect(readTurnLog(granted).open?.waitingForSandbox).toBe(false);
+    // Its result came: the wait was for the call that is over.
+    expect(readTurnLog([...granted, row('agent.tool_result', { tool_use_id: 'use_1', ...text('ok'), is_error: false })]).open).toMatchObject({ waitingForSandbox: false, pending: [{ event: { id: 'use_2' } }] });
+  });
+
   it('has no open turn once the last one ended', () => {
     const log = readTurnLog([row('user.message', text('hi')), row('session.status_running', {}), row('session.status_idle', { stop_reason: { type: 'error' } })]);
     expect(log.open).toBeUndefined();

@@ -18,6 +18,11 @@ export interface OpenTurn {
   pending: PendingToolUse<EventRow>[];
   /** The last completed step asked for no tools: the model has given its answer. */
   answered: boolean;
+  /**
+   * The turn's last word is that its next tool call waits for a sandbox (a session.status_running with
+   * `detail: waiting_for_sandbox` and no result since): that call has not started.
+   */
+  waitingForSandbox: boolean;
 }
 
 /** What a session's event log says, for the worker about to run its turns. */
@@ -37,7 +42,11 @@ interface TurnTracker {
   openSpan?: EventRow;
   stepToolUses: EventRow[];
   lastStepToolUses: EventRow[];
+  waitingForSandbox: boolean;
 }
+
+/** The `detail` of a session.status_running that says the turn waits for a sandbox (capacity). */
+export const WAITING_FOR_SANDBOX = 'waiting_for_sandbox';
 
 /**
  * Rebuilds the conversation and the state of the open turn from a session's events (in sequence
@@ -71,8 +80,9 @@ export function readTurnLog(rows: readonly EventRow[]): TurnLog {
           started.add(turnId);
           for (const message of messagesByTurn.get(turnId) ?? []) messages.push({ role: 'user', content: contentText(payloadOf(message, 'user.message').content) });
         }
-        if (turn?.turnId !== turnId) turn = { turnId, paused: false, step: 0, attempts: 0, stepToolUses: [], lastStepToolUses: [] };
+        if (turn?.turnId !== turnId) turn = { turnId, paused: false, step: 0, attempts: 0, stepToolUses: [], lastStepToolUses: [], waitingForSandbox: false };
         turn.paused = false;
+        turn.waitingForSandbox = payloadOf(row, 'session.status_running').detail === WAITING_FOR_SANDBOX;
         break;
       }
       case 'session.status_idle': {
@@ -125,12 +135,14 @@ export function readTurnLog(rows: readonly EventRow[]): TurnLog {
       }
       case 'agent.tool_result': {
         const { tool_use_id: toolUseId, content } = payloadOf(row, 'agent.tool_result');
+        if (turn) turn.waitingForSandbox = false;
         messages.push({ role: 'tool', tool_call_id: toolUseId, content: contentText(content) });
         break;
       }
       case 'agent.mcp_tool_result': {
         const { mcp_tool_use_id: toolUseId, content } = payloadOf(row, 'agent.mcp_tool_result');
         messages.push({ role: 'tool', tool_call_id: toolUseId, content: contentText(content) });
+        if (turn) turn.waitingForSandbox = false;
         break;
       }
       case 'user.custom_tool_result': {
@@ -150,6 +162,7 @@ export function readTurnLog(rows: readonly EventRow[]): TurnLog {
     attempts: turn.attempts,
     openSpan: turn.openSpan,
     answered: turn.step > 0 && turn.lastStepToolUses.length === 0,
+    waitingForSandbox: turn.waitingForSandbox,
     pending: pendingToolUses(turn.lastStepToolUses, rows),
   };
   return { messages, open, queued };

@@ -11,10 +11,10 @@ import type { ModelReply, ModelRepository } from '../model/model.repository';
 import { sandboxSpecOf } from '../sandbox/sandbox-spec';
 import type { PendingSandbox, SandboxService } from '../sandbox/sandbox.service';
 import type { BuiltinToolsRepository } from '../tools/builtin-tools.repository';
-import { agentToolSpecs, chatTools, needsSandbox, type ToolSpec } from '../tools/tool-catalog';
+import { agentToolSpecs, chatTools, runsInSandbox, type ToolSpec } from '../tools/tool-catalog';
 import type { ToolOutcome } from '../tools/tool-output';
 import type { TurnSwitch } from './turn-control.service';
-import { readTurnLog, type OpenTurn } from './turn-log';
+import { readTurnLog, WAITING_FOR_SANDBOX, type OpenTurn } from './turn-log';
 import { TurnStop } from './turn-stop';
 import { summarizeTurn } from './turn-summary';
 import type { CommitResult, SessionContext, TurnCommit, TurnsRepository } from './turns.repository';
@@ -148,6 +148,8 @@ export class TurnRun {
    */
   private recoverInterrupted(open: OpenTurn): void {
     this.closeOpenSpan(open);
+    // The call was waiting for a sandbox, not running: it runs here, once one is free.
+    if (open.waitingForSandbox) return;
     const inFlight = open.pending.find((use) => {
       if (use.custom) return false;
       if (use.permission !== 'ask') return true;
@@ -158,7 +160,8 @@ export class TurnRun {
 
   /** Plays a turn to its end or pause; true when the job is to go on with the next (queued) turn. */
   private async play(turnId: string): Promise<boolean> {
-    if (needsSandbox(this.specs)) this.acquireSandbox();
+    // A turn resumed with sandbox tool calls to run needs the sandbox for certain: start it with the MCP connections.
+    if (this.openTurn(turnId).pending.some((use) => !use.custom && use.mcpServer === undefined && runsInSandbox(this.specs, use.name))) this.acquireSandbox();
     await this.offerMcpTools(turnId);
     try {
       for (;;) {
@@ -263,6 +266,10 @@ export class TurnRun {
             }
             this.deps.turns.previewText(this.sessionId, id, text);
           },
+          // The sandbox starts while the rest of the reply streams in, not once the tool call is run.
+          onToolCall: (name) => {
+            if (runsInSandbox(this.specs, name)) this.acquireSandbox();
+          },
         });
       } catch (error) {
         if (this.turnSwitch.signal.aborted) throw this.turnSwitch.signal.reason;
@@ -361,11 +368,26 @@ export class TurnRun {
     }
     let sandbox;
     try {
-      sandbox = await this.acquireSandbox().ready();
+      sandbox = await this.sandboxFor(use);
     } catch (error) {
+      if (this.turnSwitch.signal.aborted) throw this.turnSwitch.signal.reason;
       return { text: `${use.name} could not run: the sandbox could not be started (${error instanceof Error ? error.message : String(error)}).`, isError: true };
     }
     return this.deps.tools.run(sandbox.runner, spec.name, use.input, this.turnSwitch.signal);
+  }
+
+  /**
+   * The running sandbox for a tool call. Past a capacity cap the turn says it waits (a
+   * session.status_running with a detail) and says it runs again before the call starts, so a
+   * takeover can tell a call that waited from one that may have run.
+   */
+  private async sandboxFor(use: PendingToolUse) {
+    const turnId = use.event.turnId!;
+    const { sandbox, waited } = await this.acquireSandbox().ready(async () => {
+      await this.commit([this.event('session.status_running', turnId, turnKeys.sandboxWait(turnId, use.event.id), { detail: WAITING_FOR_SANDBOX })]);
+    });
+    if (waited) await this.commit([this.event('session.status_running', turnId, turnKeys.sandboxReady(turnId, use.event.id), {})]);
+    return sandbox;
   }
 
   private stageResult(turnId: string, use: PendingToolUse, outcome: ToolOutcome): void {
@@ -383,10 +405,13 @@ export class TurnRun {
     ]);
   }
 
-  /** Starts the session's sandbox in parallel with the first model call, when the agent has built-in tools. */
+  /** Starts acquiring the session's sandbox (once per run): a slot within the caps, then the sandbox. */
   private acquireSandbox(): PendingSandbox {
-    if (this.sandbox) return this.sandbox;
-    this.sandbox = this.deps.sandboxes.acquire(this.sessionId, () => sandboxSpecOf(this.context, this.deps.secrets));
+    this.sandbox ??= this.deps.sandboxes.acquire(
+      this.context,
+      () => sandboxSpecOf(this.context, this.deps.secrets),
+      () => this.turnSwitch.signal,
+    );
     return this.sandbox;
   }
 

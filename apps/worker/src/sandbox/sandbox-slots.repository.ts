@@ -1,0 +1,148 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Prisma, PrismaClient } from '@stratus/db';
+import { PRISMA } from '@stratus/nest-common';
+
+/** Who asks for a slot, and the caps that apply. */
+export interface SlotRequest {
+  sessionId: string;
+  workspaceId: string;
+  workerId: string;
+  workspaceCap: number;
+  workerCap: number;
+  /** Waiters not renewed since then belong to a worker that died: they keep their ticket but hold no one up. */
+  staleBefore: Date;
+}
+
+/** A live sandbox chosen to be reaped before its idle timeout, to make room. */
+export interface Eviction {
+  sessionId: string;
+  /** The worker that last used it (a local sandbox lives in that process). */
+  workerId: string;
+}
+
+export type SlotDecision =
+  | { kind: 'granted'; /** The session already had a live sandbox (its slot is reused). */ existing: boolean }
+  | { kind: 'waiting'; /** An idle sandbox this request made `evicting`: the caller has it destroyed. */ evict?: Eviction };
+
+/** How a reap finds the session's slot. */
+export type ReapClaim = 'reap' | 'busy' | 'untracked';
+
+type Tx = Prisma.TransactionClient;
+
+/**
+ * The deployment-wide ledger of live sandboxes (`sandbox_slots`) and the turns waiting for one
+ * (`sandbox_waiters`), in PostgreSQL so that every worker counts the same sandboxes. A decision is one
+ * transaction under an advisory lock per workspace and one per worker (always in that order), so two
+ * workers never both take the last slot. Waiters are served by ticket: in a workspace, nobody passes an
+ * older live waiter; on a worker, nobody passes an older live waiter that only the worker cap holds up.
+ */
+@Injectable()
+export class SandboxSlotsRepository {
+  constructor(@Inject(PRISMA) private readonly prisma: PrismaClient) {}
+
+  /** Grants the session a slot (or finds its live one), or queues it and says which idle sandbox to evict. */
+  take(request: SlotRequest): Promise<SlotDecision> {
+    return this.prisma.$transaction(async (tx) => {
+      const { sessionId, workspaceId, workerId } = request;
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`stratus.sandbox-slots.workspace:${workspaceId}`}, 0))`;
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`stratus.sandbox-slots.worker:${workerId}`}, 0))`;
+      const [slot] = await tx.$queryRaw<{ state: 'live' | 'evicting' }[]>`SELECT state FROM sandbox_slots WHERE session_id = ${sessionId}`;
+      if (slot?.state === 'live') {
+        await tx.$executeRaw`UPDATE sandbox_slots SET worker_id = ${workerId}, last_used_at = now() WHERE session_id = ${sessionId}`;
+        await tx.$executeRaw`DELETE FROM sandbox_waiters WHERE session_id = ${sessionId}`;
+        return { kind: 'granted', existing: true };
+      }
+      // Queued, or still queued: a takeover renews the row of the turn's earlier owner and keeps its ticket.
+      const [{ ticket }] = (await tx.$queryRaw<{ ticket: bigint }[]>`
+        INSERT INTO sandbox_waiters (session_id, workspace_id, worker_id, seen_at) VALUES (${sessionId}, ${workspaceId}, ${workerId}, now())
+        ON CONFLICT (session_id) DO UPDATE SET worker_id = EXCLUDED.worker_id, seen_at = EXCLUDED.seen_at
+        RETURNING ticket`) as [{ ticket: bigint }];
+      // Its own sandbox is being reaped: the slot frees once it is gone, and the session takes a new one.
+      if (slot?.state === 'evicting') return { kind: 'waiting' };
+
+      const [counts] = (await tx.$queryRaw<{ ahead_in_workspace: number; ahead_on_worker: number; in_workspace: number; on_worker: number; evicting_in_workspace: number; evicting_on_worker: number }[]>`
+        SELECT
+          (SELECT count(*)::int FROM sandbox_waiters WHERE workspace_id = ${workspaceId} AND ticket < ${ticket} AND seen_at >= ${request.staleBefore}) AS ahead_in_workspace,
+          (SELECT count(*)::int FROM sandbox_waiters w WHERE w.worker_id = ${workerId} AND w.ticket < ${ticket} AND w.seen_at >= ${request.staleBefore}
+             AND (SELECT count(*) FROM sandbox_slots s WHERE s.workspace_id = w.workspace_id) < ${request.workspaceCap}) AS ahead_on_worker,
+          (SELECT count(*)::int FROM sandbox_slots WHERE workspace_id = ${workspaceId}) AS in_workspace,
+          (SELECT count(*)::int FROM sandbox_slots WHERE worker_id = ${workerId}) AS on_worker,
+          (SELECT count(*)::int FROM sandbox_slots WHERE workspace_id = ${workspaceId} AND state = 'evicting') AS evicting_in_workspace,
+          (SELECT count(*)::int FROM sandbox_slots WHERE worker_id = ${workerId} AND state = 'evicting') AS evicting_on_worker`) as [
+        { ahead_in_workspace: number; ahead_on_worker: number; in_workspace: number; on_worker: number; evicting_in_workspace: number; evicting_on_worker: number },
+      ];
+      const workspaceFull = counts.in_workspace >= request.workspaceCap;
+      const workerFull = counts.on_worker >= request.workerCap;
+      if (!workspaceFull && !workerFull && counts.ahead_in_workspace === 0 && counts.ahead_on_worker === 0) {
+        await tx.$executeRaw`INSERT INTO sandbox_slots (session_id, workspace_id, worker_id, last_used_at) VALUES (${sessionId}, ${workspaceId}, ${workerId}, now())`;
+        await tx.$executeRaw`DELETE FROM sandbox_waiters WHERE session_id = ${sessionId}`;
+        return { kind: 'granted', existing: false };
+      }
+      // The n-th waiter in line makes sure n sandboxes are on their way out, so a queue drains in parallel.
+      if (workspaceFull && counts.evicting_in_workspace <= counts.ahead_in_workspace) {
+        const evict = await this.markLeastRecentlyUsed(tx, { workspaceId });
+        if (evict) return { kind: 'waiting', evict };
+      }
+      if (workerFull && counts.evicting_on_worker <= counts.ahead_on_worker) {
+        const evict = await this.markLeastRecentlyUsed(tx, { workerId });
+        if (evict) return { kind: 'waiting', evict };
+      }
+      return { kind: 'waiting' };
+    });
+  }
+
+  /** Takes the session out of the line (its turn stopped while it waited). */
+  async leave(sessionId: string, workerId: string): Promise<void> {
+    await this.prisma.$executeRaw`DELETE FROM sandbox_waiters WHERE session_id = ${sessionId} AND worker_id = ${workerId}`;
+  }
+
+  /** The session's sandbox was just used: it goes to the back of the eviction order. */
+  async touch(sessionId: string): Promise<void> {
+    await this.prisma.$executeRaw`UPDATE sandbox_slots SET last_used_at = now() WHERE session_id = ${sessionId} AND state = 'live'`;
+  }
+
+  /**
+   * Claims the session's slot for a reap: an evicting one always, a live one only while no turn runs
+   * (`busy` otherwise). `untracked`: the session has no slot (its sandbox, if any, predates the ledger).
+   */
+  claimForReap(sessionId: string): Promise<ReapClaim> {
+    return this.prisma.$transaction(async (tx) => {
+      const claimed = await tx.$executeRaw`
+        UPDATE sandbox_slots SET state = 'evicting' WHERE session_id = ${sessionId}
+          AND (state = 'evicting' OR (SELECT status FROM sessions WHERE id = ${sessionId}) = 'idle')`;
+      if (claimed > 0) return 'reap';
+      const [slot] = await tx.$queryRaw<{ state: string }[]>`SELECT state FROM sandbox_slots WHERE session_id = ${sessionId}`;
+      return slot ? 'busy' : 'untracked';
+    });
+  }
+
+  /** The sandbox of an evicting slot is gone: the slot is free. */
+  async remove(sessionId: string): Promise<void> {
+    await this.prisma.$executeRaw`DELETE FROM sandbox_slots WHERE session_id = ${sessionId} AND state = 'evicting'`;
+  }
+
+  /** Forgets the session's slot whatever its state (its sandbox was destroyed with the session). */
+  async forget(sessionId: string): Promise<void> {
+    await this.prisma.$executeRaw`DELETE FROM sandbox_slots WHERE session_id = ${sessionId}`;
+  }
+
+  /** The idle sandbox (no turn running) used least recently, in the workspace or on the worker, marked evicting. */
+  private async markLeastRecentlyUsed(tx: Tx, scope: { workspaceId: string } | { workerId: string }): Promise<Eviction | undefined> {
+    const rows =
+      'workspaceId' in scope
+        ? await tx.$queryRaw<{ session_id: string; worker_id: string }[]>`
+            UPDATE sandbox_slots SET state = 'evicting' WHERE session_id = (
+              SELECT sl.session_id FROM sandbox_slots sl JOIN sessions se ON se.id = sl.session_id
+              WHERE sl.workspace_id = ${scope.workspaceId} AND sl.state = 'live' AND se.status = 'idle'
+              ORDER BY sl.last_used_at, sl.session_id LIMIT 1 FOR UPDATE OF sl SKIP LOCKED)
+            RETURNING session_id, worker_id`
+        : await tx.$queryRaw<{ session_id: string; worker_id: string }[]>`
+            UPDATE sandbox_slots SET state = 'evicting' WHERE session_id = (
+              SELECT sl.session_id FROM sandbox_slots sl JOIN sessions se ON se.id = sl.session_id
+              WHERE sl.worker_id = ${scope.workerId} AND sl.state = 'live' AND se.status = 'idle'
+              ORDER BY sl.last_used_at, sl.session_id LIMIT 1 FOR UPDATE OF sl SKIP LOCKED)
+            RETURNING session_id, worker_id`;
+    const [row] = rows;
+    return row && { sessionId: row.session_id, workerId: row.worker_id };
+  }
+}
