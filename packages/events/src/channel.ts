@@ -13,6 +13,10 @@ export function sessionChannel(redisKeyPrefix: string, sessionId: string): strin
 export interface PublishedEvent {
   seq: number;
   event: Record<string, unknown> & { id: string; type: string };
+  /** The W3C traceparent of the span that committed it (tracing on): the gateway's delivery joins that trace. */
+  traceparent?: string;
+  /** When it was published (epoch ms), for the publish→deliver lag. */
+  published_at?: number;
 }
 
 /** The channel of a session's live previews (event_start / event_delta); never stored, best-effort. */

@@ -1,3 +1,4 @@
+import { currentTraceparent, inSpan, SpanKind } from '@stratus/telemetry';
 import { Agent, request } from 'undici';
 import {
   RUNNER_ROUTES,
@@ -137,13 +138,19 @@ export class RunnerClient {
     await this.agent.close();
   }
 
-  private async call<T>(method: 'GET' | 'POST', path: string, body: unknown, { signal }: CallOptions): Promise<T> {
+  /** Each call is a client span whose context the runner receives in `traceparent`. */
+  private call<T>(method: 'GET' | 'POST', path: string, body: unknown, options: CallOptions): Promise<T> {
+    return inSpan(`runner ${path}`, { kind: SpanKind.CLIENT, attributes: { 'http.request.method': method, 'url.path': path } }, () => this.send<T>(method, path, body, options));
+  }
+
+  private async send<T>(method: 'GET' | 'POST', path: string, body: unknown, { signal }: CallOptions): Promise<T> {
+    const traceparent = currentTraceparent();
     let response: Awaited<ReturnType<typeof request>>;
     try {
       response = await request(`${this.origin}${path}`, {
         method,
         dispatcher: this.agent,
-        headers: { authorization: `Bearer ${this.token}`, 'content-type': 'application/json' },
+        headers: { authorization: `Bearer ${this.token}`, 'content-type': 'application/json', ...(traceparent ? { traceparent } : {}) },
         body: body === undefined ? undefined : JSON.stringify(body),
         signal,
       });

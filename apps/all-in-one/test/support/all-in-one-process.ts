@@ -10,7 +10,8 @@ export interface AllInOneProcess {
   stop(): Promise<void>;
 }
 
-export async function startAllInOne(databaseName: string): Promise<AllInOneProcess> {
+/** `env` adds to (or overrides) the variables the process gets. */
+export async function startAllInOne(databaseName: string, env: NodeJS.ProcessEnv = {}): Promise<AllInOneProcess> {
   const db: TestDatabase = await createTestDatabase(databaseName);
   const port = 21000 + Math.floor(Math.random() * 20000);
   const baseUrl = `http://127.0.0.1:${port}`;
@@ -25,6 +26,7 @@ export async function startAllInOne(databaseName: string): Promise<AllInOneProce
       STRATUS_BOOTSTRAP_TOKEN: QUICKSTART_TOKEN,
       STRATUS_SANDBOX_RUNNER_ENTRY: SANDBOX_RUNNER_ENTRY,
       LOG_LEVEL: 'error',
+      ...env,
     },
     stdio: ['ignore', 'inherit', 'inherit'],
   });

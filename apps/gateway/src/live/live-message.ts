@@ -8,6 +8,9 @@ export interface LiveEvent {
   type: string;
   /** The encoded SSE frame, written as is to every stream (no per-stream encoding). */
   frame: Buffer;
+  /** The publisher's trace context and publish time (epoch ms), when it sent them. */
+  traceparent?: string;
+  publishedAt?: number;
 }
 
 /** A preview message from a session's deltas channel. */
@@ -31,9 +34,16 @@ function parse(raw: string): unknown {
 export function decodeEventMessage(raw: string): LiveEvent | undefined {
   const message = parse(raw);
   if (!isRecord(message) || !isRecord(message.event)) return undefined;
-  const { seq, event } = message;
+  const { seq, event, traceparent, published_at: publishedAt } = message;
   if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 1 || typeof event.id !== 'string' || typeof event.type !== 'string') return undefined;
-  return { seq, id: event.id, type: event.type, frame: Buffer.from(eventFrame(event as { id: string; type: string })) };
+  return {
+    seq,
+    id: event.id,
+    type: event.type,
+    frame: Buffer.from(eventFrame(event as { id: string; type: string })),
+    ...(typeof traceparent === 'string' ? { traceparent } : {}),
+    ...(typeof publishedAt === 'number' ? { publishedAt } : {}),
+  };
 }
 
 /**

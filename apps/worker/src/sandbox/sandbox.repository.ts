@@ -1,12 +1,16 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { RunnerClient, type SandboxProvider, type SandboxSpec } from '@stratus/sandbox';
-import { SANDBOX_PROVIDER } from '../worker.tokens';
+import { stratusMetrics } from '@stratus/telemetry';
+import type { WorkerEnv } from '../config/worker-env';
+import { SANDBOX_PROVIDER, WORKER_ENV } from '../worker.tokens';
 
 /** A running sandbox as a turn uses it. */
 export interface SessionSandbox {
   runner: RunnerClient;
   /** How long the provider took to start it (0 when it was already running). */
   startupMs: number;
+  /** It came from the warm pool. */
+  warm: boolean;
 }
 
 /** The sandboxes of the sessions this process runs turns for, and clients of their runners. */
@@ -16,7 +20,12 @@ export class SandboxRepository implements OnApplicationShutdown {
   /** Provisions under way: a turn and the lifecycle queue asking at once share one, never start two. */
   private readonly starting = new Map<string, Promise<SessionSandbox>>();
 
-  constructor(@Inject(SANDBOX_PROVIDER) private readonly provider: SandboxProvider) {}
+  constructor(
+    @Inject(SANDBOX_PROVIDER) private readonly provider: SandboxProvider,
+    @Inject(WORKER_ENV) env: WorkerEnv,
+  ) {
+    stratusMetrics().sandboxesLive.addCallback((result) => result.observe(this.runners.size, { provider: env.STRATUS_SANDBOX_PROVIDER }));
+  }
 
   /** The session's sandbox, started when it is not running (in this process). */
   provision(spec: SandboxSpec): Promise<SessionSandbox> {
@@ -37,7 +46,7 @@ export class SandboxRepository implements OnApplicationShutdown {
       entry = { token: handle.token, client: RunnerClient.forHandle(handle) };
       this.runners.set(spec.sessionId, entry);
     }
-    return { runner: entry.client, startupMs: running ? 0 : handle.startupMs };
+    return { runner: entry.client, startupMs: running ? 0 : handle.startupMs, warm: handle.warm === true };
   }
 
   /** Stops the session's sandbox and deletes its files. */
