@@ -3,6 +3,7 @@ import { RunnerClient, type SandboxProvider, type SandboxSpec } from '@stratus/s
 import { stratusMetrics } from '@stratus/telemetry';
 import type { WorkerEnv } from '../config/worker-env';
 import { SANDBOX_PROVIDER, WORKER_ENV } from '../worker.tokens';
+import { measureProvision } from './sandbox-telemetry';
 
 /** A running sandbox as a turn uses it. */
 export interface SessionSandbox {
@@ -19,12 +20,14 @@ export class SandboxRepository implements OnApplicationShutdown {
   private readonly runners = new Map<string, { token: string; client: RunnerClient }>();
   /** Provisions under way: a turn and the lifecycle queue asking at once share one, never start two. */
   private readonly starting = new Map<string, Promise<SessionSandbox>>();
+  private readonly providerName: string;
 
   constructor(
     @Inject(SANDBOX_PROVIDER) private readonly provider: SandboxProvider,
     @Inject(WORKER_ENV) env: WorkerEnv,
   ) {
-    stratusMetrics().sandboxesLive.addCallback((result) => result.observe(this.runners.size, { provider: env.STRATUS_SANDBOX_PROVIDER }));
+    this.providerName = env.STRATUS_SANDBOX_PROVIDER;
+    stratusMetrics().sandboxesLive.addCallback((result) => result.observe(this.runners.size, { provider: this.providerName }));
   }
 
   /** The session's sandbox, started when it is not running (in this process). */
@@ -38,7 +41,7 @@ export class SandboxRepository implements OnApplicationShutdown {
 
   private async start(spec: SandboxSpec): Promise<SessionSandbox> {
     const running = await this.provider.get(spec.sessionId);
-    const handle = running ?? (await this.provider.provision(spec));
+    const handle = running ?? (await measureProvision(this.providerName, () => this.provider.provision(spec)));
     let entry = this.runners.get(spec.sessionId);
     if (entry?.token !== handle.token) {
       // A new runner (the old one died or was reaped) has a new token and socket.

@@ -3,7 +3,7 @@ import type { SandboxSpec } from '@stratus/sandbox';
 import type { WorkerEnv } from '../config/worker-env';
 import { WORKER_ENV } from '../worker.tokens';
 import { SandboxLifecycleRepository } from './sandbox-lifecycle.repository';
-import { traceProvision } from './sandbox-telemetry';
+import { traceSandboxWait } from './sandbox-telemetry';
 import { SandboxRepository, type SessionSandbox } from './sandbox.repository';
 
 /** A sandbox being started for a turn; the first tool call waits for it. */
@@ -45,7 +45,7 @@ export class SandboxService {
 
   /** Starts the session's sandbox (or finds it running). */
   async provision(spec: SandboxSpec): Promise<SessionSandbox> {
-    const sandbox = await traceProvision(this.env.STRATUS_SANDBOX_PROVIDER, () => this.repository.provision(spec));
+    const sandbox = await traceSandboxWait(this.env.STRATUS_SANDBOX_PROVIDER, () => this.repository.provision(spec));
     if (sandbox.startupMs > 0) this.logger.debug({ sessionId: spec.sessionId, startupMs: Math.round(sandbox.startupMs) }, 'sandbox started');
     return sandbox;
   }
