@@ -30,7 +30,7 @@ beforeAll(async () => {
   const environment = await stratus.environments.create({ name: 'traced', config: { type: 'cloud', networking: { type: 'none' } } });
   const session = await stratus.sessions.create({ agent: agent.id, environment_id: environment.id });
   const iterator = stratus.sessions.events.stream(session.id)[Symbol.asyncIterator]();
-  closeStream = () => iterator.return!(undefined);
+  closeStream = () => iterator.return(undefined);
   await stratus.sessions.events.send(session.id, { events: [{ type: 'user.message', content: 'Please run `echo traced`' }] });
   turnEvents = [];
   for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
