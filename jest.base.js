@@ -6,6 +6,8 @@
 // prefix and database its tests make carries the run's id, and the teardown removes exactly what
 // this run left, never another run's.
 process.env.STRATUS_TEST_RUN ??= require('node:crypto').randomBytes(4).toString('hex');
+// The servers tests start run side by side: none serves /metrics on the default port unless a test asks.
+process.env.STRATUS_METRICS_PORT ??= '0';
 
 /** @param {string} dir the package directory (pass __dirname) */
 module.exports = function jestConfig(dir, overrides = {}) {

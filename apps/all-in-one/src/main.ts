@@ -1,3 +1,4 @@
+import './telemetry';
 import 'reflect-metadata';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { ApiModule } from '@stratus/api';

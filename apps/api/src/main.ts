@@ -1,3 +1,4 @@
+import './telemetry';
 import 'reflect-metadata';
 import { exitOnStartupError, installProcessGuards, prepare, startHttp } from '@stratus/nest-common';
 import { ApiAppModule } from './api.module';

@@ -17,6 +17,7 @@ import { SandboxSlotsRepository } from './sandbox/sandbox-slots.repository';
 import { SandboxRepository } from './sandbox/sandbox.repository';
 import { SandboxService } from './sandbox/sandbox.service';
 import { BuiltinToolsRepository } from './tools/builtin-tools.repository';
+import { DeploymentGaugesService } from './telemetry/deployment-gauges.service';
 import { SessionTurnsProcessor } from './turns/session-turns.processor';
 import { TurnControlRepository } from './turns/turn-control.repository';
 import { TurnControlService } from './turns/turn-control.service';
@@ -83,6 +84,7 @@ export class WorkerModule {
           useFactory: (turns: SessionTurnsProcessor, lifecycle: SandboxLifecycleProcessor, webhooks: WebhookDeliveryProcessor): QueueProcessor[] => [turns, lifecycle, webhooks],
         },
         QueueWorkersService,
+        DeploymentGaugesService,
       ],
     };
   }

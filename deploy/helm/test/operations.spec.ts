@@ -62,7 +62,7 @@ describeWithHelm.each(RENDERINGS)('the chart rendered with %s', (_name, renderIt
     for (const server of SERVERS) {
       const [deployment] = find('Deployment', server);
       expect(containerNamed(deployment!, 'metrics')).toEqual({ name: 'metrics', containerPort: 9464 });
-      expect(envOf(deployment!).OTEL_EXPORTER_PROMETHEUS_PORT).toBe('9464');
+      expect(envOf(deployment!).STRATUS_METRICS_PORT).toBe('9464');
       const [service] = find('Service', server);
       expect(service!.spec.ports).toContainEqual({ name: 'metrics', port: 9464, targetPort: 'metrics' });
       expect(selects(service!.spec.selector, deployment!.spec.template.metadata.labels)).toBe(true);

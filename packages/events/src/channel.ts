@@ -12,11 +12,15 @@ export function sessionChannel(redisKeyPrefix: string, sessionId: string): strin
 
 /**
  * What is published on a session channel: the stored event (its public shape, every field kept in
- * the order it was published) and its sequence number.
+ * the order it was published), its sequence number, and for telemetry the W3C traceparent of the
+ * span that committed it (tracing on: the gateway's delivery joins that trace) and when it was
+ * published (epoch ms, for the publish→deliver lag).
  */
 export const PublishedEvent = z.object({
   seq: z.int().min(1),
   event: z.looseObject({ id: z.string(), type: z.string() }),
+  traceparent: z.string().optional(),
+  published_at: z.number().optional(),
 });
 export type PublishedEvent = z.infer<typeof PublishedEvent>;
 

@@ -1,6 +1,7 @@
 import type { DeltaEventType, SessionEvent } from '@stratus/contracts';
 import { newId, type Event as EventRow, type Prisma, type PrismaClient, type SessionStatus } from '@stratus/db';
 import type { Redis } from 'ioredis';
+import { currentTraceparent } from '@stratus/telemetry';
 import { deltaChannel, sessionChannel, type DeltaMessage, type PublishedEvent } from './channel';
 import { sessionDeletedEvent, toPublicEvent } from './serialize';
 import { statusAfter, type SessionTransition } from './session-status';
@@ -206,8 +207,10 @@ export class EventStore {
   async publish(rows: EventRow[]): Promise<void> {
     if (rows.length === 0) return;
     const pipeline = this.publisher.pipeline();
+    const traceparent = currentTraceparent();
+    const publishedAt = Date.now();
     for (const row of rows) {
-      const message: PublishedEvent = { seq: row.seq, event: toPublicEvent(row) };
+      const message: PublishedEvent = { seq: row.seq, event: toPublicEvent(row), traceparent, published_at: publishedAt };
       pipeline.publish(sessionChannel(this.redisKeyPrefix, row.sessionId), JSON.stringify(message));
     }
     await pipeline.exec().catch(() => undefined);

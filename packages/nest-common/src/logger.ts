@@ -1,6 +1,7 @@
 import type { LoggerService } from '@nestjs/common';
 import pino, { type Logger } from 'pino';
 import pretty from 'pino-pretty';
+import { logCorrelation } from '@stratus/telemetry';
 
 export type LogFormat = 'auto' | 'pretty' | 'json';
 
@@ -10,7 +11,8 @@ export type LogFormat = 'auto' | 'pretty' | 'json';
  * and synchronously, so the last lines before an exit are never lost.
  */
 export function createLogger(level: string, format: LogFormat = 'json', destination: NodeJS.WritableStream = process.stdout): Logger {
-  const options = { level, base: { service: 'stratus' }, timestamp: pino.stdTimeFunctions.isoTime };
+  // trace_id and span_id of the active span on every line logged inside one (tracing on).
+  const options = { level, base: { service: 'stratus' }, timestamp: pino.stdTimeFunctions.isoTime, mixin: logCorrelation };
   const isTty = (destination as NodeJS.WriteStream).isTTY === true;
   if (format === 'pretty' || (format === 'auto' && isTty)) {
     return pino(options, pretty({ destination, sync: true, colorize: isTty, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service' }));

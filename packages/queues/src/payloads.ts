@@ -12,6 +12,8 @@ export const SessionTurnJob = z.object({
   wakeSeq: z.int().min(0),
   /** When the producer enqueued it (epoch ms), for the queue-wait metric. */
   enqueuedAt: z.number().optional(),
+  /** The W3C traceparent of the request that woke the session: the turn's spans join its trace. */
+  traceparent: z.string().max(128).optional(),
 });
 export type SessionTurnJob = z.infer<typeof SessionTurnJob>;
 

@@ -1,3 +1,4 @@
+import { currentTraceparent } from '@stratus/telemetry';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { queuePrefix } from './names';
@@ -45,7 +46,7 @@ export class SessionTurnProducer {
 
   /** Adds the turn job of this wake-up (a no-op when it is already queued or running). */
   async enqueue(sessionId: string, wakeSeq: number): Promise<void> {
-    const data = SessionTurnJob.parse({ sessionId, wakeSeq, enqueuedAt: Date.now() });
+    const data = SessionTurnJob.parse({ sessionId, wakeSeq, enqueuedAt: Date.now(), traceparent: currentTraceparent() });
     await boundedAdd(this.queue, 'turn', data, { jobId: sessionTurnJobId(sessionId, wakeSeq) });
   }
 

@@ -1,3 +1,4 @@
+import { currentTraceparent, inSpan, SpanKind } from '@stratus/telemetry';
 import { Agent, request } from 'undici';
 import {
   RUNNER_ROUTES,
@@ -108,8 +109,9 @@ export class RunnerClient {
 
   /** Runs a bash command in the sandbox (working directory persists between calls). */
   async exec(body: ExecRequest, options: CallOptions = {}): Promise<ExecResult> {
-    if (this.channel !== undefined) return this.channel.exec(body, options.signal);
-    return this.call('POST', RUNNER_ROUTES.exec, body, options);
+    const channel = this.channel;
+    if (channel === undefined) return this.call('POST', RUNNER_ROUTES.exec, body, options);
+    return inSpan(`runner ${RUNNER_ROUTES.exec}`, { kind: SpanKind.CLIENT, attributes: { 'url.path': RUNNER_ROUTES.exec } }, () => channel.exec(body, options.signal));
   }
 
   /** Reads lines of a workspace file. */
@@ -147,18 +149,25 @@ export class RunnerClient {
     await this.agent.close();
   }
 
-  private async call<T>(method: 'GET' | 'POST', path: string, body: unknown, options: CallOptions): Promise<T> {
-    const channel = this.channel;
-    return channel !== undefined ? channel.withRunner(() => this.request<T>(method, path, body, options)) : this.request<T>(method, path, body, options);
+  /**
+   * Each call is a client span: over HTTP the runner receives its context in `traceparent`; a call
+   * through a sandbox's channel (an idle local sandbox) is the same span around the entered command.
+   */
+  private call<T>(method: 'GET' | 'POST', path: string, body: unknown, options: CallOptions): Promise<T> {
+    return inSpan(`runner ${path}`, { kind: SpanKind.CLIENT, attributes: { 'http.request.method': method, 'url.path': path } }, () => {
+      const channel = this.channel;
+      return channel !== undefined ? channel.withRunner(() => this.send<T>(method, path, body, options)) : this.send<T>(method, path, body, options);
+    });
   }
 
-  private async request<T>(method: 'GET' | 'POST', path: string, body: unknown, { signal }: CallOptions): Promise<T> {
+  private async send<T>(method: 'GET' | 'POST', path: string, body: unknown, { signal }: CallOptions): Promise<T> {
+    const traceparent = currentTraceparent();
     let response: Awaited<ReturnType<typeof request>>;
     try {
       response = await request(`${this.origin}${path}`, {
         method,
         dispatcher: this.agent,
-        headers: { authorization: `Bearer ${this.token}`, 'content-type': 'application/json' },
+        headers: { authorization: `Bearer ${this.token}`, 'content-type': 'application/json', ...(traceparent ? { traceparent } : {}) },
         body: body === undefined ? undefined : JSON.stringify(body),
         signal,
       });

@@ -9,6 +9,9 @@ export interface LiveEvent {
   type: string;
   /** The encoded SSE frame, written as is to every stream (no per-stream encoding). */
   frame: Buffer;
+  /** The publisher's trace context and publish time (epoch ms), when it sent them. */
+  traceparent?: string;
+  publishedAt?: number;
 }
 
 /** A preview message from a session's deltas channel. */
@@ -28,8 +31,15 @@ function parse(raw: string): unknown {
 export function decodeEventMessage(raw: string): LiveEvent | undefined {
   const message = PublishedEvent.safeParse(parse(raw));
   if (!message.success) return undefined;
-  const { seq, event } = message.data;
-  return { seq, id: event.id, type: event.type, frame: Buffer.from(eventFrame(event)) };
+  const { seq, event, traceparent, published_at: publishedAt } = message.data;
+  return {
+    seq,
+    id: event.id,
+    type: event.type,
+    frame: Buffer.from(eventFrame(event)),
+    ...(traceparent !== undefined ? { traceparent } : {}),
+    ...(publishedAt !== undefined ? { publishedAt } : {}),
+  };
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { DeltaEventType } from '@stratus/contracts';
+import { stratusMetrics } from '@stratus/telemetry';
 import type { HistoryEvent } from '../history/history.repository';
 import type { LiveEvent, LivePreview } from '../live/live-message';
 import { eventFrame, HEARTBEAT_FRAME, retryFrame } from './sse-frames';
@@ -171,6 +172,7 @@ export class SseConnection {
       return;
     }
     this.response!.write(event.frame);
+    if (event.publishedAt !== undefined) stratusMetrics().streamDeliveryLag.record(Math.max(0, Date.now() - event.publishedAt) / 1000);
   }
 
   private enqueue(event: LiveEvent): void {

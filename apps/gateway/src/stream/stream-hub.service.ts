@@ -3,6 +3,7 @@ import type { DeltaEventType } from '@stratus/contracts';
 import { newId } from '@stratus/db';
 import { deltaChannel, sessionChannel } from '@stratus/events';
 import { Readiness, SERVER_ENV, type ServerEnv } from '@stratus/nest-common';
+import { stratusMetrics } from '@stratus/telemetry';
 import { GATEWAY_ENV, type GatewayEnv } from '../config/gateway-env';
 import { HistoryRepository } from '../history/history.repository';
 import { StreamLimits } from '../limits/stream-limits.service';
@@ -10,6 +11,7 @@ import { TokenStatusRepository } from '../limits/token-status.repository';
 import { decodeEventMessage, decodePreviewMessage, deletedLiveEvent } from '../live/live-message';
 import { LiveSubscriberRepository } from '../live/live-subscriber.repository';
 import { SseConnection } from './sse-connection';
+import { deliverTraced } from './traced-delivery';
 
 /** The open streams of one session in this process, fed by one subscription. */
 interface SessionStreams {
@@ -92,6 +94,7 @@ export class StreamHub implements OnModuleInit, BeforeApplicationShutdown {
     });
     const streams = this.sessions.get(sessionId) ?? this.createSession(sessionId);
     streams.connections.add(connection);
+    stratusMetrics().streamsOpen.add(1);
     const ready = [this.subscriber.listen(sessionChannel(this.prefix, sessionId), streams.onEvent)];
     if (connection.wantsPreviews && streams.previewConnections++ === 0) ready.push(this.subscriber.listen(deltaChannel(this.prefix, sessionId), streams.onPreview));
     await Promise.all(ready);
@@ -127,7 +130,7 @@ export class StreamHub implements OnModuleInit, BeforeApplicationShutdown {
         if (!event) return;
         streams.previewTypes.delete(event.id);
         if (event.type === 'session.status_idle') streams.previewTypes.clear();
-        for (const connection of streams.connections) connection.deliver(event);
+        deliverTraced(event, streams.connections);
       },
       onPreview: (raw) => {
         const preview = decodePreviewMessage(raw);
@@ -149,6 +152,7 @@ export class StreamHub implements OnModuleInit, BeforeApplicationShutdown {
     const sessionId = connection.sessionId;
     const streams = this.sessions.get(sessionId);
     if (!streams?.connections.delete(connection)) return;
+    stratusMetrics().streamsOpen.add(-1);
     if (connection.wantsPreviews && --streams.previewConnections === 0) {
       this.subscriber.unlisten(deltaChannel(this.prefix, sessionId), streams.onPreview);
       streams.previewTypes.clear();

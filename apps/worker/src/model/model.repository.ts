@@ -1,10 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { createModelClient, type ModelCatalog } from '@stratus/models';
+import { createModelClient, type ModelCatalog, type ModelClient } from '@stratus/models';
 import { ConcurrencyLimit, MODEL_CATALOG } from '@stratus/nest-common';
 import type { ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
 import { WORKER_ENV } from '../worker.tokens';
 import type { WorkerEnv } from '../config/worker-env';
 import { ModelStreamStalledError } from './model-errors';
+import { traceModelCall, type ModelCallObserver } from './model-telemetry';
 
 export interface ModelRequest {
   /** The public model id (the agent's `model`). */
@@ -64,7 +65,11 @@ export class ModelRepository {
   }
 
   private async streamInSlot(request: ModelRequest): Promise<ModelReply> {
-    const { client, upstreamModel } = createModelClient(this.catalog, request.model, { timeoutMs: this.env.STRATUS_MODEL_TIMEOUT_MS });
+    const resolved = createModelClient(this.catalog, request.model, { timeoutMs: this.env.STRATUS_MODEL_TIMEOUT_MS });
+    return traceModelCall({ system: resolved.provider.name, model: resolved.upstreamModel }, (call) => this.streamReply(request, resolved, call));
+  }
+
+  private async streamReply(request: ModelRequest, { client, upstreamModel }: ModelClient, observed: ModelCallObserver): Promise<ModelReply> {
     const call = new AbortController();
     const stopCall = () => call.abort(request.signal.reason);
     request.signal.addEventListener('abort', stopCall, { once: true });
@@ -91,6 +96,7 @@ export class ModelRepository {
       armIdleTimer();
       for await (const chunk of stream) {
         armIdleTimer();
+        observed.chunk(chunk.choices[0]?.finish_reason);
         if (chunk.usage) reply.usage = { input_tokens: chunk.usage.prompt_tokens, output_tokens: chunk.usage.completion_tokens };
         const delta = chunk.choices[0]?.delta;
         if (!delta) continue;

@@ -5,6 +5,7 @@ import { Redis } from 'ioredis';
 import { queueSettings, type WorkerEnv } from '../config/worker-env';
 import { WORKER_ENV } from '../worker.tokens';
 import { planQueueWorkers, QUEUE_PROCESSORS, type QueueProcessor } from './queue-processor';
+import { traceJob } from './job-telemetry';
 
 /** Jobs stalled more often than this (their worker died each time) fail instead of looping forever. */
 const MAX_STALLED_COUNT = 3;
@@ -33,15 +34,16 @@ export class QueueWorkersService implements OnApplicationBootstrap, BeforeApplic
       connection.on('error', (error: Error) => this.logger.warn({ queue: setting.queue, err: error.message }, 'queue connection error'));
       const worker = new Worker(
         setting.queue,
-        async (job, token) => {
-          try {
-            await processor.process(job, token);
-          } catch (error) {
-            // A payload that does not parse will never parse: fail it now rather than retry it.
-            if (error instanceof InvalidJobPayloadError) throw new UnrecoverableError(error.message);
-            throw error;
-          }
-        },
+        (job, token) =>
+          traceJob(setting.queue, job, async () => {
+            try {
+              await processor.process(job, token);
+            } catch (error) {
+              // A payload that does not parse will never parse: fail it now rather than retry it.
+              if (error instanceof InvalidJobPayloadError) throw new UnrecoverableError(error.message);
+              throw error;
+            }
+          }),
         {
           connection,
           prefix: queuePrefix(this.env.REDIS_KEY_PREFIX),

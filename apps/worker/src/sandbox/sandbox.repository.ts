@@ -1,12 +1,17 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { RunnerClient, type SandboxProvider, type SandboxSpec } from '@stratus/sandbox';
-import { SANDBOX_PROVIDER } from '../worker.tokens';
+import { stratusMetrics } from '@stratus/telemetry';
+import type { WorkerEnv } from '../config/worker-env';
+import { SANDBOX_PROVIDER, WORKER_ENV } from '../worker.tokens';
+import { measureProvision } from './sandbox-telemetry';
 
 /** A running sandbox as a turn uses it. */
 export interface SessionSandbox {
   runner: RunnerClient;
   /** How long the provider took to start it (0 when it was already running). */
   startupMs: number;
+  /** It came from the warm pool. */
+  warm: boolean;
 }
 
 /** The sandboxes of the sessions this process runs turns for, and clients of their runners. */
@@ -15,8 +20,15 @@ export class SandboxRepository implements OnApplicationShutdown {
   private readonly runners = new Map<string, { token: string; client: RunnerClient }>();
   /** Provisions under way: a turn and the lifecycle queue asking at once share one, never start two. */
   private readonly starting = new Map<string, Promise<SessionSandbox>>();
+  private readonly providerName: string;
 
-  constructor(@Inject(SANDBOX_PROVIDER) private readonly provider: SandboxProvider) {}
+  constructor(
+    @Inject(SANDBOX_PROVIDER) private readonly provider: SandboxProvider,
+    @Inject(WORKER_ENV) env: WorkerEnv,
+  ) {
+    this.providerName = env.STRATUS_SANDBOX_PROVIDER;
+    stratusMetrics().sandboxesLive.addCallback((result) => result.observe(this.runners.size, { provider: this.providerName }));
+  }
 
   /** The session's sandbox, started when it is not running (in this process). */
   provision(spec: SandboxSpec): Promise<SessionSandbox> {
@@ -29,7 +41,7 @@ export class SandboxRepository implements OnApplicationShutdown {
 
   private async start(spec: SandboxSpec): Promise<SessionSandbox> {
     const running = await this.provider.get(spec.sessionId);
-    const handle = running ?? (await this.provider.provision(spec));
+    const handle = running ?? (await measureProvision(this.providerName, () => this.provider.provision(spec)));
     let entry = this.runners.get(spec.sessionId);
     if (entry?.token !== handle.token) {
       // A new runner (the old one died or was reaped) has a new token and socket.
@@ -37,7 +49,7 @@ export class SandboxRepository implements OnApplicationShutdown {
       entry = { token: handle.token, client: RunnerClient.forHandle(handle) };
       this.runners.set(spec.sessionId, entry);
     }
-    return { runner: entry.client, startupMs: running ? 0 : handle.startupMs };
+    return { runner: entry.client, startupMs: running ? 0 : handle.startupMs, warm: handle.warm === true };
   }
 
   /** Stops the session's sandbox and deletes its files. */

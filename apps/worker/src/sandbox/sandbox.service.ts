@@ -6,6 +6,7 @@ import { SandboxCapacityService } from './sandbox-capacity.service';
 import { SandboxLifecycleRepository } from './sandbox-lifecycle.repository';
 import { SandboxSessionsRepository } from './sandbox-sessions.repository';
 import { SandboxSlotsRepository } from './sandbox-slots.repository';
+import { traceSandboxWait } from './sandbox-telemetry';
 import { SandboxRepository, type SessionSandbox } from './sandbox.repository';
 
 /** A sandbox a turn has asked for; its tool calls wait for it. */
@@ -82,7 +83,7 @@ export class SandboxService {
 
   /** Starts the session's sandbox (or finds it running); the caller holds its slot. */
   private async provision(spec: SandboxSpec): Promise<SessionSandbox> {
-    const sandbox = await this.repository.provision(spec);
+    const sandbox = await traceSandboxWait(this.env.STRATUS_SANDBOX_PROVIDER, () => this.repository.provision(spec));
     if (sandbox.startupMs > 0) this.logger.debug({ sessionId: spec.sessionId, startupMs: Math.round(sandbox.startupMs) }, 'sandbox started');
     return sandbox;
   }

@@ -3,6 +3,7 @@ import type { Logger } from '@nestjs/common';
 import { ToolInput, type Content, type EventPayload, type EventType } from '@stratus/contracts';
 import { newId, type Event as EventRow, type SecretBox } from '@stratus/db';
 import { awaitsAnswer, confirmationOf, newEvent, turnKeys, type NewEvent, type NewEventOf, type PendingToolUse } from '@stratus/events';
+import { inSpan, stratusMetrics } from '@stratus/telemetry';
 import type { ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
 import type { WorkerEnv } from '../config/worker-env';
 import type { McpConnectionsService } from '../mcp/mcp-connections.service';
@@ -13,6 +14,7 @@ import type { PendingSandbox, SandboxService } from '../sandbox/sandbox.service'
 import type { BuiltinToolsRepository } from '../tools/builtin-tools.repository';
 import { agentToolSpecs, chatTools, runsInSandbox, type ToolSpec } from '../tools/tool-catalog';
 import type { ToolOutcome } from '../tools/tool-output';
+import { recordDeniedToolCall, traceToolCall } from '../tools/tool-telemetry';
 import type { TurnSwitch } from './turn-control.service';
 import { readTurnLog, WAITING_FOR_SANDBOX, type OpenTurn } from './turn-log';
 import { TurnStop } from './turn-stop';
@@ -100,7 +102,8 @@ export class TurnRun {
         } else {
           return await this.deps.turns.release(this.context, this.owner);
         }
-        if (!(await this.play(turnId))) return;
+        const attributes = { 'stratus.session.id': this.sessionId, 'stratus.turn.id': turnId };
+        if (!(await inSpan('turn', { attributes }, () => this.play(turnId)))) return;
         // Messages were queued during the turn: the API stored them, so they are news to this run.
         await this.reload();
         this.turnSwitch.renew();
@@ -129,6 +132,7 @@ export class TurnRun {
     this.outbox.turnStartKey = turnKeys.running(turnId);
     this.markConsumed(queued, turnId);
     this.runningSince = performance.now();
+    stratusMetrics().turnsStarted.add(1);
     return turnId;
   }
 
@@ -138,6 +142,8 @@ export class TurnRun {
     this.outbox.consume = { ids: answers.map((row) => row.id), turnId: open.turnId };
     this.markConsumed(answers, open.turnId);
     this.runningSince = performance.now();
+    // Counted as a start again, so that every start has its finish (the pause counted as requires_action).
+    stratusMetrics().turnsStarted.add(1);
     return open.turnId;
   }
 
@@ -230,10 +236,12 @@ export class TurnRun {
     return result;
   }
 
-  /** One info line per turn that stopped (or paused for tool answers), for the people running Stratus. */
+  /** One info line and the turn metrics per turn that stopped (or paused for tool answers), for the people running Stratus. */
   private logTurnEnd(turnId: string, stopReason: string, activeMs: number): void {
     const summary = summarizeTurn(this.rows, turnId);
     const durationMs = Math.round(activeMs);
+    stratusMetrics().turnsFinished.add(1, { stop_reason: stopReason });
+    stratusMetrics().turnDuration.record(activeMs / 1000, { stop_reason: stopReason });
     this.deps.logger.log(
       { session_id: this.sessionId, turn_id: turnId, stop_reason: stopReason, steps: summary.steps, tool_calls: summary.toolCalls, input_tokens: summary.inputTokens, output_tokens: summary.outputTokens, duration_ms: durationMs },
       `turn ${stopReason}: ${summary.steps} model call(s), ${summary.toolCalls} tool call(s), ${summary.inputTokens}+${summary.outputTokens} tokens, ${durationMs} ms`,
@@ -349,12 +357,13 @@ export class TurnRun {
       if (confirmation?.result === 'deny') {
         const why = confirmation.deny_message ? ` Their message: ${confirmation.deny_message}` : '';
         this.stageResult(open.turnId, use, { text: `The user denied this tool call; it was not run.${why}`, isError: true });
+        recordDeniedToolCall(use.name);
         continue;
       }
       this.checkpoint();
       // Everything before this call is stored before it starts, so a takeover can tell it was in flight.
       await this.flush();
-      this.stageResult(open.turnId, use, await this.execute(use));
+      this.stageResult(open.turnId, use, await traceToolCall(use.name, this.turnSwitch.signal, () => this.execute(use)));
     }
     return undefined;
   }

@@ -141,6 +141,6 @@ OpenTelemetry Prometheus exporter's standard variable. */}}
   containerPort: {{ .metrics.port }}
 {{- end -}}
 {{- define "stratus.metricsEnv" -}}
-- name: OTEL_EXPORTER_PROMETHEUS_PORT
+- name: STRATUS_METRICS_PORT
   value: {{ .metrics.port | quote }}
 {{- end -}}

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { stratusMetrics } from '@stratus/telemetry';
 import { ApiError } from '../errors/api-error';
 
 export interface SharedRateLimiterOptions {
@@ -51,6 +52,7 @@ export class SharedRateLimiter {
       }
       this.sharedFailed(rejection);
     }
+    stratusMetrics().authLimiterFallback.add(1);
     try {
       await this.local.consume(key);
     } catch (rejection) {
