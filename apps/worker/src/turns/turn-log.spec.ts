@@ -124,10 +124,10 @@ describe('readTurnLog', () => {
     const rows = [
       row('user.message', text('go')),
       row('session.status_running', {}),
-      row('span.model_request_start', {}),
+      row('span.model_request_start', { model: 'm' }),
       row('agent.tool_use', { name: 'Bash', input: {}, evaluated_permission: 'allow' }, { id: 'use_1' }),
       row('agent.tool_use', { name: 'Bash', input: {}, evaluated_permission: 'allow' }, { id: 'use_2' }),
-      row('span.model_request_end', { is_error: false }),
+      row('span.model_request_end', end(false)),
       row('session.status_running', { detail: 'waiting_for_sandbox' }),
     ];
     expect(readTurnLog(rows).open).toMatchObject({ waitingForSandbox: true, pending: [{ name: 'Bash' }, { name: 'Bash' }] });

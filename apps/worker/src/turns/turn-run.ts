@@ -218,7 +218,7 @@ export class TurnRun {
     return (await this.end(turnId, 'end_turn')).continues;
   }
 
-  private async pause(open: OpenTurn, waiting: PendingToolUse[]): Promise<false> {
+  private async pause(open: OpenTurn, waiting: PendingToolUse<EventRow>[]): Promise<false> {
     const idle = this.event('session.status_idle', open.turnId, turnKeys.pause(open.turnId, open.step), {
       stop_reason: { type: 'requires_action', event_ids: waiting.map((use) => use.event.id) },
     });
@@ -350,7 +350,7 @@ export class TurnRun {
    * Runs the step's tool calls in the order the model made them. Stops at the first one that needs an
    * answer it does not have, and returns every tool use still waiting for one (the turn pauses).
    */
-  private async runTools(open: OpenTurn): Promise<PendingToolUse[] | undefined> {
+  private async runTools(open: OpenTurn): Promise<PendingToolUse<EventRow>[] | undefined> {
     for (const use of open.pending) {
       if (awaitsAnswer(use)) return open.pending.filter(awaitsAnswer);
       const confirmation = confirmationOf(use);
@@ -368,7 +368,7 @@ export class TurnRun {
     return undefined;
   }
 
-  private async execute(use: PendingToolUse): Promise<ToolOutcome> {
+  private async execute(use: PendingToolUse<EventRow>): Promise<ToolOutcome> {
     if (use.mcpServer !== undefined) return this.deps.mcp.call(this.sessionId, use.mcpServer, use.name, use.input, this.turnSwitch.signal, this.deps.env.STRATUS_TOOL_RESULT_MAX_BYTES);
     const spec = this.specs.find((s): s is Extract<ToolSpec, { kind: 'builtin' }> => s.kind === 'builtin' && s.name === use.name);
     if (!spec) {
@@ -390,7 +390,7 @@ export class TurnRun {
    * session.status_running with a detail) and says it runs again before the call starts, so a
    * takeover can tell a call that waited from one that may have run.
    */
-  private async sandboxFor(use: PendingToolUse) {
+  private async sandboxFor(use: PendingToolUse<EventRow>) {
     const turnId = use.event.turnId!;
     const { sandbox, waited } = await this.acquireSandbox().ready(async () => {
       await this.commit([this.event('session.status_running', turnId, turnKeys.sandboxWait(turnId, use.event.id), { detail: WAITING_FOR_SANDBOX })]);
@@ -399,7 +399,7 @@ export class TurnRun {
     return sandbox;
   }
 
-  private stageResult(turnId: string, use: PendingToolUse, outcome: ToolOutcome): void {
+  private stageResult(turnId: string, use: PendingToolUse<EventRow>, outcome: ToolOutcome): void {
     if (use.mcpServer !== undefined) {
       const content: Content = [{ type: 'text', text: outcome.text }];
       this.stage([this.event('agent.mcp_tool_result', turnId, turnKeys.toolResult(turnId, use.event.id), { mcp_tool_use_id: use.event.id, content, is_error: outcome.isError })]);
