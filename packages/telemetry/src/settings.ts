@@ -4,6 +4,11 @@ export interface TelemetrySettings {
   tracing: boolean;
   /** Metrics are pushed over OTLP as well. */
   otlpMetrics: boolean;
+  /**
+   * A span per PostgreSQL query and Redis command (STRATUS_OTEL_DATASTORE_SPANS=true). Off by default:
+   * a turn runs dozens of each, and exporting them cost about a quarter of turn throughput.
+   */
+  datastoreSpans: boolean;
   /** The internal port serving GET /metrics for Prometheus; 0 when off. */
   metricsPort: number;
   /** The address the metrics port binds to: the server's HOST. */
@@ -41,12 +46,13 @@ function metricsPort(value: string | undefined): number {
 export function telemetrySettings(env: NodeJS.ProcessEnv): TelemetrySettings {
   const port = metricsPort(env.STRATUS_METRICS_PORT);
   const metricsHost = env.HOST?.trim() || '0.0.0.0';
-  if (env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true') return { tracing: false, otlpMetrics: false, metricsPort: 0, metricsHost };
+  if (env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true') return { tracing: false, otlpMetrics: false, datastoreSpans: false, metricsPort: 0, metricsHost };
   const names = list(env.OTEL_METRICS_EXPORTER);
   return {
     tracing: exporterEnabled(env.OTEL_TRACES_EXPORTER, [env.OTEL_EXPORTER_OTLP_ENDPOINT, env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT]),
     // "prometheus" in OTEL_METRICS_EXPORTER is served by STRATUS_METRICS_PORT, not by a second server.
     otlpMetrics: names.includes('otlp') || (!names.includes('none') && names.length === 0 && exporterEnabled(undefined, [env.OTEL_EXPORTER_OTLP_ENDPOINT, env.OTEL_EXPORTER_OTLP_METRICS_ENDPOINT])),
+    datastoreSpans: env.STRATUS_OTEL_DATASTORE_SPANS?.trim().toLowerCase() === 'true',
     metricsPort: port,
     metricsHost,
   };

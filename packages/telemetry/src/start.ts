@@ -60,8 +60,7 @@ export function startTelemetry(serviceName: string, env: NodeJS.ProcessEnv = pro
       ? [
           new HttpInstrumentation({ ignoreIncomingRequestHook: (request) => request.url === '/healthz' || request.url === '/readyz' }),
           new UndiciInstrumentation(),
-          new IORedisInstrumentation({ requireParentSpan: true }),
-          new PgInstrumentation({ requireParentSpan: true }),
+          ...(settings.datastoreSpans ? [new IORedisInstrumentation({ requireParentSpan: true }), new PgInstrumentation({ requireParentSpan: true })] : []),
         ]
       : [],
   });

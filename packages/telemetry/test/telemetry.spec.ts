@@ -4,7 +4,12 @@ import { DEFAULT_METRICS_PORT, PrometheusEndpoint, startTelemetry, STRATUS_METER
 
 describe('telemetrySettings', () => {
   it('turns nothing on but the default metrics port when no exporter is configured', () => {
-    expect(telemetrySettings({})).toEqual({ tracing: false, otlpMetrics: false, metricsPort: DEFAULT_METRICS_PORT, metricsHost: '0.0.0.0' });
+    expect(telemetrySettings({})).toEqual({ tracing: false, otlpMetrics: false, datastoreSpans: false, metricsPort: DEFAULT_METRICS_PORT, metricsHost: '0.0.0.0' });
+  });
+
+  it('traces PostgreSQL queries and Redis commands one by one only when asked to', () => {
+    expect(telemetrySettings({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' }).datastoreSpans).toBe(false);
+    expect(telemetrySettings({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', STRATUS_OTEL_DATASTORE_SPANS: 'true' }).datastoreSpans).toBe(true);
   });
 
   it('exports traces and metrics over OTLP once an endpoint is set, unless an exporter is named none', () => {
