@@ -53,16 +53,17 @@ export async function startServer(extraEnv = {}) {
   const db = `stratus_bench_${randomBytes(4).toString('hex')}`;
   const token = `pt-bench-${randomBytes(16).toString('hex')}`;
   const port = 20000 + Math.floor(Math.random() * 20000);
+  const redisKeyPrefix = extraEnv.REDIS_KEY_PREFIX ?? `stratus-bench-${db}:`;
   const child = spawn(process.execPath, [path.join(ROOT, 'apps/all-in-one/dist/main.js')], {
     env: {
       ...process.env,
       PORT: String(port),
       HOST: '127.0.0.1',
       DATABASE_URL: databaseUrl(db),
-      REDIS_KEY_PREFIX: `stratus-bench-${db}:`,
       STRATUS_BOOTSTRAP_TOKEN: token,
       LOG_LEVEL: 'warn',
       ...extraEnv,
+      REDIS_KEY_PREFIX: redisKeyPrefix,
     },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
@@ -88,6 +89,8 @@ export async function startServer(extraEnv = {}) {
     /** An SDK client of the server, for what a benchmark sets up and reads through the API. */
     stratus: new (loadSdk().Stratus)({ baseURL: url, token }),
     pid: child.pid,
+    /** Its Redis keys' and channels' prefix, for benchmarks that watch the sessions' live channels. */
+    redisKeyPrefix,
     /** The throwaway database's name, for benchmarks that read the event log directly. */
     database: db,
     async stop() {

@@ -12,7 +12,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
-import { call, machine, ROOT, startServer, writeReport } from './lib.mjs';
+import { machine, ROOT, startServer, writeReport } from './lib.mjs';
 
 const require = createRequire(import.meta.url);
 const { startScriptedModel } = require(path.join(ROOT, 'packages/testing/dist/index.js'));
@@ -72,13 +72,13 @@ async function round(modelBaseURL, telemetryEnv, scrapeUrl) {
   let scraper;
   try {
     await watcher.ready;
-    const agent = await call(server, 'POST', '/agents', { name: 'bench', model: 'bench-model', tools: [{ type: 'agent_toolset_20260401', enabled_tools: ['Bash'] }] });
-    const environment = await call(server, 'POST', '/environments', { name: 'bench' });
+    const agent = await server.stratus.agents.create({ name: 'bench', model: 'bench-model', tools: [{ type: 'agent_toolset_20260401', enabled_tools: ['Bash'] }] });
+    const environment = await server.stratus.environments.create({ name: 'bench' });
     const sessions = [];
-    for (let i = 0; i < SESSIONS; i++) sessions.push((await call(server, 'POST', '/sessions', { agent: agent.id, environment_id: environment.id })).id);
+    for (let i = 0; i < SESSIONS; i++) sessions.push((await server.stratus.sessions.create({ agent: agent.id, environment_id: environment.id })).id);
     const turnOf = async (sessionId) => {
       const idle = watcher.next(sessionId);
-      await call(server, 'POST', `/sessions/${sessionId}/events`, { events: [{ type: 'user.message', content: 'go' }] });
+      await server.stratus.sessions.events.send(sessionId, { events: [{ type: 'user.message', content: 'go' }] });
       const event = await idle;
       if (event.stop_reason?.type !== 'end_turn') throw new Error(`turn ended with ${JSON.stringify(event.stop_reason)}`);
     };

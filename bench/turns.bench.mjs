@@ -90,7 +90,7 @@ async function sandboxStarts() {
 }
 
 /** Waits for session.status_idle events published on the sessions' live channels. */
-function idleWatcher() {
+function idleWatcher(redisKeyPrefix) {
   const subscriber = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
   const waiting = new Map();
   subscriber.on('pmessage', (_pattern, channel, raw) => {
@@ -103,7 +103,7 @@ function idleWatcher() {
     resolve?.(event);
   });
   return {
-    ready: subscriber.psubscribe('stratus:session:*'),
+    ready: subscriber.psubscribe(`${redisKeyPrefix}session:*`),
     next: (sessionId) => new Promise((resolve) => waiting.set(sessionId, resolve)),
     close: () => subscriber.disconnect(),
   };
@@ -181,7 +181,7 @@ async function steady(model, sandboxDir) {
     ...SERVER_ENV,
   });
   stopOnExit(server);
-  const watcher = idleWatcher();
+  const watcher = idleWatcher(server.redisKeyPrefix);
   await watcher.ready;
   try {
     const agent = await server.stratus.agents.create({ name: 'bench', model: 'bench-model', tools: [{ type: 'agent_toolset_20260401', enabled_tools: ['Bash'] }] });
