@@ -97,7 +97,7 @@ describe('EventStore', () => {
         ]),
       1,
     );
-    expect(messages).toEqual([{ seq: 2, event: expect.objectContaining({ type: 'agent.message', session_id: sessionId }) }]);
+    expect(messages).toEqual([{ seq: 2, event: expect.objectContaining({ type: 'agent.message', session_id: sessionId }), published_at: expect.any(Number) }]);
   });
 
   it('publishes live previews on the session\'s delta channel, in the stream\'s frame shapes', async () => {

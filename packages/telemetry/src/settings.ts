@@ -6,7 +6,7 @@ export interface TelemetrySettings {
   otlpMetrics: boolean;
   /**
    * A span per PostgreSQL query and Redis command (STRATUS_OTEL_DATASTORE_SPANS=true). Off by default:
-   * a turn runs dozens of each, and exporting them cost about a quarter of turn throughput.
+   * a turn runs dozens of each (bench:telemetry: 22.5% of turn throughput with them, 3.8% without).
    */
   datastoreSpans: boolean;
   /** The internal port serving GET /metrics for Prometheus; 0 when off. */
