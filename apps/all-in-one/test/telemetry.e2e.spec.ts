@@ -25,6 +25,7 @@ beforeAll(async () => {
       OTEL_BSP_SCHEDULE_DELAY: '100',
       OTEL_METRIC_EXPORT_INTERVAL: '500',
       STRATUS_METRICS_PORT: String(metricsPort),
+      LOG_FORMAT: 'json',
     },
   });
   stratus = new Stratus({ baseURL: app.baseUrl, token: app.token });
@@ -113,6 +114,21 @@ describe('telemetry of a turn', () => {
     const delivery = await receiver.waitForSpan((s) => s.traceId === toolCall.traceId && s.name === 'stream.deliver' && s.attributes['stratus.event.type'] === 'agent.tool_result');
     expect(delivery.attributes['stratus.streams']).toBe(1);
     expect(await ancestors(delivery)).toContain(turn);
+  });
+
+  it('puts trace_id and span_id on the log lines written inside the trace', async () => {
+    const toolCall = await receiver.waitForSpan((s) => s.name === 'execute_tool Bash');
+    const turn = await receiver.waitForSpan((s) => s.spanId === toolCall.parentSpanId);
+    const lines = app
+      .logLines()
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as { msg?: string; trace_id?: string; span_id?: string; stop_reason?: string });
+    // The worker's line for the turn's end is written inside the turn span.
+    const turnEnd = lines.find((line) => line.stop_reason === 'end_turn' && line.msg?.startsWith('turn end_turn'));
+    expect(turnEnd).toMatchObject({ trace_id: toolCall.traceId, span_id: turn.spanId });
+    // And the API's request line, inside the request's server span, carries the same trace.
+    const request = lines.find((line) => line.msg?.startsWith('POST /api/v1/cloud/sessions/:sessionId/events 202'));
+    expect(request?.trace_id).toBe(toolCall.traceId);
   });
 
   it('serves the metric catalogue on the internal metrics port, with the turn in it', async () => {

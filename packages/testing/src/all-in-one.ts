@@ -34,6 +34,8 @@ export interface AllInOneProcess {
   token: string;
   db: TestDatabase;
   child: ChildProcess;
+  /** The lines it has written to stdout so far (its log). */
+  logLines(): readonly string[];
   /** Stops the process (SIGTERM, then waits for it to exit) and drops its database. */
   stop(): Promise<void>;
 }
@@ -65,6 +67,7 @@ export async function startAllInOne(options: AllInOneOptions = {}): Promise<AllI
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const lines: string[] = [];
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGTERM');
@@ -78,6 +81,7 @@ export async function startAllInOne(options: AllInOneOptions = {}): Promise<AllI
       const timer = setTimeout(() => reject(new Error(`the all-in-one did not listen within ${timeoutMs} ms: ${stderr}`)), timeoutMs);
       // Reading every line also keeps the pipe drained, so the process never blocks on logging.
       createInterface({ input: child.stdout }).on('line', (line) => {
+        lines.push(line);
         const match = /listening on (http:\/\/[\d.:]+)/.exec(line);
         if (!match) return;
         clearTimeout(timer);
@@ -86,7 +90,7 @@ export async function startAllInOne(options: AllInOneOptions = {}): Promise<AllI
       void exited.then(() => reject(new Error(`the all-in-one exited before it listened (is it built?): ${stderr}`)));
     });
     await waitForReady(baseUrl, () => child.exitCode !== null, timeoutMs);
-    return { baseUrl, token: QUICKSTART_TOKEN, db, child, stop };
+    return { baseUrl, token: QUICKSTART_TOKEN, db, child, logLines: () => lines, stop };
   } catch (error) {
     await stop();
     throw error;
