@@ -34,6 +34,9 @@ module.exports = function jestConfig(dir, overrides = {}) {
     // Sources written for Node's resolution (the generated Prisma client) import './x.js' meaning x.ts.
     moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
     testTimeout: 90_000,
+    // A test that fails half-way may leave a handle open (a child it never got to stop); the run must
+    // still end, with that failure reported, rather than wait for CI's time limit.
+    forceExit: true,
     // Removes the Redis keys and databases this run's tests left behind.
     globalTeardown: require('node:path').join(__dirname, 'packages/testing/jest/global-teardown.js'),
     ...overrides,

@@ -24,8 +24,9 @@ afterEach(async () => {
 afterAll(() => fx.close());
 
 async function spawnPair(env: Record<string, string> = {}): Promise<[GatewayProcess, GatewayProcess]> {
-  const pair = await Promise.all([spawnGateway(fx, env), spawnGateway(fx, env)]);
-  gateways.push(...pair);
+  // Each is kept for afterEach as soon as it runs, so a test that times out meanwhile stops it too.
+  const started = (gateway: GatewayProcess) => (gateways.push(gateway), gateway);
+  const pair = await Promise.all([spawnGateway(fx, env).then(started), spawnGateway(fx, env).then(started)]);
   balancer = await startBalancer(pair.map((gateway) => gateway.port));
   return pair;
 }

@@ -36,7 +36,11 @@ export async function spawnGateway(fixture: Fixture, env: Record<string, string>
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`gateway did not start: ${stderr}`)), 30_000);
+    // A gateway that never listens is killed, or it would outlive the test (and keep jest from exiting).
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`gateway did not start: ${stderr}`));
+    }, 60_000);
     // Reading every line also keeps the pipe drained, so the child never blocks on logging.
     readline.createInterface({ input: child.stdout }).on('line', (line) => {
       const match = /gateway listening on (http:\/\/[^"]+)"/.exec(line);
