@@ -11,7 +11,15 @@ let failed = 0;
 for (const group of ['apps', 'packages', 'deploy']) {
   for (const name of existsSync(group) ? readdirSync(group).sort() : []) {
     const file = join(group, name, 'jest-report.json');
-    if (!existsSync(file)) continue;
+    if (!existsSync(file)) {
+      // A suite that should have run and left no report (its global setup failed, jest crashed).
+      const manifest = join(group, name, 'package.json');
+      if (existsSync(manifest) && JSON.parse(readFileSync(manifest, 'utf8')).scripts?.test) {
+        failed += 1;
+        process.stderr.write(`  ${group}/${name}: no report (its suite did not run), counted as 1 failed\n`);
+      }
+      continue;
+    }
     const report = JSON.parse(readFileSync(file, 'utf8'));
     const p = report.numPassedTests;
     const f = report.numFailedTests + report.numRuntimeErrorTestSuites;
