@@ -123,6 +123,50 @@ describe('the SDK against a real Stratus', () => {
     await expect(stratus.sessions.retrieve(session.id)).rejects.toBeInstanceOf(NotFoundError);
   });
 
+  it('vaults and their credentials: create, retrieve, update, list, archive, delete; the token is never returned', async () => {
+    const token = `secret-${unique()}`;
+    const vault = await stratus.vaults.create({ display_name: `vault-${unique()}` });
+    expect(await stratus.vaults.retrieve(vault.id)).toEqual(vault);
+    expect((await stratus.vaults.update(vault.id, { display_name: 'renamed' })).display_name).toBe('renamed');
+
+    const credential = await stratus.vaults.credentials.create(vault.id, { display_name: 'mcp', auth: { type: 'static_bearer', token, mcp_server_url: 'https://mcp.example.com/mcp' } });
+    expect(credential).toMatchObject({ vault_id: vault.id, auth: { type: 'static_bearer', mcp_server_url: 'https://mcp.example.com/mcp' } });
+    expect((await stratus.vaults.credentials.update(vault.id, credential.id, { display_name: 'mcp 2' })).display_name).toBe('mcp 2');
+    const listed = [];
+    for await (const item of stratus.vaults.credentials.list(vault.id)) listed.push(item);
+    expect(listed.map((c) => c.id)).toEqual([credential.id]);
+    const read = await stratus.vaults.credentials.retrieve(vault.id, credential.id);
+    expect(JSON.stringify([credential, read, listed])).not.toContain(token);
+
+    expect((await stratus.vaults.credentials.archive(vault.id, credential.id)).archived_at).not.toBeNull();
+    expect(await stratus.vaults.credentials.list(vault.id)).toMatchObject({ data: [] });
+    expect((await stratus.vaults.credentials.list(vault.id, { include_archived: true })).data.map((c) => c.id)).toEqual([credential.id]);
+    expect(await stratus.vaults.credentials.delete(vault.id, credential.id)).toEqual({ id: credential.id, type: 'vault_credential_deleted' });
+    await expect(stratus.vaults.credentials.retrieve(vault.id, credential.id)).rejects.toBeInstanceOf(NotFoundError);
+
+    expect((await stratus.vaults.list()).data.map((v) => v.id)).toContain(vault.id);
+    expect((await stratus.vaults.archive(vault.id)).archived_at).not.toBeNull();
+    expect(await stratus.vaults.delete(vault.id)).toEqual({ id: vault.id, type: 'vault_deleted' });
+    await expect(stratus.vaults.retrieve(vault.id)).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it('webhooks: create (the secret once), retrieve, update, list, rotate the secret, list deliveries, delete', async () => {
+    // Disabled: nothing is delivered to the (public, unreachable) address while other tests run turns.
+    const hook = await stratus.webhooks.create({ url: 'https://93.184.216.34/stratus', event_types: ['session.status_idle'], enabled: false });
+    expect(hook.secret).toMatch(/^whsec_/);
+    const read = await stratus.webhooks.retrieve(hook.id);
+    expect(read).toMatchObject({ id: hook.id, enabled: false });
+    expect(JSON.stringify(read)).not.toContain(hook.secret);
+    expect((await stratus.webhooks.update(hook.id, { description: 'ops' })).description).toBe('ops');
+    expect((await stratus.webhooks.list()).data.map((w) => w.id)).toContain(hook.id);
+    const rotated = await stratus.webhooks.rotateSecret(hook.id, { grace_period_seconds: 0 });
+    expect(rotated.secret).toMatch(/^whsec_/);
+    expect(rotated.secret).not.toBe(hook.secret);
+    expect(await stratus.webhooks.deliveries(hook.id)).toMatchObject({ data: [] });
+    expect(await stratus.webhooks.delete(hook.id)).toEqual({ id: hook.id, type: 'webhook_deleted' });
+    await expect(stratus.webhooks.retrieve(hook.id)).rejects.toBeInstanceOf(NotFoundError);
+  });
+
   it('pages through a list with next_page: every item once, in order, one request per page', async () => {
     for (let i = 0; i < 5; i++) await newAgent();
     const expected = (await stratus.agents.list({ limit: 100 })).data.map((a) => a.id);

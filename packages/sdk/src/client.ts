@@ -3,6 +3,8 @@ import { Agents } from './resources/agents.js';
 import { Environments } from './resources/environments.js';
 import { Models } from './resources/models.js';
 import { Sessions } from './resources/sessions.js';
+import { Vaults } from './resources/vaults.js';
+import { Webhooks } from './resources/webhooks.js';
 
 /**
  * The Stratus API client:
@@ -14,6 +16,8 @@ export class Stratus {
   readonly environments: Environments;
   readonly sessions: Sessions;
   readonly models: Models;
+  readonly vaults: Vaults;
+  readonly webhooks: Webhooks;
 
   constructor(options: ClientOptions) {
     const transport = new Transport(options);
@@ -21,5 +25,7 @@ export class Stratus {
     this.environments = new Environments(transport);
     this.sessions = new Sessions(transport);
     this.models = new Models(transport);
+    this.vaults = new Vaults(transport);
+    this.webhooks = new Webhooks(transport);
   }
 }

@@ -37,6 +37,18 @@ export type {
   SessionUpdateParams,
 } from './resources/sessions.js';
 export type { ArchivableListParams, CreatedAtFilter } from './resources/shared.js';
+export type {
+  VaultCreateParams,
+  VaultCredentialCreateParams,
+  VaultCredentialDeleteResult,
+  VaultCredentials,
+  VaultCredentialUpdateParams,
+  VaultDeleteResult,
+  VaultListParams,
+  Vaults,
+  VaultUpdateParams,
+} from './resources/vaults.js';
+export type { WebhookCreateParams, WebhookDeleteResult, WebhookRotateSecretParams, Webhooks, WebhookUpdateParams } from './resources/webhooks.js';
 export type { RunOptions, RunResult } from './runs/run-turn.js';
 export { Backoff, DEFAULT_BACKOFF, jitter, type BackoffOptions } from './streaming/backoff.js';
 export { ResumableStream, type ReconnectInfo, type ResumableStreamOptions } from './streaming/resumable-stream.js';

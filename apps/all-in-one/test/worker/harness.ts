@@ -33,8 +33,7 @@ export interface Stack {
   /** The SDK client of the stack's API: how the tests act as an integrator would. */
   stratus: Stratus;
   /**
-   * Raw HTTP, for what the SDK has no resource for (vaults, webhooks) and for replies whose status
-   * code a test checks as such.
+   * Raw HTTP, for replies whose status code a test checks as such.
    */
   request<T = any>(method: string, route: string, body?: unknown): Promise<Reply<T>>;
   /** Creates an agent (scripted model, all built-in tools by default), an environment and a session. */

@@ -172,20 +172,19 @@ describe('the tool list of a session', () => {
 describe('MCP credentials from vaults', () => {
   it('sends the vault credential matched by server URL as a bearer token, and never shows it', async () => {
     const bodies: unknown[] = [];
-    const vault = await stack.request('POST', '/vaults', { display_name: 'weather' });
-    const credential = await stack.request('POST', `/vaults/${vault.body.id}/credentials`, {
+    const vault = await stack.stratus.vaults.create({ display_name: 'weather' });
+    const credential = await stack.stratus.vaults.credentials.create(vault.id, {
       display_name: 'weather token',
       // Another spelling of the agent's URL: the match is made on the normalised URL.
       auth: { type: 'static_bearer', token: TOKEN, mcp_server_url: `HTTP://127.0.0.1:${mcp.port}/secure/` },
     });
-    expect(credential.status).toBe(201);
-    bodies.push(vault.body, credential.body);
-    const sessionId = await stack.session({ agent: weatherAgent(mcp.secureUrl), session: { vault_ids: [vault.body.id] } });
+    bodies.push(vault, credential);
+    const sessionId = await stack.session({ agent: weatherAgent(mcp.secureUrl), session: { vault_ids: [vault.id] } });
     stack.model.script({ kind: 'tool_calls', calls: [{ name: 'mcp__weather__forecast', arguments: { city: 'Tromsø' } }] }, { kind: 'text', text: 'Sunny.' });
     const sent = await stack.send(sessionId, { type: 'user.message', content: 'Weather in Tromsø?' });
     const events = await stack.idle(sessionId);
     bodies.push(sent, events, (await stack.stratus.sessions.retrieve(sessionId)));
-    bodies.push((await stack.request('GET', `/vaults/${vault.body.id}/credentials`)).body);
+    bodies.push(await stack.stratus.vaults.credentials.list(vault.id));
 
     expect(ofType(events, 'session.error')).toEqual([]);
     expect(ofType(events, 'agent.mcp_tool_result')).toEqual([expect.objectContaining({ content: [{ type: 'text', text: 'Sunny in Tromsø' }], is_error: false })]);

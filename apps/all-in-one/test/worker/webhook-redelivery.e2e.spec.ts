@@ -62,7 +62,7 @@ afterAll(async () => {
 it('a worker killed mid-delivery: another delivers the event again under the same webhook-id', async () => {
   receiver.respond('/crash', (n) => (n === 0 ? 'hang' : 200));
   const first = await startDeliveryWorker();
-  const hook = (await stack.request('POST', '/webhooks', { url: receiver.url('/crash'), event_types: ['session.status_idle'] })).body;
+  const hook = await stack.stratus.webhooks.create({ url: receiver.url('/crash'), event_types: ['session.status_idle'] });
   const sessionId = await stack.session({ agent: { tools: [] } });
   stack.model.script({ kind: 'text', text: 'Hello.' });
   await stack.send(sessionId, { type: 'user.message', content: 'Hi' });
@@ -81,7 +81,7 @@ it('a worker killed mid-delivery: another delivers the event again under the sam
   // The receiver's dedupe by webhook-id leaves one effect; the log shows the one attempt that was answered.
   const delivery = await eventually(
     async () => {
-      const [row] = (await stack.request('GET', `/webhooks/${hook.id}/deliveries`)).body.data;
+      const [row] = (await stack.stratus.webhooks.deliveries(hook.id)).data;
       return row?.status === 'succeeded' ? row : undefined;
     },
     15_000,

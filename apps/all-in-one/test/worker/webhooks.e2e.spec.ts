@@ -1,3 +1,4 @@
+import type { WebhookCreateParams } from '@stratus/sdk';
 import { eventually } from '@stratus/testing';
 import { ofType, startStack, type Stack } from './harness';
 import { startWebhookReceiver, verifyWebhook, type WebhookReceiver } from './support/webhook-receiver';
@@ -29,10 +30,8 @@ afterAll(async () => {
   await receiver?.close();
 });
 
-async function webhook(path: string, eventTypes: string[] = ['session.status_idle'], url = receiver.url(path)): Promise<{ id: string; secret: string }> {
-  const reply = await stack.request('POST', '/webhooks', { url, event_types: eventTypes });
-  if (reply.status !== 201) throw new Error(`POST /webhooks: ${reply.status} ${JSON.stringify(reply.body)}`);
-  return reply.body;
+async function webhook(path: string, eventTypes: WebhookCreateParams['event_types'] = ['session.status_idle'], url = receiver.url(path)): Promise<{ id: string; secret: string }> {
+  return stack.stratus.webhooks.create({ url, event_types: eventTypes });
 }
 
 /** Runs one chat-only turn (no sandbox) and returns the session's events. */
@@ -44,9 +43,9 @@ async function turn(text = 'Hello.'): Promise<{ sessionId: string; events: any[]
 }
 
 async function deliveries(webhookId: string): Promise<any[]> {
-  const reply = await stack.request('GET', `/webhooks/${webhookId}/deliveries?limit=100`);
-  expect(reply.status).toBe(200);
-  return reply.body.data;
+  const all: any[] = [];
+  for await (const delivery of stack.stratus.webhooks.deliveries(webhookId, { limit: 100 })) all.push(delivery);
+  return all;
 }
 
 /** Waits until every delivery of the webhook has left `pending`. */
@@ -160,14 +159,14 @@ describe('webhook delivery', () => {
 
   it('signs with both secrets during a rotation’s grace period, and with the new one only after it', async () => {
     const hook = await webhook('/rotated');
-    const rotated = (await stack.request('POST', `/webhooks/${hook.id}/rotate_secret`, {})).body;
+    const rotated = await stack.stratus.webhooks.rotateSecret(hook.id);
     await turn();
     const [during] = await receiver.waitFor('/rotated', 1);
     expect(during!.headers['webhook-signature']!.toString().split(' ')).toHaveLength(2);
     verifyWebhook(hook.secret, during!.headers, during!.body);
     verifyWebhook(rotated.secret, during!.headers, during!.body);
 
-    const latest = (await stack.request('POST', `/webhooks/${hook.id}/rotate_secret`, { grace_period_seconds: 0 })).body;
+    const latest = await stack.stratus.webhooks.rotateSecret(hook.id, { grace_period_seconds: 0 });
     await turn();
     const [, after] = await receiver.waitFor('/rotated', 2);
     expect(after!.headers['webhook-signature']!.toString().split(' ')).toHaveLength(1);
@@ -179,7 +178,7 @@ describe('webhook delivery', () => {
   it('delivers nothing for a paused webhook, and events before a webhook existed are not delivered', async () => {
     const { sessionId } = await turn();
     const hook = await webhook('/paused');
-    await stack.request('POST', `/webhooks/${hook.id}`, { enabled: false });
+    await stack.stratus.webhooks.update(hook.id, { enabled: false });
     stack.model.script({ kind: 'text', text: 'again' });
     await stack.send(sessionId, { type: 'user.message', content: 'Again' });
     await stack.idle(sessionId, 2);

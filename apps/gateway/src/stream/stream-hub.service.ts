@@ -215,7 +215,8 @@ export class StreamHub implements OnModuleInit, BeforeApplicationShutdown {
       const active = await this.tokens.activeTokenIds([...tokenIds]);
       const revoked: SseConnection[] = [];
       this.forEachConnection((connection) => {
-        if (!active.has(connection.tokenId)) revoked.push(connection);
+        // Only tokens that were asked about: a stream opened while the query ran has a token it did not check.
+        if (tokenIds.has(connection.tokenId) && !active.has(connection.tokenId)) revoked.push(connection);
       });
       for (const connection of revoked) void connection.goAway(this.env.GATEWAY_RETRY_MS);
     } catch (error) {
