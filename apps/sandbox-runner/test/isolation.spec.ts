@@ -45,7 +45,7 @@ describe('runner isolation settings', () => {
     runner = await startTestRunner({ type: 'none' }, {}, { maxCommandMs: 1000 });
     const { body } = await runner.call('/v1/exec', { command: '(sleep 31.11 &); sleep 31.12', timeout_ms: 600_000 });
     expect(body).toMatchObject({ timed_out: true, exit_code: 137 });
-    expect(await eventually(async () => (await pidsWithArgument('31.11')).length + (await pidsWithArgument('31.12')).length === 0, 2000)).toBe(true);
+    expect(await eventually(async () => (await pidsWithArgument('31.11')).length + (await pidsWithArgument('31.12')).length === 0, 20_000)).toBe(true);
   });
 
   it('names the memory limit when a command is killed by a SIGKILL it did not ask for', async () => {

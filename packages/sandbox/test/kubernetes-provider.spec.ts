@@ -129,7 +129,7 @@ describe('KubernetesSandboxProvider against the Kubernetes API test server', () 
       );
       return { error: error as SandboxStartError, ms: Date.now() - began, spec };
     };
-    const cleanedUp = async (id: string) => eventually(async () => ofSession('jobs', id).length === 0 && ofSession('secrets', id).length === 0, 3000);
+    const cleanedUp = async (id: string) => eventually(async () => ofSession('jobs', id).length === 0 && ofSession('secrets', id).length === 0, 20_000);
 
     it('image pull failure', async () => {
       const { error, ms, spec } = await attempt('ImagePullBackOff', kubeSpec({ image: 'registry.example/missing:1' }));

@@ -103,10 +103,10 @@ describe('LocalSandboxProvider under bubblewrap', () => {
     const client = connect(await provider.provision(sandboxSpec()));
     const abort = new AbortController();
     const call = client.exec({ command: 'sleep 30.71; echo never' }, { signal: abort.signal });
-    expect(await eventually(async () => (await pidsWithArgument('30.71')).length === 1, 5000)).toBe(true);
+    expect(await eventually(async () => (await pidsWithArgument('30.71')).length === 1, 20_000)).toBe(true);
     abort.abort();
     await expect(call).rejects.toThrow();
-    expect(await eventually(async () => (await pidsWithArgument('30.71')).length === 0, 1000)).toBe(true);
+    expect(await eventually(async () => (await pidsWithArgument('30.71')).length === 0, 20_000)).toBe(true);
   });
 
   it('destroy stops every process of the sandbox and removes its directory', async () => {
@@ -116,7 +116,7 @@ describe('LocalSandboxProvider under bubblewrap', () => {
     expect(await pidsWithArgument('30.72')).toHaveLength(1);
 
     await provider.destroy(spec.sessionId);
-    expect(await eventually(async () => (await pidsWithArgument('30.72')).length === 0, 1000)).toBe(true);
+    expect(await eventually(async () => (await pidsWithArgument('30.72')).length === 0, 20_000)).toBe(true);
     expect(existsSync(path.join(base.baseDir, spec.sessionId))).toBe(false);
     expect(await provider.get(spec.sessionId)).toBeUndefined();
     await expect(client.health()).rejects.toBeInstanceOf(RunnerUnavailableError);

@@ -88,6 +88,6 @@ describe('idle local sandboxes', () => {
     const seen = await sh(client, 'for p in /proc/[0-9]*; do if tr "\\0" " " < $p/cmdline | grep -q "^sleep 30.81"; then grep PPid $p/status; fi; done');
     expect(seen.stdout).toBe('PPid:\t1\n');
     await provider.destroy(spec.sessionId);
-    expect(await eventually(async () => (await pidsWithArgument('30.81')).length === 0, 5000)).toBe(true);
+    expect(await eventually(async () => (await pidsWithArgument('30.81')).length === 0, 20_000)).toBe(true);
   });
 });

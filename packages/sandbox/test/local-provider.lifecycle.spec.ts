@@ -20,7 +20,7 @@ describe('LocalSandboxProvider lifecycle', () => {
     try {
       const { sessionId: _, ...template } = sandboxSpec({ environmentId: 'env_pool', environmentVariables: { POOLED: 'yes' } });
       provider.prewarm(template);
-      expect(await eventually(async () => provider.warmSandboxes('env_pool') === 1, 5000)).toBe(true);
+      expect(await eventually(async () => provider.warmSandboxes('env_pool') === 1, 20_000)).toBe(true);
       const spec = sandboxSpec({ ...template });
       const handle = await provider.provision(spec);
       // Claimed from the pool (how fast is bench:sandbox's figure, never a test's).
@@ -30,7 +30,7 @@ describe('LocalSandboxProvider lifecycle', () => {
       await client.close();
       expect(await provider.get(spec.sessionId)).toBe(handle);
       expect((await provider.list()).find((r) => r.sessionId === spec.sessionId)).toMatchObject({ state: 'running', warm: false, environmentId: 'env_pool' });
-      expect(await eventually(async () => provider.warmSandboxes('env_pool') === 1, 5000)).toBe(true);
+      expect(await eventually(async () => provider.warmSandboxes('env_pool') === 1, 20_000)).toBe(true);
       const other = await provider.provision(sandboxSpec({ ...template, environmentVariables: { POOLED: 'no' } }));
       expect(other.warm).toBeUndefined();
       await provider.destroy(spec.sessionId);

@@ -65,10 +65,10 @@ describe('RunnerClient over a Unix socket', () => {
   it('rejects with the abort reason and stops the remote command when the signal aborts', async () => {
     const abort = new AbortController();
     const call = client.exec({ command: 'sleep 30.91' }, { signal: abort.signal });
-    expect(await eventually(async () => (await pidsWithArgument('30.91')).length === 1, 5000)).toBe(true);
+    expect(await eventually(async () => (await pidsWithArgument('30.91')).length === 1, 20_000)).toBe(true);
     abort.abort();
     await expect(call).rejects.toMatchObject({ name: 'AbortError' });
-    expect(await eventually(async () => (await pidsWithArgument('30.91')).length === 0, 1000)).toBe(true);
+    expect(await eventually(async () => (await pidsWithArgument('30.91')).length === 0, 20_000)).toBe(true);
   });
 
   it('throws RunnerUnavailableError when nothing listens on the socket', async () => {
