@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
 import pg from 'pg';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -98,6 +99,29 @@ export async function startServer(extraEnv = {}) {
       await new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));
       await dropDatabase(db);
     },
+  };
+}
+
+/**
+ * Resolves each session's next session.status_idle, heard on the deployment's live channels
+ * (`<prefix>session:*`): a turn's end without an SSE stream per session. Await `ready` before the first turn.
+ */
+export function idleWatcher(redisKeyPrefix) {
+  const subscriber = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+  const waiting = new Map();
+  subscriber.on('pmessage', (_pattern, channel, raw) => {
+    // The pattern also matches the sessions' delta channels (`…:deltas`), which carry previews.
+    if (channel.endsWith(':deltas')) return;
+    const { event } = JSON.parse(raw);
+    if (event?.type !== 'session.status_idle') return;
+    const resolve = waiting.get(event.session_id);
+    waiting.delete(event.session_id);
+    resolve?.(event);
+  });
+  return {
+    ready: subscriber.psubscribe(`${redisKeyPrefix}session:*`),
+    next: (sessionId) => new Promise((resolve) => waiting.set(sessionId, resolve)),
+    close: () => subscriber.disconnect(),
   };
 }
 

@@ -11,8 +11,7 @@ import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Redis } from 'ioredis';
-import { machine, ROOT, startServer, writeReport } from './lib.mjs';
+import { idleWatcher, machine, ROOT, startServer, writeReport } from './lib.mjs';
 
 const require = createRequire(import.meta.url);
 const { startScriptedModel } = require(path.join(ROOT, 'packages/testing/dist/index.js'));
@@ -34,25 +33,6 @@ async function startReceiver() {
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { url: `http://127.0.0.1:${server.address().port}`, received, close: () => new Promise((resolve) => server.close(resolve)) };
-}
-
-/** Resolves each session's next session.status_idle, heard on the deployment's live channels. */
-function idleWatcher(prefix) {
-  const subscriber = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
-  const waiting = new Map();
-  subscriber.on('pmessage', (_pattern, channel, raw) => {
-    if (channel.endsWith(':deltas')) return;
-    const { event } = JSON.parse(raw);
-    if (event?.type !== 'session.status_idle') return;
-    const resolve = waiting.get(event.session_id);
-    waiting.delete(event.session_id);
-    resolve?.(event);
-  });
-  return {
-    ready: subscriber.psubscribe(`${prefix}session:*`),
-    next: (sessionId) => new Promise((resolve) => waiting.set(sessionId, resolve)),
-    close: () => subscriber.disconnect(),
-  };
 }
 
 /** One round: a fresh all-in-one, warmed up (every sandbox started), then DURATION seconds of turns. */

@@ -34,9 +34,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Redis } from 'ioredis';
 import pg from 'pg';
-import { databaseUrl, machine, parseFlags, ROOT, startServer, stats, writeReport } from './lib.mjs';
+import { databaseUrl, idleWatcher, machine, parseFlags, ROOT, startServer, stats, writeReport } from './lib.mjs';
 import { eventsWhileSandboxesStart, kubernetesRunnerIdle, memoryAfterSessions, turnsAtConcurrency } from './turns-scale.mjs';
 
 const require = createRequire(import.meta.url);
@@ -87,26 +86,6 @@ async function sandboxStarts() {
     rmSync(baseDir, { recursive: true, force: true });
   }
   return { isolation: provider.isolation, startup: stats(times) };
-}
-
-/** Waits for session.status_idle events published on the sessions' live channels. */
-function idleWatcher(redisKeyPrefix) {
-  const subscriber = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
-  const waiting = new Map();
-  subscriber.on('pmessage', (_pattern, channel, raw) => {
-    // The pattern also matches the sessions' delta channels (`…:deltas`), which carry previews.
-    if (channel.endsWith(':deltas')) return;
-    const { event } = JSON.parse(raw);
-    if (event?.type !== 'session.status_idle') return;
-    const resolve = waiting.get(event.session_id);
-    waiting.delete(event.session_id);
-    resolve?.(event);
-  });
-  return {
-    ready: subscriber.psubscribe(`${redisKeyPrefix}session:*`),
-    next: (sessionId) => new Promise((resolve) => waiting.set(sessionId, resolve)),
-    close: () => subscriber.disconnect(),
-  };
 }
 
 /** Per-turn timings from the event log: every timestamp is a commit time in PostgreSQL (ms resolution). */

@@ -1,4 +1,4 @@
-import './telemetry';
+import { telemetry } from './telemetry';
 import 'reflect-metadata';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { ApiModule } from '@stratus/api';
@@ -24,7 +24,7 @@ async function main(): Promise<void> {
   const gatewayEnv = parseGatewayEnv(process.env);
   const { logger } = await prepare(process.env);
   installProcessGuards(logger);
-  const { url } = await startHttp(AllInOneModule.forRoot(env, gatewayEnv), env, logger);
+  const { url } = await startHttp(AllInOneModule.forRoot(env, gatewayEnv), env, logger, { afterDrain: () => telemetry.shutdown() });
   logger.info(`Stratus (all-in-one) listening on ${url} — API reference at ${url}/docs`);
 }
 

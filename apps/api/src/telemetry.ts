@@ -1,4 +1,4 @@
 import { startTelemetry } from '@stratus/telemetry';
 
 // Imported first by main: the SDK instruments http, undici, ioredis and pg only if it starts before they load.
-startTelemetry('stratus-api');
+export const telemetry = startTelemetry('stratus-api');

@@ -227,3 +227,31 @@ describe('queue dashboard with its actions on (STRATUS_QUEUE_DASHBOARD_READ_ONLY
     expect((await dashboard(api, 'GET', '/api/queues', { cookie: sessionCookie(loggedIn) })).status).toBe(200);
   });
 });
+
+describe('queue dashboard login under a brute-force flood', () => {
+  const LIMIT = 4;
+  let api: TestApi;
+  beforeAll(async () => {
+    // A window longer than the test: the budget cannot refill half-way.
+    api = await startWithEnv({ STRATUS_QUEUE_DASHBOARD: 'true' }, testRedisPrefix(), { AUTH_FAILURE_LIMIT: String(LIMIT), AUTH_FAILURE_WINDOW_SECONDS: '600' });
+  });
+  afterAll(() => api.close());
+
+  it('spends the same per-address budget as the API: past it the form answers 429, and a valid admin token still logs in', async () => {
+    const guess = () => `pt-guess-${Math.random().toString(36).slice(2)}`;
+    // Half the budget spent on the public API, half on the login form: one budget for both.
+    for (let i = 0; i < LIMIT / 2; i++) expect((await api.request('GET', '/agents', { token: guess() })).status).toBe(401);
+    for (let i = 0; i < LIMIT / 2; i++) expectError(await login(api, guess()), 401, 'authentication_error');
+
+    const refused = await login(api, guess());
+    expectError(refused, 429, 'rate_limit_error');
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    // A guess as a bearer token on the board, and on the API, is refused the same way.
+    expectError(await dashboard(api, 'GET', '/api/queues', bearer(guess())), 429, 'rate_limit_error');
+    expectError(await api.request('GET', '/agents', { token: guess() }), 429, 'rate_limit_error');
+
+    const loggedIn = await login(api, await api.newWorkspaceToken(['admin']));
+    expect(loggedIn.status).toBe(303);
+    expect((await dashboard(api, 'GET', '/api/queues', { cookie: sessionCookie(loggedIn) })).status).toBe(200);
+  });
+});

@@ -77,15 +77,37 @@ async function readAll(sessionId: string, first: RawStream): Promise<string[]> {
   return received();
 }
 
+/** A raw stream and an SDK reader of the session, opened once it has 3 events, both caught up with them. */
+async function watch(sessionId: string): Promise<{ raw: RawStream; reader: SdkReader }> {
+  await fx.append(sessionId, 3);
+  const raw = await open(sessionId);
+  const reader = readWithSdk(gateway.url, token, sessionId);
+  readers.push(reader);
+  await raw.waitForIds(3);
+  await reader.waitForIds(3);
+  return { raw, reader };
+}
+
+/**
+ * After a fault: both readers end up with every event in the table, in order, without loss (the raw
+ * one resumed by hand), and a new stream serves them all; returns the new stream.
+ */
+async function expectAllDelivered(sessionId: string, { raw, reader }: { raw: RawStream; reader: SdkReader }): Promise<RawStream> {
+  const table = await fx.tableIds(sessionId);
+  expect(await readAll(sessionId, raw)).toEqual(table);
+  await reader.waitForIds(table.length, 60_000);
+  expect(reader.ids).toEqual(table);
+  const after = await open(sessionId);
+  expect(after.status).toBe(200);
+  await after.waitForIds(table.length);
+  expect(after.ids).toEqual(table);
+  return after;
+}
+
 describe('gateway under faults', () => {
   it(`outlives a ${OUTAGE_MS / 1000} s PostgreSQL outage: streams carry on or resume without loss, new streams work after`, async () => {
     const sessionId = await fx.newSession(workspaceId);
-    await fx.append(sessionId, 3);
-    const raw = await open(sessionId);
-    const reader = readWithSdk(gateway.url, token, sessionId);
-    readers.push(reader);
-    await raw.waitForIds(3);
-    await reader.waitForIds(3);
+    const watched = await watch(sessionId);
 
     await proxy.cut();
     // Stored (the fixture reaches PostgreSQL directly) and published while the gateway cannot query.
@@ -99,25 +121,13 @@ describe('gateway under faults', () => {
     await proxy.restore();
 
     await fx.append(sessionId, 2);
-    const table = await fx.tableIds(sessionId);
-    expect(await readAll(sessionId, raw)).toEqual(table);
-    await reader.waitForIds(table.length, 60_000);
-    expect(reader.ids).toEqual(table);
-    const after = await open(sessionId);
-    expect(after.status).toBe(200);
-    await after.waitForIds(table.length);
-    expect(after.ids).toEqual(table);
+    await expectAllDelivered(sessionId, watched);
     expect(gateway.child.exitCode).toBeNull();
   }, OUTAGE_MS + 180_000);
 
   it('outlives a Redis restart: streams carry on or resume without loss, new streams work after', async () => {
     const sessionId = await fx.newSession(workspaceId);
-    await fx.append(sessionId, 3);
-    const raw = await open(sessionId);
-    const reader = readWithSdk(gateway.url, token, sessionId);
-    readers.push(reader);
-    await raw.waitForIds(3);
-    await reader.waitForIds(3);
+    const watched = await watch(sessionId);
 
     await redis.kill();
     // Committed while Redis is down: their publishes are lost, so only the gateway's recovery can deliver them.
@@ -126,16 +136,11 @@ describe('gateway under faults', () => {
     await fx.publisherReady();
     await fx.append(sessionId, 2);
 
-    const table = await fx.tableIds(sessionId);
-    expect(await readAll(sessionId, raw)).toEqual(table);
-    await reader.waitForIds(table.length, 60_000);
-    expect(reader.ids).toEqual(table);
-    const after = await open(sessionId);
-    expect(after.status).toBe(200);
-    await after.waitForIds(table.length);
+    const after = await expectAllDelivered(sessionId, watched);
+    const delivered = after.ids.length;
     // And live delivery works on the new Redis for the new stream.
     await fx.append(sessionId, 1);
-    await after.waitForIds(table.length + 1);
+    await after.waitForIds(delivered + 1);
     expect(after.ids).toEqual(await fx.tableIds(sessionId));
     expect(gateway.child.exitCode).toBeNull();
   }, 180_000);

@@ -1,3 +1,4 @@
+import { TokenStatusRepository } from '../src/limits/token-status.repository';
 import { createFixture, type Fixture } from './support/fixture';
 import { startGateway, type TestGateway } from './support/gateway-app';
 import { spawnGateway, stopGateway, type GatewayProcess } from './support/gateway-process';
@@ -135,6 +136,50 @@ describe('revoked tokens', () => {
     // Once the auth cache forgets the token, a reconnection is refused. Until then a stream may be
     // accepted and ended on the next tick, even before its headers are out (the fetch then fails).
     await waitFor('the token to be refused', async () => (await open(gateway, revokedSession, revoked.token).catch(() => undefined))?.status === 401);
+  });
+
+  it('a stream opened while the revocation check asks PostgreSQL is not ended by that check', async () => {
+    const gateway = await gatewayWith({ GATEWAY_RECONCILE_INTERVAL_MS: '100' });
+    // A hook on the real repository: the next check stops before its query until the test lets it go.
+    const tokens = gateway.app.get(TokenStatusRepository);
+    const query = tokens.activeTokenIds.bind(tokens);
+    let asked!: (tokenIds: string[]) => void;
+    const checkAsked = new Promise<string[]>((resolve) => (asked = resolve));
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let armed = false;
+    tokens.activeTokenIds = async (tokenIds) => {
+      if (armed) {
+        armed = false;
+        asked(tokenIds);
+        await released;
+      }
+      return query(tokenIds);
+    };
+
+    const revoked = await fx.newWorkspace();
+    const late = await fx.newWorkspace();
+    const [revokedSession, lateSession] = [await fx.newSession(revoked.workspaceId), await fx.newSession(late.workspaceId)];
+    const doomed = await open(gateway, revokedSession, revoked.token);
+    await fx.append(revokedSession);
+    await doomed.waitForIds(1);
+
+    armed = true;
+    const askedAbout = await checkAsked;
+    expect(askedAbout).toHaveLength(1);
+    // Opened, and live, while the check is under way: its token is not among those asked about.
+    const opened = await open(gateway, lateSession, late.token);
+    expect(opened.status).toBe(200);
+    await fx.append(lateSession);
+    await opened.waitForIds(1);
+    await fx.prisma.apiToken.updateMany({ where: { workspaceId: revoked.workspaceId }, data: { revokedAt: new Date() } });
+    release();
+
+    // The check ended the revoked token's stream: it has run to its end.
+    await waitFor("the revoked token's stream to end", () => doomed.ended);
+    await fx.append(lateSession);
+    await opened.waitForIds(2);
+    expect(opened.ended).toBe(false);
   });
 });
 

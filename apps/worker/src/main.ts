@@ -1,4 +1,4 @@
-import './telemetry';
+import { telemetry } from './telemetry';
 import 'reflect-metadata';
 import { exitOnStartupError, installProcessGuards, prepare, startHttp } from '@stratus/nest-common';
 import { parseWorkerEnv } from './config/worker-env';
@@ -9,7 +9,7 @@ async function main(): Promise<void> {
   const env = parseWorkerEnv(process.env);
   const { logger } = await prepare(process.env);
   installProcessGuards(logger);
-  const { url } = await startHttp(WorkerAppModule.forRoot(env), env, logger);
+  const { url } = await startHttp(WorkerAppModule.forRoot(env), env, logger, { afterDrain: () => telemetry.shutdown() });
   logger.info(`Stratus worker running; health probes on ${url}/healthz`);
 }
 

@@ -1,21 +1,9 @@
+import { Networking as SandboxNetworking } from '@stratus/sandbox-protocol';
 import { z } from 'zod';
 import { Metadata, Timestamp } from './common';
 
-const HostPattern = z
-  .string()
-  .max(253)
-  .regex(/^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i, {
-    message: 'must be a host name, optionally starting with "*."',
-  });
-
-export const Networking = z
-  .discriminatedUnion('type', [
-    z.strictObject({ type: z.literal('unrestricted') }),
-    z.strictObject({ type: z.literal('limited'), allow_package_managers: z.boolean().default(false) }),
-    z.strictObject({ type: z.literal('allowed_hosts'), allowed_hosts: z.array(HostPattern).min(1).max(256) }),
-    z.strictObject({ type: z.literal('none') }),
-  ])
-  .meta({ id: 'Networking' });
+/** The environment's networking policy, defined with the sandbox contract that enforces it. */
+export const Networking = SandboxNetworking.meta({ id: 'Networking' });
 export type Networking = z.infer<typeof Networking>;
 
 const PackageName = z.string().min(1).max(214).regex(/^[A-Za-z0-9@][A-Za-z0-9@._+:/=<>~^*!-]*$/, { message: 'not a valid package spec' });

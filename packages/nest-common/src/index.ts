@@ -10,7 +10,7 @@ export { TokensRepository } from './auth/tokens.repository';
 export { DEFAULT_WORKSPACE_ID, TokensService } from './auth/tokens.service';
 export { applyMigrations, checkPostgres, checkRedis, StartupError } from './bootstrap/dependencies';
 export { installProcessGuards } from './bootstrap/process-guards';
-export { exitOnStartupError, prepare, startHttp, type StartedApp } from './bootstrap/start';
+export { exitOnStartupError, prepare, startHttp, type StartedApp, type StartHttpOptions } from './bootstrap/start';
 export { stopOnSignals } from './bootstrap/signals';
 export { envBool, parseServerEnv, ServerEnv } from './config/env';
 export { ConcurrencyLimit, type AcquireOptions, type Release } from './concurrency/concurrency-limit';

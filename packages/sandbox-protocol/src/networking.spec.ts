@@ -1,4 +1,4 @@
-import { egressDecision, hostMatches, type Networking } from './networking';
+import { egressDecision, hostMatches, Networking } from './networking';
 
 /** The refusal for a URL's host as the runner's fetch asks it, undefined when allowed. */
 const refused = (policy: Networking, url: string) => {
@@ -47,5 +47,14 @@ describe('egressDecision', () => {
     const policy: Networking = { type: 'allowed_hosts', allowed_hosts: ['::1'] };
     expect(egressDecision(policy, '[::1]')).toEqual({ allowed: true });
     expect(egressDecision(policy, '::1')).toEqual({ allowed: true });
+  });
+});
+
+describe('Networking', () => {
+  it('holds the sandbox side to the host patterns the API accepts: a URL or an over-long list is refused', () => {
+    expect(Networking.parse({ type: 'allowed_hosts', allowed_hosts: ['api.github.com', '*.example.com', '127.0.0.1'] })).toBeDefined();
+    expect(Networking.safeParse({ type: 'allowed_hosts', allowed_hosts: ['http://api.github.com'] }).success).toBe(false);
+    expect(Networking.safeParse({ type: 'allowed_hosts', allowed_hosts: Array.from({ length: 257 }, (_, i) => `h${i}.test`) }).success).toBe(false);
+    expect(Networking.parse({ type: 'limited' })).toEqual({ type: 'limited', allow_package_managers: false });
   });
 });

@@ -1,15 +1,23 @@
 import { z } from 'zod';
 
+/** A host an `allowed_hosts` policy names: a host name, optionally starting with "*." (its subdomains). */
+const HostPattern = z
+  .string()
+  .max(253)
+  .regex(/^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i, {
+    message: 'must be a host name, optionally starting with "*."',
+  });
+
 /**
- * An environment's networking policy as the sandbox side receives it (the runner's
- * STRATUS_RUNNER_NETWORKING, the egress proxy's signed grant). The same shape as `Networking` in
- * @stratus/contracts; the control plane has already validated the host patterns, so this side only
- * needs the structure to enforce it.
+ * An environment's networking policy, defined once for both ends: the public API validates it
+ * (@stratus/contracts publishes it as the environment's `networking`), and the sandbox side
+ * receives it (the runner's STRATUS_RUNNER_NETWORKING, the egress proxy's signed grant) and
+ * enforces it. Here rather than in contracts because this package depends on nothing of Stratus.
  */
 export const Networking = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('unrestricted') }),
   z.strictObject({ type: z.literal('limited'), allow_package_managers: z.boolean().default(false) }),
-  z.strictObject({ type: z.literal('allowed_hosts'), allowed_hosts: z.array(z.string().min(1)).min(1) }),
+  z.strictObject({ type: z.literal('allowed_hosts'), allowed_hosts: z.array(HostPattern).min(1).max(256) }),
   z.strictObject({ type: z.literal('none') }),
 ]);
 export type Networking = z.infer<typeof Networking>;

@@ -43,6 +43,8 @@ const attributesOf = (list: KeyValue[] | undefined) => Object.fromEntries((list 
 export class OtlpReceiver {
   readonly spans: ReceivedSpan[] = [];
   readonly metricNames = new Set<string>();
+  /** The service.name of every metric export received. */
+  readonly metricServices = new Set<string>();
   private readonly server: Server;
 
   private constructor() {
@@ -102,7 +104,10 @@ export class OtlpReceiver {
     }
   }
 
-  private takeMetrics(body: { resourceMetrics?: { scopeMetrics?: { metrics?: { name: string }[] }[] }[] }): void {
-    for (const resource of body.resourceMetrics ?? []) for (const scope of resource.scopeMetrics ?? []) for (const metric of scope.metrics ?? []) this.metricNames.add(metric.name);
+  private takeMetrics(body: { resourceMetrics?: { resource?: { attributes?: KeyValue[] }; scopeMetrics?: { metrics?: { name: string }[] }[] }[] }): void {
+    for (const resource of body.resourceMetrics ?? []) {
+      this.metricServices.add(String(attributesOf(resource.resource?.attributes)['service.name']));
+      for (const scope of resource.scopeMetrics ?? []) for (const metric of scope.metrics ?? []) this.metricNames.add(metric.name);
+    }
   }
 }

@@ -1,12 +1,9 @@
-import { mkdtemp, realpath } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { queuePrefix } from '@stratus/queues';
-import { createTestDatabase, eventually, removeSandboxBase, pidsWithArgument, startOwnRedis, startScriptedModel, startTcpProxy, testRedisPrefix, type OwnRedis, type ScriptedModel, type TcpProxy, type TestDatabase } from '@stratus/testing';
+import { eventually, pidsWithArgument, startOwnRedis, startTcpProxy, type OwnRedis, type TcpProxy } from '@stratus/testing';
 import { Redis } from 'ioredis';
-import { Client } from 'pg';
-import { allEvents, MODEL, newSession, ofType, scriptedProviders, stackEnv, startApi, textOf, type InProcessApi } from './harness';
-import { startWorkerProcess, type WorkerProcess } from './worker-process';
+import { newSession, ofType, textOf } from './harness';
+import type { WorkerProcess } from './worker-process';
+import { expectCleanLog, startWorkerStack, type WorkerStack } from './worker-stack';
 
 // A real worker process under infrastructure faults: PostgreSQL cut (through a TCP proxy in front of
 // the worker's connections only, so the API in this process can still take messages) while turns fail
@@ -14,14 +11,10 @@ import { startWorkerProcess, type WorkerProcess } from './worker-process';
 // under a live run. The worker must live through all of them (an unhandled rejection would end it),
 // never run one turn twice at once, and leave no session processing.
 
-let db: TestDatabase;
-let proxy: TcpProxy;
 let redis: OwnRedis;
-let model: ScriptedModel;
-let api: InProcessApi;
-let sandboxDir: string;
+let proxy: TcpProxy;
+let stack: WorkerStack;
 let worker: WorkerProcess;
-let redisKeyPrefix: string;
 
 /** The scripted model: a user message `run: <command>` gets a Bash call of the command, anything else the text "done". */
 function reply(messages: { role: string; content?: unknown }[]) {
@@ -30,55 +23,40 @@ function reply(messages: { role: string; content?: unknown }[]) {
   return command ? { kind: 'tool_calls' as const, calls: [{ name: 'Bash', arguments: { command } }] } : { kind: 'text' as const, text: 'done' };
 }
 
-const send = (sessionId: string, content: string) => api.stratus.sessions.events.send(sessionId, { events: [{ type: 'user.message', content }] });
-
 /** Waits until the session is idle after `turns` turns; returns its events. */
 const idleAfter = (sessionId: string, turns: number) =>
   eventually(
     async () => {
-      const [session, events] = await Promise.all([api.stratus.sessions.retrieve(sessionId), allEvents(api.stratus, sessionId)]);
+      const [session, events] = await Promise.all([stack.api.stratus.sessions.retrieve(sessionId), stack.events(sessionId)]);
       return session.status === 'idle' && ofType(events, 'session.status_idle').length >= turns ? events : undefined;
     },
     120_000,
     `${sessionId} to be idle after ${turns} turn(s)`,
   );
 
-/** Gap-free sequence, each dedupe key once. */
-async function expectCleanLog(sessionId: string): Promise<void> {
-  const client = new Client({ connectionString: db.url });
-  await client.connect();
-  try {
-    const { rows } = await client.query<{ seq: number; dedupe_key: string | null }>('SELECT seq, dedupe_key FROM events WHERE session_id = $1 ORDER BY seq', [sessionId]);
-    expect(rows.map((r) => r.seq)).toEqual(rows.map((_, i) => i + 1));
-    const keys = rows.map((r) => r.dedupe_key).filter((k) => k !== null);
-    expect(new Set(keys).size).toBe(keys.length);
-  } finally {
-    await client.end();
-  }
+/** Sends `run: sleep <marker>` and waits until the command runs in the session's sandbox; returns the marker. */
+async function startSleep(sessionId: string): Promise<string> {
+  const marker = `${80 + Math.random()}`;
+  await stack.send(sessionId, `run: sleep ${marker}`);
+  await eventually(async () => ((await pidsWithArgument(marker)).length > 0 ? true : undefined), 60_000, `the command of ${sessionId} to run`);
+  return marker;
 }
 
 /** Starts a `sleep` in the session's sandbox and waits until it runs; returns a function that ends it. */
 async function runningCommand(sessionId: string): Promise<() => Promise<void>> {
-  const marker = `${80 + Math.random()}`;
-  await send(sessionId, `run: sleep ${marker}`);
-  await eventually(async () => ((await pidsWithArgument(marker)).length > 0 ? true : undefined), 60_000, `the command of ${sessionId} to run`);
+  const marker = await startSleep(sessionId);
   return async () => {
     for (const pid of await pidsWithArgument(marker)) process.kill(pid, 'SIGKILL');
   };
 }
 
 beforeAll(async () => {
-  db = await createTestDatabase('stratus_faults');
-  proxy = await startTcpProxy(Number(new URL(db.url).port || 5432));
   redis = await startOwnRedis();
-  model = await startScriptedModel({ models: [MODEL], respond: (request) => reply(request.body.messages) });
-  sandboxDir = await realpath(await mkdtemp(path.join(tmpdir(), 'wk-')));
-  redisKeyPrefix = testRedisPrefix();
-  const env = { ...stackEnv(db, redisKeyPrefix, sandboxDir), REDIS_URL: redis.url, STRATUS_MODEL_PROVIDERS: scriptedProviders(model) };
-  const proxied = new URL(db.url);
+  stack = await startWorkerStack('stratus_faults', { workers: 0, env: { REDIS_URL: redis.url }, model: { respond: (request) => reply(request.body.messages) } });
+  proxy = await startTcpProxy(Number(new URL(stack.db.url).port || 5432));
+  const proxied = new URL(stack.db.url);
   proxied.port = String(proxy.port);
-  worker = await startWorkerProcess({
-    ...env,
+  worker = await stack.startWorker({
     DATABASE_URL: proxied.toString(),
     LOG_LEVEL: 'debug',
     // The safety net that resumes turns whose jobs failed for good while PostgreSQL was down.
@@ -87,37 +65,24 @@ beforeAll(async () => {
     STRATUS_MODEL_TIMEOUT_MS: '120000',
     STRATUS_MODEL_IDLE_TIMEOUT_MS: '120000',
   });
-  process.env.STRATUS_MODEL_PROVIDERS = env.STRATUS_MODEL_PROVIDERS;
-  api = await startApi(env);
 }, 120_000);
 
 afterAll(async () => {
-  let stopped = true;
-  if (worker?.child.exitCode === null) {
-    worker.child.kill('SIGTERM');
-    let timer: NodeJS.Timeout | undefined;
-    stopped = await Promise.race([worker.exited.then(() => true), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), 30_000)))]);
-    clearTimeout(timer);
-    if (!stopped) worker.child.kill('SIGKILL');
-    await worker.exited;
+  try {
+    await stack?.close();
+  } finally {
+    await proxy?.close();
+    await redis?.kill();
   }
-  await api?.app.close();
-  await model?.close();
-  await proxy?.close();
-  await redis?.kill();
-  await db?.drop();
-  await removeSandboxBase(sandboxDir);
-  delete process.env.STRATUS_MODEL_PROVIDERS;
-  if (!stopped) throw new Error('the worker did not stop within 30 s of SIGTERM');
 }, 120_000);
 
 it('PostgreSQL down until turn jobs fail for good: the worker lives on, and the turns end once it is back', async () => {
-  const interrupted = await newSession(api.stratus);
-  const queued = await newSession(api.stratus);
+  const interrupted = await newSession(stack.api.stratus);
+  const queued = await newSession(stack.api.stratus);
   const endCommand = await runningCommand(interrupted);
   await proxy.cut();
   // Stored by the API (which reaches PostgreSQL directly); the worker cannot claim it.
-  await send(queued, 'hello');
+  await stack.send(queued, 'hello');
   // The running turn cannot store the command's result.
   await endCommand();
 
@@ -133,17 +98,17 @@ it('PostgreSQL down until turn jobs fail for good: the worker lives on, and the 
   expect(textOf(ofType(queuedLog, 'agent.message')[0])).toBe('done');
   expect(ofType(interruptedLog, 'agent.tool_result')).toHaveLength(1);
   expect(textOf(ofType(interruptedLog, 'agent.message')[0])).toBe('done');
-  await expectCleanLog(queued);
-  await expectCleanLog(interrupted);
+  await expectCleanLog(stack, queued);
+  await expectCleanLog(stack, interrupted);
 
   // The same process carries on with new turns.
-  await send(queued, 'again');
+  await stack.send(queued, 'again');
   expect(ofType(await idleAfter(queued, 2), 'agent.message')).toHaveLength(2);
   expect(worker.child.exitCode).toBeNull();
 }, 300_000);
 
 it('Redis restarted empty under a running turn: the turn ends, and the worker takes new turns from the new Redis', async () => {
-  const sessionId = await newSession(api.stratus);
+  const sessionId = await newSession(stack.api.stratus);
   const endCommand = await runningCommand(sessionId);
   await redis.kill();
   await redis.start();
@@ -151,25 +116,23 @@ it('Redis restarted empty under a running turn: the turn ends, and the worker ta
 
   const log = await idleAfter(sessionId, 1);
   expect(textOf(ofType(log, 'agent.message')[0])).toBe('done');
-  await send(sessionId, 'again');
+  await stack.send(sessionId, 'again');
   expect(ofType(await idleAfter(sessionId, 2), 'agent.message')).toHaveLength(2);
-  await expectCleanLog(sessionId);
+  await expectCleanLog(stack, sessionId);
   expect(worker.child.exitCode).toBeNull();
 }, 300_000);
 
 it('a run that lost its job\'s lock stops, and the attempt that takes the job over runs the turn alone', async () => {
-  const sessionId = await newSession(api.stratus);
-  const marker = `${90 + Math.random()}`;
-  await send(sessionId, `run: sleep ${marker}`);
-  await eventually(async () => ((await pidsWithArgument(marker)).length > 0 ? true : undefined), 60_000, 'the command to run');
+  const sessionId = await newSession(stack.api.stratus);
+  const marker = await startSleep(sessionId);
   const { jobId } = await worker.waitForLog((e) => e.msg === 'turn job started' && e.sessionId === sessionId, 'the turn job to start');
-  const requestsBefore = model.requests.length;
+  const requestsBefore = stack.model.requests.length;
   // The attempt that takes over asks the model and waits there, until the test interrupts it.
-  model.script({ kind: 'hang' });
+  stack.model.script({ kind: 'hang' });
   // What an event loop stalled past the lock leaves in Redis: the lock is gone while the run goes on.
   const client = new Redis(redis.url);
   try {
-    expect(await client.del(`${queuePrefix(redisKeyPrefix)}:session-turns:${String(jobId)}:lock`)).toBe(1);
+    expect(await client.del(`${queuePrefix(stack.redisKeyPrefix)}:session-turns:${String(jobId)}:lock`)).toBe(1);
   } finally {
     client.disconnect();
   }
@@ -177,16 +140,16 @@ it('a run that lost its job\'s lock stops, and the attempt that takes the job ov
   await worker.waitForLog((e) => e.msg?.startsWith('turn stopped here: its job lock was lost') === true && e.sessionId === sessionId, 'the first run to stop');
   await eventually(async () => ((await pidsWithArgument(marker)).length === 0 ? true : undefined), 60_000, 'its command to end with it');
   await worker.waitForLog((e) => e.msg?.startsWith('taking over a session') === true && e.sessionId === sessionId, 'another attempt of the job to take the session over');
-  await eventually(async () => (model.requests.length > requestsBefore ? true : undefined), 60_000, 'the new attempt to ask the model');
+  await eventually(async () => (stack.model.requests.length > requestsBefore ? true : undefined), 60_000, 'the new attempt to ask the model');
   // Only the new attempt asked the model: the first run did not go on beside it.
-  expect(model.requests.length).toBe(requestsBefore + 1);
+  expect(stack.model.requests.length).toBe(requestsBefore + 1);
 
-  await api.stratus.sessions.events.send(sessionId, { events: [{ type: 'user.interrupt' }] });
+  await stack.api.stratus.sessions.events.send(sessionId, { events: [{ type: 'user.interrupt' }] });
   const log = await idleAfter(sessionId, 1);
   expect(ofType(log, 'agent.tool_use')).toHaveLength(1);
   expect(ofType(log, 'agent.tool_result')).toHaveLength(1);
   expect(ofType(log, 'agent.message')).toHaveLength(0);
   expect(ofType(log, 'session.status_running')).toHaveLength(1);
-  await expectCleanLog(sessionId);
+  await expectCleanLog(stack, sessionId);
   expect(worker.child.exitCode).toBeNull();
 }, 300_000);

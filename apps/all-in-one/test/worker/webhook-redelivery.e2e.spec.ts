@@ -1,9 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { eventually } from '@stratus/testing';
 import { stackEnv, startStack, type Stack } from './harness';
 import { startWebhookReceiver, verifyWebhook, type WebhookReceiver } from './support/webhook-receiver';
-import { WORKER_MAIN } from './worker-process';
+import { startWorkerProcess, type WorkerProcess } from './worker-process';
 
 // At-least-once, one id: a worker process (built as deployed) is SIGKILLed while the receiver holds its
 // delivery open; another worker takes the job over (BullMQ's stalled-job check) and delivers it again
@@ -12,10 +10,10 @@ import { WORKER_MAIN } from './worker-process';
 
 let stack: Stack;
 let receiver: WebhookReceiver;
-const children: ChildProcess[] = [];
+const workers: WorkerProcess[] = [];
 
 /** A worker process that consumes only the webhook-delivery queue; resolves once it is running. */
-function startDeliveryWorker(): Promise<ChildProcess> {
+async function startDeliveryWorker(): Promise<WorkerProcess> {
   const env = stackEnv(stack.db, stack.env.REDIS_KEY_PREFIX, stack.env.STRATUS_SANDBOX_DIR, {
     LOG_LEVEL: 'info',
     STRATUS_WORKER_QUEUES: 'webhook-delivery',
@@ -26,16 +24,9 @@ function startDeliveryWorker(): Promise<ChildProcess> {
     STRATUS_WORKER_LOCK_MS: '2000',
     STRATUS_WORKER_STALLED_INTERVAL_MS: '1000',
   });
-  const child = spawn(process.execPath, [WORKER_MAIN], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve, reject) => {
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      if (line.includes('Stratus worker running')) resolve(child);
-    });
-    child.once('exit', (code) => reject(new Error(`worker exited (${code}) before it was ready: ${stderr}`)));
-  });
+  const worker = await startWorkerProcess(env);
+  workers.push(worker);
+  return worker;
 }
 
 beforeAll(async () => {
@@ -46,14 +37,8 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  const live = children.filter((child) => child.exitCode === null && child.signalCode === null);
-  await Promise.all(
-    live.map((child) => {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      return exited;
-    }),
-  );
+  for (const worker of workers) if (worker.child.exitCode === null && worker.child.signalCode === null) worker.child.kill('SIGTERM');
+  await Promise.all(workers.map((worker) => worker.exited));
   delete process.env.STRATUS_OUTBOUND_ALLOWED_PRIVATE_HOSTS;
   await stack?.close();
   await receiver?.close();
@@ -68,9 +53,8 @@ it('a worker killed mid-delivery: another delivers the event again under the sam
   await stack.send(sessionId, { type: 'user.message', content: 'Hi' });
 
   await receiver.waitFor('/crash', 1);
-  const exited = new Promise((resolve) => first.once('exit', resolve));
-  first.kill('SIGKILL');
-  await exited;
+  first.child.kill('SIGKILL');
+  await first.exited;
   await startDeliveryWorker();
 
   const [crashed, redelivered] = await receiver.waitFor('/crash', 2, 30_000);

@@ -14,7 +14,11 @@ const JOB_STATES = ['waiting', 'active', 'delayed'] as const;
 /**
  * The deployment-wide gauges, read when metrics are collected (a scrape, an OTLP export), never
  * otherwise: sessions by status from PostgreSQL and the depth of every BullMQ queue from Redis.
- * Every worker reports the same values; dashboards take max() across workers.
+ * Every worker reports the same values; dashboards take max() across workers. Deliberately not one
+ * elected reporter: the gauges would vanish between a reporter's death and the next election, and
+ * move from one scrape target to another on each hand-over (dashboards would still aggregate across
+ * workers); what it would save is one grouped count of sessions and a few Redis calls per worker per
+ * collection (a scrape or an OTLP export), not per turn.
  */
 @Injectable()
 export class DeploymentGaugesService implements OnModuleInit, OnApplicationShutdown {

@@ -6,8 +6,11 @@ import type { Logger } from 'pino';
  * streams told to reconnect elsewhere, turns handed back, connections closed) and exits 0; a
  * second signal, or a drain longer than `timeoutMs`, exits at once. Nest's own enableShutdownHooks
  * re-raises the signal after closing, which a supervisor or pnpm reports as a failure.
+ * `afterDrain` runs once the app is closed, within the same `timeoutMs`: the telemetry's last export,
+ * so that the spans and metrics of the drain itself are not lost with the process. Its failure is
+ * logged and does not change the exit code: the drain went well.
  */
-export function stopOnSignals(app: INestApplication, logger: Logger, timeoutMs: number): void {
+export function stopOnSignals(app: INestApplication, logger: Logger, timeoutMs: number, afterDrain: () => Promise<void> = async () => undefined): void {
   let draining = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (draining) {
@@ -21,7 +24,10 @@ export function stopOnSignals(app: INestApplication, logger: Logger, timeoutMs: 
       process.exit(1);
     }, timeoutMs);
     deadline.unref();
-    app.close().then(
+    const drained = app.close().then(() =>
+      afterDrain().catch((error: unknown) => logger.warn({ err: error }, 'could not flush the last telemetry before exiting')),
+    );
+    drained.then(
       () => {
         clearTimeout(deadline);
         logger.info('stopped');

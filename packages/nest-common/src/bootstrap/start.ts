@@ -41,13 +41,18 @@ async function listen(app: NestFastifyApplication, env: ServerEnv): Promise<void
   }
 }
 
+export interface StartHttpOptions {
+  /** Runs after the drain on SIGINT/SIGTERM, before the process exits: the app's telemetry shutdown (its last export). */
+  afterDrain?: () => Promise<void>;
+}
+
 /** Builds and starts the HTTP app of a root module that imports CoreModule. */
-export async function startHttp(rootModule: unknown, env: ServerEnv, logger: Logger): Promise<StartedApp> {
+export async function startHttp(rootModule: unknown, env: ServerEnv, logger: Logger, options: StartHttpOptions = {}): Promise<StartedApp> {
   const app = await createHttpApp(rootModule, httpAppOptions(env, logger));
   await app.init();
   if (env.STRATUS_BOOTSTRAP_TOKEN) await app.get(TokensService).ensureBootstrapToken(env.STRATUS_BOOTSTRAP_TOKEN);
   await listen(app, env);
-  stopOnSignals(app, logger, env.SHUTDOWN_TIMEOUT_MS);
+  stopOnSignals(app, logger, env.SHUTDOWN_TIMEOUT_MS, options.afterDrain);
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : env.PORT;
   const url = `http://${env.HOST === '0.0.0.0' ? '127.0.0.1' : env.HOST}:${port}`;

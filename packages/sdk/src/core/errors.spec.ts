@@ -31,6 +31,7 @@ describe('error mapping', () => {
     const error = await apiErrorFrom(new Response(envelope(type, 'model: field required.', 'model'), { status }));
     expect(error).toBeInstanceOf(Class);
     expect(error).toBeInstanceOf(APIError);
+    expect(error.name).toBe(Class.name);
     expect(error).toMatchObject({ status, type, requestId: 'req_abc', param: 'model' });
     expect(error.message).toBe(`${status} ${type}: model: field required.`);
   });

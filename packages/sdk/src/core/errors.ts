@@ -1,6 +1,9 @@
 import type { ErrorType } from '@stratus/contracts';
 
-/** Base class of every error the SDK throws. */
+/**
+ * Base class of every error the SDK throws. Each class names itself in a string, not from
+ * `constructor.name`, which a minifying bundler renames.
+ */
 export class StratusError extends Error {
   override name = 'StratusError';
 }
@@ -83,29 +86,22 @@ export class APIConnectionError extends StratusError {
 
 type APIErrorClass = new (...args: ConstructorParameters<typeof APIError>) => APIError;
 
-const BY_TYPE: Record<ErrorType, APIErrorClass> = {
-  invalid_request_error: BadRequestError,
-  authentication_error: AuthenticationError,
-  permission_error: PermissionDeniedError,
-  not_found_error: NotFoundError,
-  conflict_error: ConflictError,
-  request_too_large: RequestTooLargeError,
-  rate_limit_error: RateLimitError,
-  api_error: InternalServerError,
-  overloaded_error: OverloadedError,
-};
+/** Each documented `error.type`: the status that answers with it and the class the SDK throws for it. */
+const ERRORS = {
+  invalid_request_error: { status: 400, Class: BadRequestError },
+  authentication_error: { status: 401, Class: AuthenticationError },
+  permission_error: { status: 403, Class: PermissionDeniedError },
+  not_found_error: { status: 404, Class: NotFoundError },
+  conflict_error: { status: 409, Class: ConflictError },
+  request_too_large: { status: 413, Class: RequestTooLargeError },
+  rate_limit_error: { status: 429, Class: RateLimitError },
+  api_error: { status: 500, Class: InternalServerError },
+  overloaded_error: { status: 503, Class: OverloadedError },
+} satisfies Record<ErrorType, { status: number; Class: APIErrorClass }>;
 
+const BY_TYPE = new Map<string, APIErrorClass>(Object.entries(ERRORS).map(([type, { Class }]) => [type, Class]));
 /** The documented error.type of each status, for responses without an envelope (a proxy's page). */
-const TYPE_BY_STATUS: Record<number, ErrorType> = {
-  400: 'invalid_request_error',
-  401: 'authentication_error',
-  403: 'permission_error',
-  404: 'not_found_error',
-  409: 'conflict_error',
-  413: 'request_too_large',
-  429: 'rate_limit_error',
-  503: 'overloaded_error',
-};
+const TYPE_BY_STATUS = new Map<number, string>(Object.entries(ERRORS).map(([type, { status }]) => [status, type]));
 
 /**
  * The APIError subclass for a response: by the envelope's `error.type`, else by status (a proxy's
@@ -113,9 +109,7 @@ const TYPE_BY_STATUS: Record<number, ErrorType> = {
  */
 export function makeAPIError(...args: ConstructorParameters<typeof APIError>): APIError {
   const [status, type] = args;
-  const byType = BY_TYPE as Record<string, APIErrorClass | undefined>;
-  const statusType = TYPE_BY_STATUS[status];
-  const Class = byType[type] ?? (statusType ? BY_TYPE[statusType] : status >= 500 ? InternalServerError : APIError);
+  const Class = BY_TYPE.get(type) ?? BY_TYPE.get(TYPE_BY_STATUS.get(status) ?? '') ?? (status >= 500 ? InternalServerError : APIError);
   return new Class(...args);
 }
 
@@ -146,7 +140,7 @@ export async function apiErrorFrom(response: Response): Promise<APIError> {
     // not JSON (a proxy's HTML page): keep the status and the text
   }
   const error = typeof envelope === 'object' && envelope !== null ? (envelope.error ?? {}) : {};
-  const type = typeof error.type === 'string' ? error.type : (TYPE_BY_STATUS[response.status] ?? (response.status >= 500 ? 'api_error' : 'invalid_request_error'));
+  const type = typeof error.type === 'string' ? error.type : (TYPE_BY_STATUS.get(response.status) ?? (response.status >= 500 ? 'api_error' : 'invalid_request_error'));
   return makeAPIError(
     response.status,
     type,
