@@ -1,11 +1,15 @@
 // pnpm bench:api — drives the all-in-one with autocannon: GET /sessions/{id}, GET /sessions?limit=20
-// and POST /agents. Prints requests/s, p50 and p99 per endpoint and writes a JSON report.
-// Targets on a 2-core machine: GET >= 3,000 req/s with p99 < 25 ms; POST >= 800 req/s.
+// and POST /agents flat out, and POST /sessions/{id}/events at a fixed rate (BENCH_SEND_RATE, 200/s).
+// Prints requests/s, p50 and p99 per endpoint and writes a JSON report.
+// Targets on a 2-core machine: GET >= 3,000 req/s with p99 < 25 ms; POST >= 800 req/s; POST events
+// p99 < 15 ms at 200 req/s.
 import autocannon from 'autocannon';
 import { machine, startServer, writeReport } from './lib.mjs';
+import { sendEventsAtFixedRate } from './send-rate.mjs';
 
 const DURATION = Number(process.env.BENCH_DURATION_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const SEND_RATE = Number(process.env.BENCH_SEND_RATE ?? 200);
 
 function run(server, title, method, route, body) {
   return new Promise((resolve, reject) => {
@@ -40,7 +44,11 @@ try {
   const agent = await server.stratus.agents.create({ name: 'bench', model: 'stratus-demo' });
   const env = await server.stratus.environments.create({ name: 'bench' });
   let session;
-  for (let i = 0; i < 50; i++) session = await server.stratus.sessions.create({ agent: agent.id, environment_id: env.id, title: `s${i}` });
+  const sessionIds = [];
+  for (let i = 0; i < 50; i++) {
+    session = await server.stratus.sessions.create({ agent: agent.id, environment_id: env.id, title: `s${i}` });
+    sessionIds.push(session.id);
+  }
   console.log(`machine: ${JSON.stringify(machine())}; ${CONNECTIONS} connections, ${DURATION} s each\n`);
   // A short warm-up so the JIT and the connection pools are ready before measuring.
   await run(server, 'warm-up', 'GET', `/sessions/${session.id}`).catch(() => undefined);
@@ -49,10 +57,13 @@ try {
     await run(server, `GET /sessions?limit=20`, 'GET', '/sessions?limit=20'),
     await run(server, `POST /agents`, 'POST', '/agents', { name: 'bench-agent', model: 'stratus-demo', system: 'Be brief.' }),
   ];
+  const send = await sendEventsAtFixedRate(server, sessionIds, { rate: SEND_RATE, duration: DURATION });
+  results.push(send);
   const targets = {
     'GET /sessions/{id}': results[0].requests_per_second >= 3000 && results[0].latency_ms.p99 < 25,
     'GET /sessions?limit=20': results[1].requests_per_second >= 3000 && results[1].latency_ms.p99 < 25,
     'POST /agents': results[2].requests_per_second >= 800,
+    'POST /sessions/{id}/events': send.latency_ms.p99 < 15 && send.non_2xx === 0,
   };
   const file = writeReport('api', { connections: CONNECTIONS, duration_seconds: DURATION, results, targets_met: targets });
   console.log(`\ntargets met: ${JSON.stringify(targets)}\nreport: ${file}`);

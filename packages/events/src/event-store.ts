@@ -4,24 +4,88 @@ import type { Redis } from 'ioredis';
 import { currentTraceparent } from '@stratus/telemetry';
 import { deltaChannel, sessionChannel, type DeltaMessage, type PublishedEvent } from './channel';
 import { sessionDeletedEvent, toPublicEvent } from './serialize';
-import { statusAfter, type SessionTransition } from './session-status';
+import { SESSION_TRANSITIONS, SessionTransitionError, type SessionTransition } from './session-status';
 import type { NewEvent } from './typed-events';
-import { webhookDeliveriesOf, type NewDelivery, type SubscribedWebhook } from './webhook-outbox';
 
-/** Changes made to the session row together with an append (counters are added to). */
-export interface SessionChanges {
-  inputTokens?: number;
-  outputTokens?: number;
-  turns?: number;
-  activeMs?: number;
-  /** The status change that comes with these events, checked against the session status table under the row lock. */
-  transition?: Extract<SessionTransition, 'wake' | 'interrupt' | 'end' | 'next'>;
-  /** The turn job that owns the session; null releases it. */
-  turnJobId?: string | null;
+/** A status change made with an append, checked against the session status table under the row lock. */
+export interface AppendTransition {
+  name: Extract<SessionTransition, 'wake' | 'interrupt' | 'end' | 'next'>;
+  /** The turn job that owned the session lets it go (turn_job_id becomes null). */
+  releaseOwner?: boolean;
 }
 
-/** An events row as json_agg renders it (timestamps as strings). */
-interface StoredEventJson {
+/** What the caller saw of the session when it decided what to append: the append is made only if it still holds. */
+export interface SessionExpectation {
+  status: SessionStatus;
+  archived: boolean;
+  /** No event of these types was appended after this sequence number. */
+  quietAfter: { seq: number; types: readonly string[] };
+}
+
+/** How an append is scoped, what it checks, and what it changes on the session row besides its sequence. */
+export interface AppendOptions {
+  /** The workspace the session must belong to: another workspace's session is not found. */
+  workspaceId?: string;
+  /** Only while this turn job owns the session (SessionOwnerError otherwise). */
+  owner?: string;
+  /** Only while the session is as the caller saw it (SessionChangedError otherwise). */
+  expect?: SessionExpectation;
+  /** User events the append takes: processed_at and turn_id are set on those not processed yet. */
+  consume?: { ids: string[]; turnId: string };
+  transition?: AppendTransition;
+  /** Replaces `transition` when user.message events remain unprocessed after `consume` (outcome.queued). */
+  transitionIfQueued?: AppendTransition;
+  /** Token usage, counted when the event with `key` is new (a replayed step is not counted twice). */
+  usage?: { key: string; input: number; output: number };
+  /** Counts a turn in the session's stats when the event with this dedupe key is new. */
+  turnKey?: string;
+  /** Running time to add to the session's active time. */
+  activeMs?: number;
+}
+
+/** What an append did, and the state of the session row it locked. */
+export interface AppendOutcome {
+  /** One row per event asked for, in order: the stored one for a dedupeKey seen before. */
+  rows: EventRow[];
+  /** The rows this append created (what is to be published). */
+  fresh: EventRow[];
+  /** The session's status as read under its row lock, before this append changed it. */
+  status: SessionStatus;
+  /** The turn job that owned the session, as read under the lock. */
+  turnJobId: string | null;
+  workspaceId: string;
+  /** With transitionIfQueued: user messages were left unprocessed, and that transition was made. */
+  queued: boolean;
+}
+
+/** Thrown when the session does not exist (or was deleted) while appending. */
+export class SessionNotFoundError extends Error {
+  constructor(readonly sessionId: string) {
+    super(`session ${sessionId} not found`);
+  }
+}
+
+/** Thrown, with nothing written, when an append for a turn job finds the session owned by another (or none). */
+export class SessionOwnerError extends Error {
+  override name = 'SessionOwnerError';
+  constructor(
+    readonly sessionId: string,
+    readonly owner: string | null,
+  ) {
+    super(`session ${sessionId} is now run by ${owner ?? '(none)'}`);
+  }
+}
+
+/** Thrown, with nothing written, when the session is no longer as the caller saw it: read it again and decide again. */
+export class SessionChangedError extends Error {
+  override name = 'SessionChangedError';
+  constructor(readonly sessionId: string) {
+    super(`session ${sessionId} changed while the append was decided`);
+  }
+}
+
+/** An events row as to_jsonb renders it (timestamps as strings). */
+export interface StoredEventJson {
   id: string;
   session_id: string;
   workspace_id: string;
@@ -34,7 +98,8 @@ interface StoredEventJson {
   processed_at: string | null;
 }
 
-function fromStored(row: StoredEventJson): EventRow {
+/** An events row read as JSON (json_agg, to_jsonb) as Prisma would return it. */
+export function fromStored(row: StoredEventJson): EventRow {
   return {
     id: row.id,
     sessionId: row.session_id,
@@ -49,35 +114,24 @@ function fromStored(row: StoredEventJson): EventRow {
   };
 }
 
-/** What an append did, and the state of the session row it locked. */
-export interface AppendOutcome {
-  /** One row per event asked for, in order: the stored one for a dedupeKey seen before. */
-  rows: EventRow[];
-  /** The rows this append created (what is to be published). */
-  fresh: EventRow[];
-  /** The session's status as read under its row lock, before anything the caller changes. */
-  status: SessionStatus;
-  /** The turn job that owned the session, as read under the lock. */
-  turnJobId: string | null;
-  workspaceId: string;
+/** What append_session_events (the migration 20261208030000_append_session_events) returns. */
+interface AppendRow {
+  outcome: 'appended' | 'not_found' | 'taken' | 'stale' | 'refused';
+  status: SessionStatus | null;
+  turn_job_id: string | null;
+  workspace_id: string | null;
+  queued: boolean;
+  rows: (StoredEventJson & { fresh: boolean })[];
 }
 
-/** How an append is scoped, and what it changes on the session row besides its sequence. */
-export interface AppendOptions {
-  /** The workspace the session must belong to: another workspace's session is not found. */
-  workspaceId?: string;
-  /** Changes to the session row, given the rows this append creates; made in the statement that inserts them. */
-  changes?: (fresh: EventRow[]) => SessionChanges | undefined;
-}
+type Db = Prisma.TransactionClient;
 
-/** Thrown when the session does not exist (or was deleted) while appending. */
-export class SessionNotFoundError extends Error {
-  constructor(readonly sessionId: string) {
-    super(`session ${sessionId} not found`);
-  }
+/** A transition as the SQL function checks it: its row of the status table. */
+function transitionJson(transition: AppendTransition | undefined): string | null {
+  if (!transition) return null;
+  const { from, to } = SESSION_TRANSITIONS[transition.name];
+  return JSON.stringify({ name: transition.name, from, to, release_owner: transition.releaseOwner ?? false });
 }
-
-type Tx = Prisma.TransactionClient;
 
 /**
  * The session event log. PostgreSQL is the source of truth: an event is committed with its
@@ -99,103 +153,70 @@ export class EventStore {
    * sequence numbers are gap-free and ordered. Events whose dedupeKey is already stored are
    * returned as stored instead of being appended again.
    */
-  async appendInTransaction(tx: Tx, sessionId: string, events: NewEvent[]): Promise<EventRow[]> {
+  async appendInTransaction(tx: Db, sessionId: string, events: NewEvent[]): Promise<EventRow[]> {
     return (await this.appendWithOutcome(tx, sessionId, events)).rows;
   }
 
   /**
-   * appendInTransaction, also telling which rows are new and what the locked session row said, and
-   * applying `changes` (given the new rows) to that row in the same statement as the insert. Two round
-   * trips, lock-and-lookup then insert-and-update, in raw SQL: this is the hot path of every turn.
+   * appendInTransaction, also telling which rows are new and what the locked session row said, after
+   * checking what `options` asks of the session and making the changes it asks for. One round trip: a
+   * call of append_session_events, which locks the session row, checks, inserts and updates. Given the
+   * PrismaClient rather than a transaction, it is a transaction of its own (one statement). Throws, with
+   * nothing written: SessionNotFoundError, SessionOwnerError, SessionChangedError, SessionTransitionError.
    */
-  async appendWithOutcome(tx: Tx, sessionId: string, events: NewEvent[], { workspaceId, changes }: AppendOptions = {}): Promise<AppendOutcome> {
-    // One round trip for the lock and the dedupe lookup. The lookup reads the snapshot taken before the
-    // lock was granted: a caller that races another writer of the same keys without locking the row first
-    // gets a unique-key error (nothing is stored twice); the API and turn-ending commits lock first.
-    const keys = events.map((e) => e.dedupeKey).filter((k): k is string => k !== undefined);
-    // The workspace's enabled webhooks come with the lock: their deliveries are written with the events.
-    const locked = await tx.$queryRaw<{ last_seq: number; workspace_id: string; status: SessionStatus; turn_job_id: string | null; existing: StoredEventJson[]; webhooks: SubscribedWebhook[] }[]>`
-      SELECT s.last_seq, s.workspace_id, s.status, s.turn_job_id,
-        (SELECT coalesce(json_agg(json_build_object('id', w.id, 'event_types', w.event_types)), '[]'::json)
-          FROM webhooks w WHERE w.workspace_id = s.workspace_id AND w.enabled) AS webhooks,
-        CASE WHEN ${keys.length} = 0 THEN '[]'::json ELSE (
-          SELECT coalesce(json_agg(e), '[]'::json) FROM (
-            SELECT id, session_id, workspace_id, seq, type, turn_id, dedupe_key, payload, created_at, processed_at
-            FROM events WHERE session_id = s.id AND dedupe_key = ANY(${keys})
-          ) e
-        ) END AS existing
-      FROM sessions s WHERE s.id = ${sessionId} AND (${workspaceId ?? null}::text IS NULL OR s.workspace_id = ${workspaceId ?? null}) FOR UPDATE OF s`;
-    const session = locked[0];
-    if (!session) throw new SessionNotFoundError(sessionId);
-    const existing = new Map<string, EventRow>(session.existing.map((row) => [row.dedupe_key!, fromStored(row)]));
-
-    const now = new Date();
-    let seq = session.last_seq;
-    const rows: EventRow[] = [];
-    const fresh: EventRow[] = [];
-    for (const event of events) {
-      const stored = event.dedupeKey ? existing.get(event.dedupeKey) : undefined;
-      if (stored) {
-        rows.push(stored);
-        continue;
-      }
-      seq += 1;
-      const row: EventRow = {
-        id: event.id ?? newId('event'),
-        sessionId,
-        workspaceId: session.workspace_id,
-        seq,
-        type: event.type,
-        turnId: event.turnId ?? null,
-        dedupeKey: event.dedupeKey ?? null,
-        payload: event.payload,
-        createdAt: now,
-        processedAt: event.processed ? now : null,
-      };
-      // The same key twice in one batch is stored once, like a key stored by an earlier append.
-      if (row.dedupeKey) existing.set(row.dedupeKey, row);
-      fresh.push(row);
-      rows.push(row);
-    }
-    const change = changes?.(fresh);
-    const deliveries = session.webhooks.length > 0 ? webhookDeliveriesOf(fresh.map(toPublicEvent), session.webhooks) : [];
-    // A transition the table refuses throws here, before anything is written: the transaction rolls back.
-    const status = change?.transition ? statusAfter(session.status, change.transition) : null;
-    if (fresh.length > 0 || change) await this.insertAndUpdate(tx, sessionId, session.workspace_id, fresh, deliveries, seq, now, change ?? {}, status);
-    return { rows, fresh, status: session.status, turnJobId: session.turn_job_id, workspaceId: session.workspace_id };
-  }
-
-  private async insertAndUpdate(tx: Tx, sessionId: string, workspaceId: string, fresh: EventRow[], deliveries: NewDelivery[], lastSeq: number, now: Date, change: SessionChanges, status: SessionStatus | null): Promise<void> {
-    const outbox = JSON.stringify(deliveries);
-    const json = JSON.stringify(
-      fresh.map((row) => ({ id: row.id, seq: row.seq, type: row.type, turn_id: row.turnId, dedupe_key: row.dedupeKey, payload: row.payload, processed_at: row.processedAt })),
+  async appendWithOutcome(db: Db, sessionId: string, events: NewEvent[], options: AppendOptions = {}): Promise<AppendOutcome> {
+    const { workspaceId, owner, expect, consume, transition, transitionIfQueued, usage, turnKey, activeMs } = options;
+    const asked = JSON.stringify(
+      events.map((e) => ({ id: e.id ?? newId('event'), type: e.type, turn_id: e.turnId ?? null, dedupe_key: e.dedupeKey ?? null, payload: e.payload, processed: e.processed ?? false })),
     );
-    const ownerChanges = change.turnJobId !== undefined;
-    await tx.$executeRaw`
-      WITH inserted AS (
-        INSERT INTO events (id, session_id, workspace_id, seq, type, turn_id, dedupe_key, payload, created_at, processed_at)
-        SELECT x.id, ${sessionId}, ${workspaceId}, x.seq, x.type, x.turn_id, x.dedupe_key, x.payload, ${now}, x.processed_at
-        FROM jsonb_to_recordset(${json}::jsonb) AS x(id text, seq int, type text, turn_id text, dedupe_key text, payload jsonb, processed_at timestamptz)
-      ), outbox AS (
-        INSERT INTO webhook_deliveries (id, workspace_id, webhook_id, event_id, session_id, event_type, data, next_attempt_at, created_at)
-        SELECT d.id, ${workspaceId}, d.webhook_id, d.event_id, ${sessionId}, d.event_type, d.data, ${now}, ${now}
-        FROM jsonb_to_recordset(${outbox}::jsonb) AS d(id text, webhook_id text, event_id text, event_type text, data jsonb)
-      )
-      UPDATE sessions SET
-        last_seq = ${lastSeq},
-        updated_at = ${now},
-        input_tokens = input_tokens + ${change.inputTokens ?? 0},
-        output_tokens = output_tokens + ${change.outputTokens ?? 0},
-        turns = turns + ${change.turns ?? 0},
-        active_ms = active_ms + ${Math.round(change.activeMs ?? 0)},
-        status = COALESCE(${status}::session_status, status),
-        turn_job_id = CASE WHEN ${ownerChanges} THEN ${change.turnJobId ?? null} ELSE turn_job_id END
-      WHERE id = ${sessionId} AND workspace_id = ${workspaceId}`;
+    const [row] = await db.$queryRaw<AppendRow[]>`
+      SELECT * FROM append_session_events(
+        p_session_id => ${sessionId}::text,
+        p_workspace_id => ${workspaceId ?? null}::text,
+        p_events => ${asked}::jsonb,
+        p_now => ${new Date().toISOString()}::text,
+        p_owner => ${owner ?? null}::text,
+        p_expect_status => ${expect?.status ?? null}::session_status,
+        p_expect_archived => ${expect?.archived ?? null}::boolean,
+        p_quiet_after_seq => ${expect?.quietAfter.seq ?? null}::int,
+        p_quiet_types => ${expect ? [...expect.quietAfter.types] : null}::text[],
+        p_consume_ids => ${consume?.ids ?? null}::text[],
+        p_consume_turn_id => ${consume?.turnId ?? null}::text,
+        p_transition => ${transitionJson(transition)}::jsonb,
+        p_transition_if_queued => ${transitionJson(transitionIfQueued)}::jsonb,
+        p_usage_key => ${usage?.key ?? null}::text,
+        p_input_tokens => ${usage?.input ?? 0}::int,
+        p_output_tokens => ${usage?.output ?? 0}::int,
+        p_turn_key => ${turnKey ?? null}::text,
+        p_active_ms => ${Math.round(activeMs ?? 0)}::bigint)`;
+    switch (row!.outcome) {
+      case 'not_found':
+        throw new SessionNotFoundError(sessionId);
+      case 'taken':
+        throw new SessionOwnerError(sessionId, row!.turn_job_id);
+      case 'stale':
+        throw new SessionChangedError(sessionId);
+      case 'refused': {
+        const refused = row!.queued ? transitionIfQueued! : transition!;
+        throw new SessionTransitionError(refused.name, row!.status!);
+      }
+      case 'appended': {
+        const rows = row!.rows.map(fromStored);
+        return {
+          rows,
+          fresh: rows.filter((_, i) => row!.rows[i]!.fresh),
+          status: row!.status!,
+          turnJobId: row!.turn_job_id,
+          workspaceId: row!.workspace_id!,
+          queued: row!.queued,
+        };
+      }
+    }
   }
 
-  /** Appends events in a transaction of their own, then publishes them. */
+  /** Appends events (one statement: a transaction of its own), then publishes them. */
   async append(sessionId: string, events: NewEvent[]): Promise<EventRow[]> {
-    const outcome = await this.prisma.$transaction((tx) => this.appendWithOutcome(tx, sessionId, events));
+    const outcome = await this.appendWithOutcome(this.prisma, sessionId, events);
     await this.publish(outcome.fresh);
     return outcome.rows;
   }

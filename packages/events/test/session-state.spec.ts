@@ -53,7 +53,7 @@ describe("a transition named with another workspace's id", () => {
     await releaseSession(prisma, { ...busy, workspaceId: other }, 'job-1');
     await expect(
       prisma.$transaction((tx) =>
-        store.appendWithOutcome(tx, busy.sessionId, [newEvent('session.status_idle', { stop_reason: { type: 'end_turn' } })], { workspaceId: other, changes: () => ({ transition: 'end', turnJobId: null }) }),
+        store.appendWithOutcome(tx, busy.sessionId, [newEvent('session.status_idle', { stop_reason: { type: 'end_turn' } })], { workspaceId: other, transition: { name: 'end', releaseOwner: true } }),
       ),
     ).rejects.toThrow(`session ${busy.sessionId} not found`);
 
@@ -100,14 +100,14 @@ describe('the writers of session state', () => {
   it('apply a transition made with an append, and refuse one the table does not allow before anything is stored', async () => {
     const idle = await session('idle');
     const woken = await prisma.$transaction((tx) =>
-      store.appendWithOutcome(tx, idle.sessionId, [newEvent('user.message', { content: [] })], { workspaceId: idle.workspaceId, changes: () => ({ transition: 'wake' }) }),
+      store.appendWithOutcome(tx, idle.sessionId, [newEvent('user.message', { content: [] })], { workspaceId: idle.workspaceId, transition: { name: 'wake' } }),
     );
     expect(woken.status).toBe('idle');
     expect((await row(idle))!.status).toBe('processing');
 
     const idleAgain = await session('idle');
     await expect(
-      prisma.$transaction((tx) => store.appendWithOutcome(tx, idleAgain.sessionId, [newEvent('user.interrupt', {})], { changes: () => ({ transition: 'interrupt' }) })),
+      prisma.$transaction((tx) => store.appendWithOutcome(tx, idleAgain.sessionId, [newEvent('user.interrupt', {})], { transition: { name: 'interrupt' } })),
     ).rejects.toThrow(SessionTransitionError);
     expect(await row(idleAgain)).toMatchObject({ status: 'idle', lastSeq: 0 });
     expect(await prisma.event.count({ where: { sessionId: idleAgain.sessionId } })).toBe(0);

@@ -61,7 +61,6 @@ export class EventsService {
   /** Validates and stores the client's events atomically: all of them, or none. */
   async send(workspaceId: string, sessionId: string, body: unknown): Promise<{ data: SessionEvent[] }> {
     const input = parseOrThrow(SendEventsRequest, body);
-    if (!(await this.sessions.exists(workspaceId, sessionId))) throw notFound('Session', sessionId);
     const outcome = await this.events.appendChecked({ sessionId, workspaceId }, input.events.map(toNewEvent), (state) => decideSend(input.events, state));
     if (!outcome) throw notFound('Session', sessionId);
     if (outcome.wake) await this.turns.enqueue(sessionId, outcome.rows.at(-1)!.seq);

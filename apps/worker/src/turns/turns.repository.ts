@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AgentTool, EnvironmentConfig, McpServer } from '@stratus/contracts';
 import type { Event as EventRow, PrismaClient, SessionStatus } from '@stratus/db';
-import { releaseSession, SessionNotFoundError, type EventStore, type NewEvent, type SessionChanges, type SessionRef } from '@stratus/events';
+import { releaseSession, SessionOwnerError, type AppendOutcome, type EventStore, type NewEvent, type SessionRef } from '@stratus/events';
 import { EVENT_STORE, PRISMA } from '@stratus/nest-common';
 import { z } from 'zod';
 
@@ -136,50 +136,32 @@ export class TurnsRepository {
   }
 
   /**
-   * Appends a turn's events and applies their effects in one transaction, checking under the session's
-   * row lock that this attempt (`owner`) still owns the session; then publishes what is new. A commit that takes user
-   * events or ends the turn locks the row first, so that it sees every message committed before it.
+   * Appends a turn's events and applies their effects in one statement (EventStore.appendWithOutcome),
+   * which checks under the session's row lock that this attempt (`owner`) still owns the session before
+   * writing anything; then publishes what is new. The lock also makes a commit that takes user events
+   * or ends the turn see every message committed before it.
    */
   async commit({ sessionId, workspaceId }: SessionRef, owner: string, commit: TurnCommit): Promise<CommitResult> {
-    const result = await this.prisma.$transaction(async (tx) => {
-      let queued = false;
-      // Ownership is checked before the append when the turn ends or pauses, so a session another job
-      // has ended since is reported as taken (TurnTakenError), not as a transition its status refuses.
-      if (commit.consume || commit.end) {
-        const locked = await tx.$queryRaw<{ turn_job_id: string | null }[]>`
-          SELECT turn_job_id FROM sessions WHERE id = ${sessionId} AND workspace_id = ${workspaceId} FOR UPDATE`;
-        if (!locked[0]) throw new SessionNotFoundError(sessionId);
-        if (locked[0].turn_job_id !== owner) throw new TurnTakenError(`session ${sessionId} is now run by ${locked[0].turn_job_id ?? '(none)'}`);
-        if (commit.consume && commit.consume.ids.length > 0) {
-          await tx.$executeRaw`
-            UPDATE events SET processed_at = ${new Date()}, turn_id = ${commit.consume.turnId}
-            WHERE session_id = ${sessionId} AND id = ANY(${commit.consume.ids}) AND processed_at IS NULL`;
-        }
-        if (commit.end === 'finish') {
-          const [row] = await tx.$queryRaw<{ queued: boolean }[]>`
-            SELECT EXISTS (SELECT 1 FROM events WHERE session_id = ${sessionId} AND type = 'user.message' AND processed_at IS NULL) AS queued`;
-          queued = row?.queued ?? false;
-        }
-      }
-      const changes = (fresh: EventRow[]): SessionChanges => {
-        const freshKeys = new Set(fresh.map((row) => row.dedupeKey));
-        const usage = commit.usage && freshKeys.has(commit.usage.key) ? commit.usage : undefined;
-        const end = commit.end === 'pause' || (commit.end === 'finish' && !queued) ? { transition: 'end' as const, turnJobId: null } : {};
-        return {
-          inputTokens: usage?.input,
-          outputTokens: usage?.output,
-          turns: commit.turnStartKey !== undefined && freshKeys.has(commit.turnStartKey) ? 1 : 0,
-          activeMs: commit.activeMs,
-          ...(commit.end === 'finish' && queued ? { transition: 'next' as const } : end),
-        };
-      };
-      const appended = await this.store.appendWithOutcome(tx, sessionId, commit.events, { workspaceId, changes });
-      // Checked after the append when the row was not locked before it: throwing rolls the append back.
-      if (appended.turnJobId !== owner) throw new TurnTakenError(`session ${sessionId} is now run by ${appended.turnJobId ?? '(none)'}`);
-      return { rows: appended.rows, fresh: appended.fresh, status: appended.status, continues: commit.end === 'finish' && queued };
-    });
-    await this.store.publish(result.fresh);
-    return result;
+    const end = { name: 'end', releaseOwner: true } as const;
+    let appended: AppendOutcome;
+    try {
+      appended = await this.store.appendWithOutcome(this.prisma, sessionId, commit.events, {
+        workspaceId,
+        owner,
+        consume: commit.consume,
+        // A finished turn with user messages queued goes on: the session stays processing, owned by this job.
+        transition: commit.end ? end : undefined,
+        transitionIfQueued: commit.end === 'finish' ? { name: 'next' } : undefined,
+        usage: commit.usage,
+        turnKey: commit.turnStartKey,
+        activeMs: commit.activeMs,
+      });
+    } catch (error) {
+      if (error instanceof SessionOwnerError) throw new TurnTakenError(error.message);
+      throw error;
+    }
+    await this.store.publish(appended.fresh);
+    return { rows: appended.rows, fresh: appended.fresh, status: appended.status, continues: appended.queued };
   }
 
   /** Announces the live preview of an event the turn is streaming (best-effort, never stored). */
