@@ -123,7 +123,7 @@ export class CgroupManager {
   /** Creates the sandbox's cgroup(s) named `name` with its limits. */
   async create(name: string, limits: SandboxLimits): Promise<SandboxCgroup> {
     const dirs = [...new Set(this.parents.values())].map((parent) => path.join(parent, name));
-    for (const dir of dirs) await mkdir(dir, { recursive: true });
+    await Promise.all(dirs.map((dir) => mkdir(dir, { recursive: true })));
     const dirOf = (controller: Controller) => path.join(this.parents.get(controller)!, name);
     const cgroup: SandboxCgroup = {
       procsFiles: dirs.map((dir) => path.join(dir, 'cgroup.procs')),
@@ -148,17 +148,22 @@ export class CgroupManager {
     await writeFile(path.join(dir, 'pids.max'), String(limits.pids));
   }
 
+  /** The three hierarchies are written side by side; within one, in the order the kernel needs. */
   private async limitV1(dirOf: (controller: Controller) => string, limits: SandboxLimits): Promise<void> {
-    if (limits.memoryBytes !== undefined) {
-      await writeFile(path.join(dirOf('memory'), 'memory.limit_in_bytes'), String(limits.memoryBytes));
+    const memory = async (bytes: number) => {
+      await writeFile(path.join(dirOf('memory'), 'memory.limit_in_bytes'), String(bytes));
       // Memory plus swap capped at the same value, or the limit would just push the sandbox into swap.
-      await writeFile(path.join(dirOf('memory'), 'memory.memsw.limit_in_bytes'), String(limits.memoryBytes)).catch(() => undefined);
-    }
-    if (limits.cpuMillis !== undefined) {
+      await writeFile(path.join(dirOf('memory'), 'memory.memsw.limit_in_bytes'), String(bytes)).catch(() => undefined);
+    };
+    const cpu = async (millis: number) => {
       await writeFile(path.join(dirOf('cpu'), 'cpu.cfs_period_us'), String(CFS_PERIOD_US));
-      await writeFile(path.join(dirOf('cpu'), 'cpu.cfs_quota_us'), String(Math.round((limits.cpuMillis * CFS_PERIOD_US) / 1000)));
-    }
-    await writeFile(path.join(dirOf('pids'), 'pids.max'), String(limits.pids));
+      await writeFile(path.join(dirOf('cpu'), 'cpu.cfs_quota_us'), String(Math.round((millis * CFS_PERIOD_US) / 1000)));
+    };
+    await Promise.all([
+      limits.memoryBytes !== undefined ? memory(limits.memoryBytes) : undefined,
+      limits.cpuMillis !== undefined ? cpu(limits.cpuMillis) : undefined,
+      writeFile(path.join(dirOf('pids'), 'pids.max'), String(limits.pids)),
+    ]);
   }
 
   private async writable(): Promise<boolean> {
