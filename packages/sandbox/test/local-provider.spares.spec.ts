@@ -37,13 +37,24 @@ interface ProviderProcess {
   kill(): Promise<void>;
 }
 
-/** A LocalSandboxProvider in a process of its own (test/provider-process.js), for the test to SIGKILL. */
+/**
+ * Runs test/provider-process.ts from its source, as jest runs the tests: swc strips the types, and
+ * workspace packages resolve to their sources (`--conditions=@stratus/source`).
+ */
+const PROVIDER_PROCESS = `
+const swc = require('@swc/core');
+require.extensions['.ts'] = (module, filename) =>
+  module._compile(swc.transformFileSync(filename, { jsc: { target: 'es2023', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } }).code, filename);
+require(process.argv[1]);
+`;
+
+/** A LocalSandboxProvider in a process of its own (test/provider-process.ts), for the test to SIGKILL. */
 function startProviderProcess(options: { baseDir: string; owner: string; spareWorkspaces: number; session?: SandboxSpec; command?: string }): ProviderProcess {
-  const child: ChildProcess = spawn(
-    process.execPath,
-    ['--conditions=@stratus/source', path.join(__dirname, 'provider-process.js'), JSON.stringify({ ...options, runnerEntry: SANDBOX_RUNNER_ENTRY, diskLimitBytes: DISK_LIMIT })],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  const settings = JSON.stringify({ ...options, runnerEntry: SANDBOX_RUNNER_ENTRY, diskLimitBytes: DISK_LIMIT });
+  const child: ChildProcess = spawn(process.execPath, ['--conditions=@stratus/source', '-e', PROVIDER_PROCESS, path.join(__dirname, 'provider-process.ts'), settings], {
+    cwd: path.join(__dirname, '..'),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   const lines: Record<string, unknown>[] = [];
