@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { renameSync, unlinkSync } from 'node:fs';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isRunning, ownIdentity, type WorkerIdentity } from './worker-identity';
 import { removeSandboxDirectory } from './workspace-volume';
@@ -53,17 +54,18 @@ export class SpareWorkspaces {
    * directory and its volume itself). The caller calls `fill()` once its start is over, so that
    * making the next spare does not compete with that start.
    */
-  async claim(targetDir: string, label: (spare: string) => Promise<void>): Promise<boolean> {
+  async claim(targetDir: string, label: (spare: string) => void): Promise<boolean> {
     const spare = this.ready.shift();
     if (spare === undefined) return false;
+    // Synchronous: a few metadata operations, each cheaper than a thread-pool round trip on a busy machine.
     try {
-      await label(spare);
-      await rename(spare, targetDir);
+      label(spare);
+      renameSync(spare, targetDir);
     } catch {
       await removeSandboxDirectory(spare);
       return false;
     }
-    await unlink(path.join(targetDir, SPARE_MARKER));
+    unlinkSync(path.join(targetDir, SPARE_MARKER));
     return true;
   }
 
