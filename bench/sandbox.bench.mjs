@@ -15,7 +15,7 @@ import { createInterface } from 'node:readline';
 import { createServer } from 'node:http';
 import { promisify } from 'node:util';
 import { createRequire } from 'node:module';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -297,13 +297,33 @@ async function egress(work) {
  * What the hardening costs a cold start, measured on a busy machine: rounds of one hardened
  * provision() (as configured by default: own uid, cgroups, rlimits, allow-listed file system,
  * workspace volume, seccomp filter, network namespace with the egress bridge) and one minimal
- * bubblewrap launch of the runner (the shape before the hardening: the host's / read-only, shared
- * network, workspace and socket directory bound, nothing else), in alternating order. Each round's
- * difference is taken on the same machine load; their median is the figure.
+ * bubblewrap launch (the shape before the hardening: the host's / read-only, shared network,
+ * workspace and socket directory bound, nothing else) of the same first process: the init a root
+ * worker's sandbox starts (a shell that prints the ready line and sleeps), or the runner otherwise.
+ * Comparing launches of different programs would measure the programs, not the hardening. The
+ * rounds alternate which goes first; each round's difference is taken on the same machine load and
+ * their median is the figure. Each hardened start also reports its own steps (`startupSteps`).
+ * A hardened start takes a spare workspace (made ahead, volume mounted) when one is ready: the bench
+ * waits for the spares to be refilled before it, as between cold starts spaced further apart than a
+ * spare takes to make, and measures a third start per round, of a provider without spares, for the
+ * cost when none is ready (a burst of cold starts).
  */
 async function hardeningAB(work) {
-  const { isRunnerReadyLine } = require(path.join(root, 'packages/sandbox-protocol/dist/index.js'));
-  const hardened = new LocalSandboxProvider({ baseDir: path.join(work, 'ab-hardened'), owner: 'bench', runnerEntry: RUNNER_ENTRY, egressProxy: { entry: PROXY_ENTRY }, logger: { warn: () => {} } });
+  const { isRunnerReadyLine, runnerReadyLine } = require(path.join(root, 'packages/sandbox-protocol/dist/index.js'));
+  const firstProcess = process.getuid() === 0 ? ['/bin/sh', '-c', 'echo "$0"; exec sleep infinity', runnerReadyLine('init').trim()] : [process.execPath, RUNNER_ENTRY];
+  const SPARES = 2;
+  const providerOf = (name, spareWorkspaces) =>
+    new LocalSandboxProvider({ baseDir: path.join(work, name), owner: 'bench', runnerEntry: RUNNER_ENTRY, egressProxy: { entry: PROXY_ENTRY }, spareWorkspaces, logger: { warn: () => {} } });
+  const hardened = providerOf('ab-hardened', SPARES);
+  const withoutSpares = providerOf('ab-nospare', 0);
+  // An older build (BENCH_SANDBOX_DIST) has no spares to wait for.
+  const sparesRefilled = async () => {
+    const deadline = Date.now() + 60_000;
+    while (typeof hardened.spareWorkspaces === 'function' && (await hardened.spareWorkspaces()) < SPARES) {
+      if (Date.now() > deadline) throw new Error('spare workspaces were not refilled within 60 s');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  };
   const minimalBase = path.join(work, 'ab-minimal');
   const minimal = async () => {
     const dir = path.join(minimalBase, `m${++sequence}`);
@@ -317,7 +337,7 @@ async function hardeningAB(work) {
       STRATUS_WORKSPACE_DIR: path.join(dir, 'workspace'),
       STRATUS_RUNNER_EXIT_ON_STDIN_CLOSE: '1',
     };
-    const args = ['--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp', '--bind', path.join(dir, 'workspace'), path.join(dir, 'workspace'), '--bind', path.join(dir, 'run'), path.join(dir, 'run'), '--unshare-pid', '--die-with-parent', process.execPath, RUNNER_ENTRY];
+    const args = ['--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp', '--bind', path.join(dir, 'workspace'), path.join(dir, 'workspace'), '--bind', path.join(dir, 'run'), path.join(dir, 'run'), '--unshare-pid', '--die-with-parent', ...firstProcess];
     const child = spawn('bwrap', args, { env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
     await new Promise((resolve, reject) => {
       createInterface({ input: child.stdout }).on('line', (line) => isRunnerReadyLine(line) && resolve());
@@ -343,34 +363,47 @@ async function hardeningAB(work) {
     await removeSandboxDirectory(dir);
     return elapsed;
   };
-  const hardenedStart = async () => {
+  const startOf = (provider) => async () => {
+    await sparesRefilled();
     const s = spec();
     const began = performance.now();
-    await hardened.provision(s);
+    const handle = await provider.provision(s);
     const elapsed = performance.now() - began;
-    await hardened.destroy(s.sessionId);
-    return elapsed;
+    await provider.destroy(s.sessionId);
+    return { elapsed, steps: handle.startupSteps ?? {} };
   };
+  const hardenedStart = startOf(hardened);
+  const noSpareStart = startOf(withoutSpares);
+  const load = loadavg();
   // A throwaway start of each: the egress proxy, the seccomp filter and the page cache are ready after.
   await hardenedStart();
+  await noSpareStart();
   await minimal();
   const pairs = [];
   for (let round = 0; round < RUNS; round++) {
-    // Alternating which goes first cancels what the first start of a round does for the second.
+    // Rotating which goes first cancels what an earlier start of a round does for a later one.
     const pair = {};
-    if (round % 2 === 0) {
-      pair.hardened = await hardenedStart();
-      pair.minimal = await minimal();
-    } else {
-      pair.minimal = await minimal();
-      pair.hardened = await hardenedStart();
-    }
+    const starts = [
+      async () => ({ elapsed: pair.hardened, steps: pair.steps } = await hardenedStart()),
+      async () => (pair.minimal = await minimal()),
+      async () => ({ elapsed: pair.noSpare, steps: pair.noSpareSteps } = await noSpareStart()),
+    ];
+    for (let i = 0; i < starts.length; i++) await starts[(round + i) % starts.length]();
     pair.volume = await volumeAttach();
     pairs.push(pair);
   }
   await hardened.shutdown();
+  await withoutSpares.shutdown();
+  const stepsOf = (key) => {
+    const names = [...new Set(pairs.flatMap((pair) => Object.keys(pair[key])))];
+    return Object.fromEntries(names.map((name) => [name, stats(pairs.map((pair) => pair[key][name] ?? 0))]));
+  };
   return {
     isolation: hardened.isolation,
+    loadAverage: { before: load, after: loadavg() },
+    firstProcess: firstProcess[0] === process.execPath ? 'runner' : 'init',
+    hardenedSteps: stepsOf('steps'),
+    withoutSpare: { hardened: stats(pairs.map((pair) => pair.noSpare)), pairedDifference: stats(pairs.map((pair) => pair.noSpare - pair.minimal)), steps: stepsOf('noSpareSteps') },
     hardened: stats(pairs.map((pair) => pair.hardened)),
     minimal: stats(pairs.map((pair) => pair.minimal)),
     pairedDifference: stats(pairs.map((pair) => pair.hardened - pair.minimal)),
@@ -384,10 +417,15 @@ chmodSync(work, 0o711);
 const row = (name, s) => `  ${name.padEnd(44)} p50 ${String(s.p50).padStart(7)} ms   p99 ${String(s.p99).padStart(7)} ms   mean ${String(s.mean).padStart(7)} ms   (n=${s.n})`;
 const met = (ok) => (ok ? 'met' : 'MISSED');
 const printHardening = (ab) => {
-  console.log(`hardening cost on a local cold start (${ab.isolation}), ${RUNS} interleaved rounds:`);
+  const load = (values) => values.map((value) => value.toFixed(1)).join(' ');
+  console.log(`hardening cost on a local cold start (${ab.isolation}, first process: ${ab.firstProcess}), ${RUNS} interleaved rounds, load average ${load(ab.loadAverage.before)} → ${load(ab.loadAverage.after)}:`);
   console.log(row('hardened provision()', ab.hardened));
   console.log(row('minimal bubblewrap launch', ab.minimal));
   console.log(row('paired difference (hardened - minimal)', ab.pairedDifference));
+  for (const [step, figures] of Object.entries(ab.hardenedSteps)) console.log(row(`  hardened step: ${step}`, figures));
+  console.log(row('hardened, no spare ready', ab.withoutSpare.hardened));
+  console.log(row('paired difference (no spare - minimal)', ab.withoutSpare.pairedDifference));
+  for (const [step, figures] of Object.entries(ab.withoutSpare.steps)) console.log(row(`  no-spare step: ${step}`, figures));
   if (ab.workspaceVolumeAttach) console.log(row('workspace volume alone (image, mkfs, mount)', ab.workspaceVolumeAttach));
   console.log(`target: hardening p50 <= ${TARGETS.hardeningP50Ms} ms: ${met(ab.pairedDifference.p50 <= TARGETS.hardeningP50Ms)}`);
 };

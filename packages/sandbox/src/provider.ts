@@ -54,6 +54,8 @@ export interface SandboxHandle {
   startedAt: Date;
   /** Milliseconds from the start of provision() until the runner answered (the "sandbox start time"). */
   startupMs: number;
+  /** Where `startupMs` went, in milliseconds per step of a cold start (local provider), for benchmarks. */
+  startupSteps?: Readonly<Record<string, number>>;
   /** True when the sandbox came from the warm pool rather than being started for this call. */
   warm?: boolean;
   /** Set when calls reach the sandbox through its provider rather than a runner that is always there. */
@@ -80,7 +82,7 @@ export interface ReconcileOptions {
 }
 
 /** Why the reconciler removed something. */
-export type ReconcileReason = 'session_gone' | 'finished' | 'stale_warm' | 'dangling_secret';
+export type ReconcileReason = 'session_gone' | 'finished' | 'stale_warm' | 'dangling_secret' | 'abandoned_spare';
 
 export interface ReconcileReport {
   destroyed: { id: string; sessionId?: string; reason: ReconcileReason }[];

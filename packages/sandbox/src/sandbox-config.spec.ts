@@ -20,7 +20,7 @@ describe('sandbox configuration from env', () => {
   });
 
   it('parses the local limits and the egress proxy entry, refusing a bad size', () => {
-    expect(parseSandboxEnv({})).toMatchObject({ STRATUS_SANDBOX_DISK_LIMIT: '10Gi', STRATUS_SANDBOX_PIDS_LIMIT: 512, STRATUS_SANDBOX_COMMAND_TIMEOUT_MS: 600_000 });
+    expect(parseSandboxEnv({})).toMatchObject({ STRATUS_SANDBOX_DISK_LIMIT: '10Gi', STRATUS_SANDBOX_PIDS_LIMIT: 512, STRATUS_SANDBOX_COMMAND_TIMEOUT_MS: 600_000, STRATUS_SANDBOX_SPARE_WORKSPACES: 2 });
     expect(parseSandboxEnv({ STRATUS_SANDBOX_DISK_LIMIT: '512Mi', STRATUS_SANDBOX_EGRESS_PROXY_ENTRY: 'apps/egress-proxy/dist/main.js' })).toMatchObject({
       STRATUS_SANDBOX_DISK_LIMIT: '512Mi',
       STRATUS_SANDBOX_EGRESS_PROXY_ENTRY: 'apps/egress-proxy/dist/main.js',

@@ -29,6 +29,7 @@ export const SandboxEnv = z
     STRATUS_SANDBOX_RUNNER_ENTRY: z.string().trim().min(1).default('apps/sandbox-runner/dist/main.js'),
     STRATUS_SANDBOX_PIDS_LIMIT: z.coerce.number().int().min(16).default(512),
     STRATUS_SANDBOX_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(1000).default(600_000),
+    STRATUS_SANDBOX_SPARE_WORKSPACES: z.coerce.number().int().min(0).max(32).default(2),
     // kubernetes
     STRATUS_SANDBOX_KUBECONFIG: optionalText,
     STRATUS_SANDBOX_KUBE_CONTEXT: optionalText,
@@ -143,6 +144,7 @@ export function createSandboxProvider(env: SandboxEnv, deploymentId: string, log
     diskLimitBytes: parseMemoryQuantity(env.STRATUS_SANDBOX_DISK_LIMIT),
     pidsLimit: env.STRATUS_SANDBOX_PIDS_LIMIT,
     commandTimeoutMs: env.STRATUS_SANDBOX_COMMAND_TIMEOUT_MS,
+    spareWorkspaces: env.STRATUS_SANDBOX_SPARE_WORKSPACES,
     warmPool: { sizes: env.STRATUS_SANDBOX_WARM_POOL, maxIdleMs: env.STRATUS_SANDBOX_WARM_MAX_IDLE_MS },
     logger,
   });

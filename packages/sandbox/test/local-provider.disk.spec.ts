@@ -1,21 +1,12 @@
 import { existsSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { SANDBOX_RUNNER_ENTRY } from '@stratus/testing';
 import { LocalSandboxProvider, RunnerClient } from '../src';
-import { makeBaseDir, OWNER, recordingLogger, sandboxSpec } from './sandbox-harness';
+import { makeBaseDir, mountsBelow, OWNER, recordingLogger, sandboxSpec } from './sandbox-harness';
 
 const MiB = 2 ** 20;
 const DISK_LIMIT = 64 * MiB;
-
-/** Mount points on the host below `dir`. */
-async function mountsBelow(dir: string): Promise<string[]> {
-  const mountInfo = await readFile('/proc/self/mountinfo', 'utf8');
-  return mountInfo
-    .split('\n')
-    .map((line) => line.split(' ')[4] ?? '')
-    .filter((mountPoint) => mountPoint.startsWith(`${dir}/`));
-}
 
 /**
  * The workspace disk limit holds for the workspace as a whole (a volume of that size per sandbox),

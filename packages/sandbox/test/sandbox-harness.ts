@@ -28,6 +28,15 @@ export async function makeBaseDir(): Promise<{ baseDir: string; remove(): Promis
   return { baseDir, remove: () => rm(baseDir, { recursive: true, force: true }) };
 }
 
+/** Mount points on the host below `dir`. */
+export async function mountsBelow(dir: string): Promise<string[]> {
+  const mountInfo = await readFile('/proc/self/mountinfo', 'utf8');
+  return mountInfo
+    .split('\n')
+    .map((line) => line.split(' ')[4] ?? '')
+    .filter((mountPoint) => mountPoint.startsWith(`${dir}/`));
+}
+
 /** A loopback HTTP server answering "reached" to everything. */
 export async function startLoopbackServer(): Promise<{ url: string; hits: () => number; close(): Promise<void> }> {
   let hits = 0;

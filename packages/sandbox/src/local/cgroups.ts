@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { mkdir, rmdir, writeFile } from 'node:fs/promises';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { rmdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 /** What one sandbox may use; undefined means no limit of that kind. */
@@ -120,45 +120,27 @@ export class CgroupManager {
     return (await manager.writable()) ? manager : undefined;
   }
 
-  /** Creates the sandbox's cgroup(s) named `name` with its limits. */
+  /**
+   * Creates the sandbox's cgroup(s) named `name` with its limits. Synchronously: a handful of
+   * directories and writes in the kernel's cgroup file system, each far cheaper than the thread-pool
+   * round trip an asynchronous call costs on a busy machine, and on every cold start's path.
+   */
   async create(name: string, limits: SandboxLimits): Promise<SandboxCgroup> {
     const dirs = [...new Set(this.parents.values())].map((parent) => path.join(parent, name));
-    for (const dir of dirs) await mkdir(dir, { recursive: true });
     const dirOf = (controller: Controller) => path.join(this.parents.get(controller)!, name);
     const cgroup: SandboxCgroup = {
       procsFiles: dirs.map((dir) => path.join(dir, 'cgroup.procs')),
       remove: () => removeDirs(dirs),
     };
     try {
-      if (this.version === 'v2') await this.limitV2(dirOf('memory'), limits);
-      else await this.limitV1(dirOf, limits);
+      for (const dir of dirs) mkdirSync(dir, { recursive: true });
+      if (this.version === 'v2') limitV2(dirOf('memory'), limits);
+      else limitV1(dirOf, limits);
     } catch (error) {
       await cgroup.remove();
       throw error;
     }
     return cgroup;
-  }
-
-  private async limitV2(dir: string, limits: SandboxLimits): Promise<void> {
-    if (limits.memoryBytes !== undefined) {
-      await writeFile(path.join(dir, 'memory.max'), String(limits.memoryBytes));
-      await writeFile(path.join(dir, 'memory.swap.max'), '0').catch(() => undefined); // no swap accounting on this kernel
-    }
-    if (limits.cpuMillis !== undefined) await writeFile(path.join(dir, 'cpu.max'), `${Math.round((limits.cpuMillis * CFS_PERIOD_US) / 1000)} ${CFS_PERIOD_US}`);
-    await writeFile(path.join(dir, 'pids.max'), String(limits.pids));
-  }
-
-  private async limitV1(dirOf: (controller: Controller) => string, limits: SandboxLimits): Promise<void> {
-    if (limits.memoryBytes !== undefined) {
-      await writeFile(path.join(dirOf('memory'), 'memory.limit_in_bytes'), String(limits.memoryBytes));
-      // Memory plus swap capped at the same value, or the limit would just push the sandbox into swap.
-      await writeFile(path.join(dirOf('memory'), 'memory.memsw.limit_in_bytes'), String(limits.memoryBytes)).catch(() => undefined);
-    }
-    if (limits.cpuMillis !== undefined) {
-      await writeFile(path.join(dirOf('cpu'), 'cpu.cfs_period_us'), String(CFS_PERIOD_US));
-      await writeFile(path.join(dirOf('cpu'), 'cpu.cfs_quota_us'), String(Math.round((limits.cpuMillis * CFS_PERIOD_US) / 1000)));
-    }
-    await writeFile(path.join(dirOf('pids'), 'pids.max'), String(limits.pids));
   }
 
   private async writable(): Promise<boolean> {
@@ -171,6 +153,36 @@ export class CgroupManager {
       await removeDirs([...new Set(this.parents.values())].map((parent) => path.join(parent, probe)));
       return false;
     }
+  }
+}
+
+function limitV2(dir: string, limits: SandboxLimits): void {
+  if (limits.memoryBytes !== undefined) {
+    writeFileSync(path.join(dir, 'memory.max'), String(limits.memoryBytes));
+    ignoreError(() => writeFileSync(path.join(dir, 'memory.swap.max'), '0')); // no swap accounting on this kernel
+  }
+  if (limits.cpuMillis !== undefined) writeFileSync(path.join(dir, 'cpu.max'), `${Math.round((limits.cpuMillis * CFS_PERIOD_US) / 1000)} ${CFS_PERIOD_US}`);
+  writeFileSync(path.join(dir, 'pids.max'), String(limits.pids));
+}
+
+function limitV1(dirOf: (controller: Controller) => string, limits: SandboxLimits): void {
+  if (limits.memoryBytes !== undefined) {
+    writeFileSync(path.join(dirOf('memory'), 'memory.limit_in_bytes'), String(limits.memoryBytes));
+    // Memory plus swap capped at the same value, or the limit would just push the sandbox into swap.
+    ignoreError(() => writeFileSync(path.join(dirOf('memory'), 'memory.memsw.limit_in_bytes'), String(limits.memoryBytes)));
+  }
+  if (limits.cpuMillis !== undefined) {
+    writeFileSync(path.join(dirOf('cpu'), 'cpu.cfs_period_us'), String(CFS_PERIOD_US));
+    writeFileSync(path.join(dirOf('cpu'), 'cpu.cfs_quota_us'), String(Math.round((limits.cpuMillis * CFS_PERIOD_US) / 1000)));
+  }
+  writeFileSync(path.join(dirOf('pids'), 'pids.max'), String(limits.pids));
+}
+
+function ignoreError(write: () => void): void {
+  try {
+    write();
+  } catch {
+    // optional file: absent on this kernel
   }
 }
 

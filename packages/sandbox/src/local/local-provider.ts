@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { chmod, chown, mkdir, readdir, readFile, realpath, stat, writeFile } from 'node:fs/promises';
+import { chownSync, existsSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { chmod, mkdir, readdir, readFile, realpath, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { proxyVariables, runnerReadyLine, type RunnerEnvironment } from '@stratus/sandbox-protocol';
 import { signEgressGrant } from '../egress/egress-credential';
@@ -20,11 +20,13 @@ import { EgressProxyProcess, type LocalEgressProxy } from './egress-proxy-proces
 import { CgroupManager, parseCpuQuantity, parseMemoryQuantity, type SandboxCgroup } from './cgroups';
 import { enterCommand, hostLaunchCommand, type SandboxRlimits } from './host-launch';
 import { exportLines, NamespaceExec, SCRIPT_FROM_FD3, shellQuote } from './namespace-exec';
-import { EGRESS_BRIDGE_PORT, startEgressBridge } from './netns-bridge';
+import { bridgeEgress, EGRESS_BRIDGE_PORT, NetnsListeners } from './netns-bridge';
 import { OnDemandRunner } from './on-demand-runner';
 import { RunnerProcess } from './runner-process';
-import { resolveRunnerInstall } from './runner-install';
+import { resolveRunnerInstall, type RunnerInstall } from './runner-install';
 import { compileSeccompFilter, withSeccompFilter } from './seccomp-filter';
+import { SpareWorkspaces } from './spare-workspaces';
+import { StartSteps } from './start-steps';
 import { removeSandboxDirectory, WorkspaceVolumes } from './workspace-volume';
 
 /** The part of a pino logger this provider uses. */
@@ -72,6 +74,11 @@ export interface LocalSandboxProviderOptions {
   commandTimeoutMs?: number;
   /** How long a sandbox's file-tool runner stays up after its last call (bubblewrap, root worker); default 10 s. */
   runnerIdleMs?: number;
+  /**
+   * Sandbox directories with their workspace volume made and mounted ahead of time, for cold starts
+   * to claim (bubblewrap with workspace volumes only); default 2, 0 for none.
+   */
+  spareWorkspaces?: number;
 }
 
 interface LocalSandbox {
@@ -98,6 +105,9 @@ interface SandboxMarker {
 
 const MARKER = 'sandbox.json';
 const WARM_PREFIX = 'warm-';
+/** Below the base directory: the spares (its name, with a dot, can be no session's). */
+const SPARES_DIR = '.spares';
+const DEFAULT_SPARE_WORKSPACES = 2;
 
 /** Session ids become directory names; anything else could walk out of the base directory. */
 const SESSION_ID = /^[A-Za-z0-9_-]{1,128}$/;
@@ -140,6 +150,9 @@ export class LocalSandboxProvider implements SandboxProvider {
   private readonly sandboxes = new Map<string, LocalSandbox>();
   private readonly starting = new Map<string, Promise<LocalSandbox>>();
   private readonly nodePath: string;
+  private runnerInstall?: RunnerInstall;
+  /** The Node.js binary bound into sandboxes, resolved once. */
+  private readonly realNodePath: string;
   private readonly logger: SandboxLogger;
   private readonly readyTimeoutMs: number;
   private readonly pool?: WarmPool<LocalSandbox>;
@@ -151,10 +164,16 @@ export class LocalSandboxProvider implements SandboxProvider {
   private readonly volumes: Promise<WorkspaceVolumes | undefined>;
   /** The seccomp filter every sandbox is started with; undefined when it cannot be compiled here. */
   private readonly seccomp: Promise<Buffer | undefined>;
+  /** Spare sandbox directories with their volume mounted; undefined without workspace volumes. */
+  private readonly spares: Promise<SpareWorkspaces | undefined>;
+  private baseDirReady?: Promise<string>;
+  /** Opens the egress bridges' sockets in sandboxes' network namespaces. */
+  private readonly listeners = new NetnsListeners();
   private ownUidsDecision?: Promise<boolean>;
 
   constructor(private readonly options: LocalSandboxProviderOptions) {
     this.nodePath = options.nodePath ?? process.execPath;
+    this.realNodePath = realpathSync(this.nodePath);
     this.logger = options.logger ?? defaultLogger;
     this.readyTimeoutMs = options.readyTimeoutMs ?? 10_000;
     const mode = options.isolation ?? 'auto';
@@ -183,6 +202,7 @@ export class LocalSandboxProvider implements SandboxProvider {
         : Promise.resolve(undefined);
     this.volumes = this.isolation === 'bwrap' ? this.detectVolumes() : Promise.resolve(undefined);
     this.seccomp = this.isolation === 'bwrap' ? this.compileSeccomp() : Promise.resolve(undefined);
+    this.spares = this.makeSpares();
     const egress = options.egressProxy;
     this.egressProxy =
       egress !== undefined && 'entry' in egress
@@ -233,7 +253,7 @@ export class LocalSandboxProvider implements SandboxProvider {
       await writeMarker(sessionDir, { ...this.markerOf(spec), sessionId: spec.sessionId });
       const claimed: LocalSandbox = {
         ...sandbox,
-        handle: { ...sandbox.handle, sessionId: spec.sessionId, startedAt: new Date(), startupMs: performance.now() - began, warm: true },
+        handle: { ...sandbox.handle, sessionId: spec.sessionId, startedAt: new Date(), startupMs: performance.now() - began, startupSteps: undefined, warm: true },
       };
       this.adoptRunning(claimed);
       return claimed;
@@ -310,6 +330,9 @@ export class LocalSandboxProvider implements SandboxProvider {
     const held = new Set((this.pool?.held() ?? []).map((sandbox) => sandbox.dirName));
     const starting = new Set(this.starting.keys());
     const report: ReconcileReport = { destroyed: [] };
+    for (const id of await SpareWorkspaces.removeAbandoned(path.join(this.options.baseDir, SPARES_DIR), this.options.owner)) {
+      report.destroyed.push({ id: `${SPARES_DIR}/${id}`, reason: 'abandoned_spare' });
+    }
     for (const record of records) {
       if (record.sessionId !== undefined) {
         if (live.has(record.sessionId) || starting.has(record.sessionId)) continue;
@@ -334,10 +357,17 @@ export class LocalSandboxProvider implements SandboxProvider {
     return this.pool?.readyCount(environmentId) ?? 0;
   }
 
+  /** Spare sandbox directories ready for cold starts (a gauge for metrics). */
+  async spareWorkspaces(): Promise<number> {
+    return (await this.spares)?.readyCount ?? 0;
+  }
+
   async shutdown(): Promise<void> {
+    await (await this.spares)?.close();
     await this.pool?.close();
     const ids = new Set([...this.sandboxes.keys(), ...this.starting.keys()]);
     await Promise.all([...ids].map((id) => this.destroy(id)));
+    this.listeners.close();
     if (this.egressProxy instanceof EgressProxyProcess) await this.egressProxy.stop();
   }
 
@@ -364,20 +394,29 @@ export class LocalSandboxProvider implements SandboxProvider {
     await removeSandboxDirectory(path.join(this.options.baseDir, sandbox.dirName));
   }
 
-  /** Starts a runner in `baseDir/dirName`; `sessionId` is unset for a warm sandbox. */
+  /** Starts a sandbox in `baseDir/dirName`; `sessionId` is unset for a warm sandbox. */
   private async start(spec: SandboxTemplate, dirName: string, sessionId?: string): Promise<LocalSandbox> {
+    try {
+      return await this.launch(spec, dirName, sessionId);
+    } finally {
+      // Replaces a spare the start used once it is over, so that making one does not slow the start down.
+      (await this.spares)?.fill();
+    }
+  }
+
+  private async launch(spec: SandboxTemplate, dirName: string, sessionId?: string): Promise<LocalSandbox> {
     const started = performance.now();
-    await mkdir(this.options.baseDir, { recursive: true });
-    const sessionDir = path.join(await realpath(this.options.baseDir), dirName);
+    const steps = new StartSteps();
+    const sessionDir = path.join(await this.realBaseDir(), dirName);
     const dirs = { workspace: path.join(sessionDir, 'workspace'), run: path.join(sessionDir, 'run'), tmp: path.join(sessionDir, 'tmp') };
     const socketPath = path.join(dirs.run, 'runner.sock');
     if (Buffer.byteLength(socketPath) > MAX_SOCKET_PATH_BYTES) {
       throw new Error(`sandbox socket path ${socketPath} is longer than ${MAX_SOCKET_PATH_BYTES} bytes; use a shorter base directory`);
     }
-    await Promise.all(Object.values(dirs).map((dir) => mkdir(dir, { recursive: true })));
-    await writeMarker(sessionDir, { ...this.markerOf(spec), sessionId });
+    const marker: SandboxMarker = { ...this.markerOf(spec), sessionId };
 
-    const runner = resolveRunnerInstall(this.options.runnerEntry);
+    // Resolved on the first start (an entry missing then fails that start) and kept: it reads the file system.
+    const runner = (this.runnerInstall ??= resolveRunnerInstall(this.options.runnerEntry));
     const token = randomBytes(32).toString('base64url');
     const commandTimeoutMs = this.options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
     const resources = spec.resources ?? DEFAULT_RESOURCES;
@@ -392,6 +431,8 @@ export class LocalSandboxProvider implements SandboxProvider {
     };
     const bwrap = this.bwrapPath;
     if (bwrap === undefined) {
+      await Promise.all(Object.values(dirs).map((dir) => mkdir(dir, { recursive: true })));
+      await writeMarker(sessionDir, marker);
       // Built from nothing: the worker's own environment (model keys, DATABASE_URL, REDIS_URL) never reaches a sandbox.
       const env = {
         PATH: `${path.dirname(this.nodePath)}:${SYSTEM_PATH}`,
@@ -407,30 +448,39 @@ export class LocalSandboxProvider implements SandboxProvider {
     const runnerCodePaths = [...new Set(runner.codePaths)];
     const hostUid = (await this.ownUids(runnerCodePaths)) ? HOST_UID_BASE + (createHash('sha256').update(dirName).digest().readUInt32BE(0) % HOST_UID_RANGE) : undefined;
     const etc = path.join(sessionDir, 'etc');
-    await mkdir(etc, { recursive: true });
-    await Promise.all([
-      writeFile(path.join(etc, 'passwd'), `root:x:0:0:root:/root:/bin/bash\nsandbox:x:${SANDBOX_UID}:${SANDBOX_UID}:sandbox:${SANDBOX_PATHS.workspace}/.home:/bin/bash\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n`),
-      writeFile(path.join(etc, 'group'), `root:x:0:\nsandbox:x:${SANDBOX_UID}:\nnogroup:x:65534:\n`),
-    ]);
+    const home = path.join(dirs.workspace, '.home');
     const diskBytes = this.options.diskLimitBytes ?? DEFAULT_DISK_LIMIT_BYTES;
-    const volumes = await this.volumes;
-    if (volumes !== undefined && !(await volumes.attach(sessionDir, dirs.workspace, diskBytes, hostUid))) {
-      this.logger.warn({ sandbox: dirName }, 'this workspace predates workspace volumes: only RLIMIT_FSIZE bounds its disk use');
+    // A new sandbox takes a spare directory made ahead, its volume mounted, when one is ready (the
+    // marker goes in first, so a crash at any point leaves a directory one reconciler or the other
+    // removes); a sandbox directory that exists (a worker restart) is laid out again, keeping its files.
+    const spares = await this.spares;
+    const claimed = spares !== undefined && !existsSync(sessionDir) && (await spares.claim(sessionDir, (spare) => writeFileSync(path.join(spare, MARKER), JSON.stringify(marker))));
+    steps.mark(claimed ? 'spareClaim' : 'workspaceVolume');
+    if (!claimed) {
+      await mkdir(sessionDir, { recursive: true });
+      await writeMarker(sessionDir, marker);
+      if (!(await this.layOut(sessionDir))) {
+        this.logger.warn({ sandbox: dirName }, 'this workspace predates workspace volumes: only RLIMIT_FSIZE bounds its disk use');
+      }
+      steps.mark('workspaceVolume');
     }
     if (hostUid !== undefined) {
-      // The sandbox's uid must reach its directories: base and session directory traversable, not listable.
-      await chmod(this.options.baseDir, 0o711);
-      await chmod(sessionDir, 0o711);
-      await Promise.all([chown(dirs.workspace, hostUid, hostUid), chown(dirs.run, hostUid, hostUid)]);
+      // The sandbox's uid must reach its directories (base and sandbox directory are traversable, not
+      // listable: see layOut). Three system calls, synchronous: cheaper than thread-pool round trips.
+      for (const dir of [dirs.workspace, home, dirs.run]) chownSync(dir, hostUid, hostUid);
     }
+    steps.mark('directories');
     const memoryBytes = parseMemoryQuantity(resources.memory);
     const cpuMillis = parseCpuQuantity(resources.cpu);
     const pids = this.options.pidsLimit ?? DEFAULT_PIDS_LIMIT;
     const cgroup = await (await this.cgroups)?.create(`stratus-${dirName}`, { memoryBytes, cpuMillis, pids });
+    steps.mark('cgroup');
     const proxy = spec.networking.type === 'none' ? undefined : await this.proxy();
     const credential = proxy === undefined ? undefined : egressCredential(proxy, spec, sessionId ?? dirName);
+    steps.mark('egressProxy');
     const runnerCode = { root: commonRoot(runnerCodePaths), paths: runnerCodePaths };
     const seccomp = await this.seccomp;
+    steps.mark('seccomp');
     const limits = {
       cgroupProcsFiles: cgroup?.procsFiles ?? [],
       rlimits: { fileBytes: diskBytes, openFiles: OPEN_FILES_LIMIT, processes: hostUid !== undefined ? pids : undefined } satisfies SandboxRlimits,
@@ -459,7 +509,7 @@ export class LocalSandboxProvider implements SandboxProvider {
       runDir: dirs.run,
       passwdFile: path.join(etc, 'passwd'),
       groupFile: path.join(etc, 'group'),
-      nodePath: await realpath(this.nodePath),
+      nodePath: this.realNodePath,
       runnerCode,
       egressSocket: enterable ? undefined : proxy?.socketPath,
       seccompFd: seccomp !== undefined ? SECCOMP_FD : undefined,
@@ -468,6 +518,7 @@ export class LocalSandboxProvider implements SandboxProvider {
       system: this.system,
     });
     const runnerCommand = [SANDBOX_PATHS.node, runnerPathInside(runnerCode, runner.entry)];
+    steps.mark('arguments');
     const launch = hostLaunchCommand({ ...limits, hostUid, bwrapPath: bwrap, bwrapArgs: args.onCommandLine, command: enterable ? INIT_COMMAND : runnerCommand });
     let init: RunnerProcess;
     try {
@@ -477,15 +528,15 @@ export class LocalSandboxProvider implements SandboxProvider {
       await cgroup?.remove();
       throw error;
     }
+    steps.mark('bwrapLaunch');
     const handle = this.handleOf(sessionId, socketPath, token, started);
-    if (!enterable) return { handle, process: init, dirName, cgroup };
+    if (!enterable) return { handle: { ...handle, startupSteps: steps.steps }, process: init, dirName, cgroup };
     try {
-      await mkdir(path.join(dirs.workspace, '.home'), { recursive: true });
-      if (hostUid !== undefined) await chown(path.join(dirs.workspace, '.home'), hostUid, hostUid);
       const initPid = innermostChild(init.pid!);
       const enter = (command: readonly string[]) =>
         enterCommand({ ...limits, initPid, uid: SANDBOX_UID, command: seccomp === undefined ? command : withSeccompFilter(seccomp, command) });
-      const bridge = proxy === undefined ? undefined : await startEgressBridge({ initPid, nodePath: this.nodePath, proxySocket: proxy.socketPath });
+      const bridge = proxy === undefined ? undefined : bridgeEgress(await this.listeners.listen(initPid), proxy.socketPath);
+      steps.mark('egressBridge');
       const proxyEnv = credential === undefined ? {} : proxyVariables(`http://${credential}@127.0.0.1:${EGRESS_BRIDGE_PORT}`);
       const exec = new NamespaceExec({
         enter,
@@ -511,12 +562,63 @@ export class LocalSandboxProvider implements SandboxProvider {
         await fileTools.close();
         await bridge?.close();
       };
+      handle.startupMs = performance.now() - started;
+      handle.startupSteps = steps.steps;
       return { handle, process: init, dirName, cgroup, release };
     } catch (error) {
       await init.stop();
       await cgroup?.remove();
       throw error;
     }
+  }
+
+  /** The base directory, made once (traversable by sandboxes' own uids, not listable by them), as a real path. */
+  private realBaseDir(): Promise<string> {
+    this.baseDirReady ??= (async () => {
+      await mkdir(this.options.baseDir, { recursive: true });
+      if (this.isolation === 'bwrap') await chmod(this.options.baseDir, 0o711);
+      return realpath(this.options.baseDir);
+    })();
+    return this.baseDirReady;
+  }
+
+  /**
+   * What a bubblewrap sandbox's directory holds before it starts: its workspace (on a volume of the
+   * disk limit when the worker can mount one), with the sandbox user's home, its run and tmp
+   * directories, and the passwd and group files it sees. Idempotent, so it also serves a directory a
+   * restarted worker finds; false when that directory's workspace predates volumes (none is mounted
+   * over its files). The caller gives the workspace, its home and the run directory to the sandbox's uid.
+   */
+  private async layOut(sandboxDir: string): Promise<boolean> {
+    const workspace = path.join(sandboxDir, 'workspace');
+    const etc = path.join(sandboxDir, 'etc');
+    await Promise.all(['workspace', 'run', 'tmp', 'etc'].map((name) => mkdir(path.join(sandboxDir, name), { recursive: true })));
+    await Promise.all([
+      chmod(sandboxDir, 0o711),
+      writeFile(path.join(etc, 'passwd'), `root:x:0:0:root:/root:/bin/bash\nsandbox:x:${SANDBOX_UID}:${SANDBOX_UID}:sandbox:${SANDBOX_PATHS.workspace}/.home:/bin/bash\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n`),
+      writeFile(path.join(etc, 'group'), `root:x:0:\nsandbox:x:${SANDBOX_UID}:\nnogroup:x:65534:\n`),
+    ]);
+    const volumes = await this.volumes;
+    const mounted = volumes === undefined || (await volumes.attach(sandboxDir, workspace, this.options.diskLimitBytes ?? DEFAULT_DISK_LIMIT_BYTES, undefined));
+    await mkdir(path.join(workspace, '.home'), { recursive: true });
+    return mounted;
+  }
+
+  /** The spare directories, started filling at once, when sandboxes get workspace volumes. */
+  private async makeSpares(): Promise<SpareWorkspaces | undefined> {
+    const count = this.options.spareWorkspaces ?? DEFAULT_SPARE_WORKSPACES;
+    if (count <= 0 || (await this.volumes) === undefined) return undefined;
+    const spares = new SpareWorkspaces({
+      dir: path.join(await this.realBaseDir(), SPARES_DIR),
+      owner: this.options.owner,
+      count,
+      prepare: async (dir) => {
+        if (!(await this.layOut(dir))) throw new Error(`the spare ${dir} has files outside a volume`);
+      },
+      logger: this.logger,
+    });
+    spares.fill();
+    return spares;
   }
 
   /**
