@@ -1,8 +1,7 @@
-import type { EventType } from '@stratus/contracts';
-import type { Event as EventRow, PrismaClient } from '@stratus/db';
-import { PRISMA } from '@stratus/nest-common';
 import { readTurnLog, SessionContextRepository } from '@stratus/worker';
 import { startStack, type Stack } from './harness';
+
+type EventRow = Awaited<ReturnType<SessionContextRepository['loadLog']>>[number];
 
 // The read a turn job starts from, on the real database: the session's context and the tail of its
 // log in one query. Whatever the tail leaves out, the turn must read the same conversation and open
@@ -28,7 +27,7 @@ class LogWriter {
     private readonly workspaceId: string,
   ) {}
 
-  add(type: EventType, payload: object, turnId: string | null, options: { id?: string; processed?: boolean } = {}): string {
+  add(type: EventRow['type'], payload: object, turnId: string | null, options: { id?: string; processed?: boolean } = {}): string {
     this.seq += 1;
     const id = options.id ?? `evt_${this.sessionId}_${this.seq}`;
     this.rows.push([id, this.sessionId, this.workspaceId, this.seq, type, turnId, JSON.stringify(payload), options.processed === false ? null : new Date()]);
@@ -81,8 +80,14 @@ function closedTurn(log: LogWriter, turnId: string, queuedForNext?: string): voi
   log.add('session.status_idle', { stop_reason: { type: 'end_turn' } }, turnId);
 }
 
-async function fullLog(sessionId: string): Promise<EventRow[]> {
-  return stack.app.get<PrismaClient>(PRISMA).event.findMany({ where: { sessionId }, orderBy: { seq: 'asc' } });
+/** Every stored event of the session, in order. */
+function fullLog(sessionId: string): Promise<EventRow[]> {
+  return stack.sql<EventRow>(
+    `SELECT id, session_id AS "sessionId", workspace_id AS "workspaceId", seq, type, turn_id AS "turnId", dedupe_key AS "dedupeKey", payload,
+       created_at AS "createdAt", processed_at AS "processedAt"
+     FROM events WHERE session_id = $1 ORDER BY seq`,
+    [sessionId],
+  );
 }
 
 it('reads from a long session only the tail its turn needs, and the same conversation and open turn as the whole log', async () => {
