@@ -21,7 +21,7 @@ import { queueDashboardConfig } from './queue-dashboard/queue-dashboard.config';
 import { SessionsController } from './sessions/sessions.controller';
 import { SessionsRepository } from './sessions/sessions.repository';
 import { SessionsService } from './sessions/sessions.service';
-import { TurnsRepository } from './turns/turns.repository';
+import { DispatchRepository } from './turns/dispatch.repository';
 import { WebhookUrlPolicy } from './webhooks/webhook-url-policy';
 import { WebhooksController } from './webhooks/webhooks.controller';
 import { WebhooksRepository } from './webhooks/webhooks.repository';
@@ -48,7 +48,7 @@ import { VaultsService } from './vaults/vaults.service';
     EventsService,
     IdempotencyRepository,
     IdempotencyJanitor,
-    TurnsRepository,
+    DispatchRepository,
     WebhooksRepository,
     WebhooksService,
     { provide: WebhookUrlPolicy, useFactory: () => WebhookUrlPolicy.fromEnv(process.env) },

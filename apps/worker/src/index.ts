@@ -11,5 +11,7 @@ export { SandboxLifecycleService } from './sandbox/sandbox-lifecycle.service';
 export { SandboxSlotsRepository } from './sandbox/sandbox-slots.repository';
 export { turnOwner } from './turns/turn-owner';
 export { TurnRecoveryService } from './turns/turn-recovery.service';
+export { SessionContextRepository } from './turns/session-context.repository';
+export { readTurnLog } from './turns/turn-log';
 export { TurnsRepository, TurnTakenError } from './turns/turns.repository';
 export { SANDBOX_PROVIDER } from './worker.tokens';

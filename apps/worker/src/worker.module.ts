@@ -21,9 +21,9 @@ import { DeploymentGaugesService } from './telemetry/deployment-gauges.service';
 import { SessionTurnsProcessor } from './turns/session-turns.processor';
 import { TurnControlRepository } from './turns/turn-control.repository';
 import { TurnControlService } from './turns/turn-control.service';
-import { TurnJobsRepository } from './turns/turn-jobs.repository';
 import { TurnRecoveryService } from './turns/turn-recovery.service';
 import { TurnRunnerService } from './turns/turn-runner.service';
+import { SessionContextRepository } from './turns/session-context.repository';
 import { TurnsRepository } from './turns/turns.repository';
 import { WebhookDeliveriesRepository } from './webhooks/webhook-deliveries.repository';
 import { WebhookDeliveryProcessor } from './webhooks/webhook-delivery.processor';
@@ -67,7 +67,7 @@ export class WorkerModule {
         McpConnectionsService,
         ModelRepository,
         TurnsRepository,
-        TurnJobsRepository,
+        SessionContextRepository,
         TurnControlRepository,
         TurnControlService,
         TurnRunnerService,

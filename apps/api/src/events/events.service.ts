@@ -4,7 +4,7 @@ import { canTransition, newEvent, toPublicEvent, type NewEvent } from '@stratus/
 import { conflict, enumArrayParam, notFound, parseOrThrow, type Query } from '@stratus/nest-common';
 import { paginate, parseListParams } from '../common/pagination';
 import { SessionsRepository } from '../sessions/sessions.repository';
-import { TurnsRepository } from '../turns/turns.repository';
+import { DispatchRepository } from '../turns/dispatch.repository';
 import { EventsRepository, type SendDecision, type SessionForSend } from './events.repository';
 
 function toNewEvent(input: UserEventInput): NewEvent {
@@ -55,7 +55,7 @@ export class EventsService {
   constructor(
     private readonly events: EventsRepository,
     private readonly sessions: SessionsRepository,
-    private readonly turns: TurnsRepository,
+    private readonly dispatch: DispatchRepository,
   ) {}
 
   /** Validates and stores the client's events atomically: all of them, or none. */
@@ -63,8 +63,8 @@ export class EventsService {
     const input = parseOrThrow(SendEventsRequest, body);
     const outcome = await this.events.appendChecked({ sessionId, workspaceId }, input.events.map(toNewEvent), (state) => decideSend(input.events, state));
     if (!outcome) throw notFound('Session', sessionId);
-    if (outcome.wake) await this.turns.enqueue(sessionId, outcome.rows.at(-1)!.seq);
-    if (outcome.interrupt) await this.turns.signal(sessionId, 'interrupt');
+    if (outcome.wake) await this.dispatch.enqueue(sessionId, outcome.rows.at(-1)!.seq);
+    if (outcome.interrupt) await this.dispatch.signal(sessionId, 'interrupt');
     return { data: outcome.rows.map(toPublicEvent) };
   }
 

@@ -6,7 +6,7 @@ import { boolParam, conflict, createdAtRange, enumArrayParam, EVENT_STORE, notFo
 import { AgentsRepository } from '../agents/agents.repository';
 import { paginate, parseListParams } from '../common/pagination';
 import { EnvironmentsRepository } from '../environments/environments.repository';
-import { TurnsRepository } from '../turns/turns.repository';
+import { DispatchRepository } from '../turns/dispatch.repository';
 import { VaultsRepository } from '../vaults/vaults.repository';
 import { toSession } from './session.mapper';
 import { SessionsRepository } from './sessions.repository';
@@ -24,7 +24,7 @@ export class SessionsService {
     private readonly environments: EnvironmentsRepository,
     @Inject(SECRET_BOX) private readonly secrets: SecretBox,
     @Inject(EVENT_STORE) private readonly events: EventStore,
-    private readonly turns: TurnsRepository,
+    private readonly dispatch: DispatchRepository,
     private readonly vaults: VaultsRepository,
   ) {}
 
@@ -61,7 +61,7 @@ export class SessionsService {
     if (!created) throw conflict(`Environment ${input.environment_id} is no longer available.`, 'environment_id');
     const lastInitial = created.events.at(-1);
     // Nothing else starts here: the session's sandbox is started by the first turn that needs one.
-    if (lastInitial) await this.turns.enqueue(created.session.id, lastInitial.seq);
+    if (lastInitial) await this.dispatch.enqueue(created.session.id, lastInitial.seq);
     return toSession(created.session);
   }
 
@@ -99,7 +99,7 @@ export class SessionsService {
   async cancel(workspaceId: string, id: string): Promise<CancelResult> {
     const status = await this.sessions.requestCancel({ sessionId: id, workspaceId });
     if (!status) throw notFound('Session', id);
-    if (status !== 'idle') await this.turns.signal(id, 'cancel');
+    if (status !== 'idle') await this.dispatch.signal(id, 'cancel');
     return { status: status === 'idle' ? 200 : 202, body: { id, type: 'session', status } };
   }
 
@@ -112,10 +112,10 @@ export class SessionsService {
     const lastSeq = await this.sessions.delete({ sessionId: id, workspaceId }, deleted);
     if (lastSeq === null) throw notFound('Session', id);
     await this.events.publishDeleted(id, lastSeq, deleted);
-    await this.turns.signal(id, 'delete');
+    await this.dispatch.signal(id, 'delete');
     // The control message reaches the worker running a turn now; the job reaches one with the sandbox
     // even when no turn runs (a Kubernetes sandbox can be destroyed from any worker).
-    await this.turns.destroySandbox(id);
+    await this.dispatch.destroySandbox(id);
     return { id, type: 'session_deleted' };
   }
 

@@ -1,6 +1,6 @@
 import type { SecretBox } from '@stratus/db';
 import type { SandboxSpec } from '@stratus/sandbox';
-import type { SessionContext } from '../turns/turns.repository';
+import type { SessionContext } from '../turns/session-context.repository';
 
 /** The sandbox a session's environment asks for; a turn and the lifecycle queue build it alike. */
 export function sandboxSpecOf(context: SessionContext, secrets: SecretBox): SandboxSpec {

@@ -1,3 +1,4 @@
+import type { EventType } from '@stratus/contracts';
 import type { Event as EventRow } from '@stratus/db';
 import { contentText, payloadOf, pendingToolUses, toolUseOf, type PendingToolUse } from '@stratus/events';
 import type { ChatCompletionMessageParam, ChatCompletionMessageToolCall } from 'openai/resources/chat/completions';
@@ -44,6 +45,26 @@ interface TurnTracker {
   lastStepToolUses: EventRow[];
   waitingForSandbox: boolean;
 }
+
+/**
+ * The event types readTurnLog builds the conversation and the turn's state from: of a closed turn,
+ * nothing else is read (session-context.repository.ts). Tool confirmations matter only to the open
+ * turn's pending tool uses, which that read takes in full.
+ */
+export const TURN_LOG_TYPES: readonly EventType[] = [
+  'user.message',
+  'user.custom_tool_result',
+  'session.status_running',
+  'session.status_idle',
+  'span.model_request_start',
+  'span.model_request_end',
+  'agent.message',
+  'agent.tool_use',
+  'agent.mcp_tool_use',
+  'agent.custom_tool_use',
+  'agent.tool_result',
+  'agent.mcp_tool_result',
+];
 
 /** The `detail` of a session.status_running that says the turn waits for a sandbox (capacity). */
 export const WAITING_FOR_SANDBOX = 'waiting_for_sandbox';

@@ -1,12 +1,16 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { TURN_PRODUCER } from '@stratus/nest-common';
+import type { SessionTurnProducer } from '@stratus/queues';
 import { queueSettings, type WorkerEnv } from '../config/worker-env';
 import { WORKER_ENV } from '../worker.tokens';
-import { TurnJobsRepository } from './turn-jobs.repository';
 import { ownerJobId } from './turn-owner';
 import { TurnsRepository } from './turns.repository';
 
 /** Sessions looked at per sweep. */
 const BATCH = 100;
+
+/** Job states in which a turn job will still run (or is running). */
+const LIVE_STATES = new Set(['active', 'waiting', 'delayed', 'prioritized', 'waiting-children']);
 
 /**
  * The safety net of turn scheduling: a session that is processing but has no live turn job (the API
@@ -21,7 +25,7 @@ export class TurnRecoveryService implements OnApplicationBootstrap, OnApplicatio
 
   constructor(
     private readonly turns: TurnsRepository,
-    private readonly jobs: TurnJobsRepository,
+    @Inject(TURN_PRODUCER) private readonly producer: SessionTurnProducer,
     @Inject(WORKER_ENV) private readonly env: WorkerEnv,
   ) {}
 
@@ -46,8 +50,8 @@ export class TurnRecoveryService implements OnApplicationBootstrap, OnApplicatio
     const recovered: string[] = [];
     try {
       for (const session of await this.turns.findQuietBusySessions(quietMs, BATCH)) {
-        if (session.turnJobId !== null && (await this.jobs.isAlive(ownerJobId(session.turnJobId)))) continue;
-        await this.jobs.enqueueRecovery(session.id, session.lastSeq);
+        if (session.turnJobId !== null && (await this.isAlive(ownerJobId(session.turnJobId)))) continue;
+        await this.producer.enqueueRecovery(session.id, session.lastSeq);
         recovered.push(session.id);
       }
       if (recovered.length > 0) this.logger.warn({ sessions: recovered }, 'recovered processing sessions without a live turn job');
@@ -57,5 +61,16 @@ export class TurnRecoveryService implements OnApplicationBootstrap, OnApplicatio
       this.sweeping = false;
     }
     return recovered;
+  }
+
+  /** Whether the turn job exists and will still run (or is running); a job that died mid-turn is active until its lock expires. */
+  async isAlive(jobId: string): Promise<boolean> {
+    const job = await this.producer.queue.getJob(jobId);
+    return job !== undefined && LIVE_STATES.has(await job.getState());
+  }
+
+  /** Enqueues a job for a session that is processing without a live job (its last job failed for good). */
+  async enqueue(sessionId: string, lastSeq: number): Promise<void> {
+    await this.producer.enqueueRecovery(sessionId, lastSeq);
   }
 }

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '@nestjs/common';
 import { ToolInput, type Content, type EventPayload, type EventType } from '@stratus/contracts';
 import { newId, type Event as EventRow, type SecretBox } from '@stratus/db';
-import { awaitsAnswer, confirmationOf, newEvent, turnKeys, type NewEvent, type NewEventOf, type PendingToolUse } from '@stratus/events';
+import { awaitsAnswer, confirmationOf, newEvent, turnKeys, type EventStore, type NewEvent, type NewEventOf, type PendingToolUse } from '@stratus/events';
 import { inSpan, stratusMetrics } from '@stratus/telemetry';
 import type { ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
 import type { WorkerEnv } from '../config/worker-env';
@@ -15,15 +15,20 @@ import type { BuiltinToolsRepository } from '../tools/builtin-tools.repository';
 import { agentToolSpecs, chatTools, runsInSandbox, type ToolSpec } from '../tools/tool-catalog';
 import type { ToolOutcome } from '../tools/tool-output';
 import { recordDeniedToolCall, traceToolCall } from '../tools/tool-telemetry';
+import type { SessionContext, SessionContextRepository } from './session-context.repository';
 import type { TurnSwitch } from './turn-control.service';
-import { readTurnLog, WAITING_FOR_SANDBOX, type OpenTurn } from './turn-log';
+import { WAITING_FOR_SANDBOX, type OpenTurn } from './turn-log';
+import { TurnOutbox } from './turn-outbox';
 import { TurnStop } from './turn-stop';
 import { summarizeTurn } from './turn-summary';
-import type { CommitResult, SessionContext, TurnCommit, TurnsRepository } from './turns.repository';
+import type { CommitResult, TurnCommit, TurnsRepository } from './turns.repository';
 
 /** What a TurnRun works with (the turn runner service's collaborators). */
 export interface TurnRunDeps {
   turns: TurnsRepository;
+  sessions: SessionContextRepository;
+  /** Where the live previews of streamed text go (never stored). */
+  events: EventStore;
   model: ModelRepository;
   tools: BuiltinToolsRepository;
   mcp: McpConnectionsService;
@@ -39,14 +44,6 @@ const INTERRUPTED_BY_WORKER =
   'Interrupted: the worker running this tool call stopped before it reported a result. The call was not repeated; its effects, if any, are unknown.';
 const STOPPED_BY_USER = 'Interrupted: the user stopped the turn before this tool call finished (or before it ran).';
 
-/** Events staged for the next commit, shown to the log reader as if they were stored already. */
-interface Outbox {
-  events: NewEvent[];
-  rows: EventRow[];
-  consume?: TurnCommit['consume'];
-  turnStartKey?: string;
-}
-
 /**
  * One turn job's run of a session's turns: the agent loop. Everything it decides follows from the
  * event log (read once, then kept up to date with what it commits), so a run that starts on a log left
@@ -58,9 +55,7 @@ interface Outbox {
  * which call may have been in flight.
  */
 export class TurnRun {
-  private readonly rows: EventRow[];
-  private readonly ids: Set<string>;
-  private outbox: Outbox = { events: [], rows: [] };
+  private readonly outbox: TurnOutbox;
   private specs: ToolSpec[];
   private chatTools: ChatCompletionTool[];
   private sandbox: PendingSandbox | undefined;
@@ -74,8 +69,7 @@ export class TurnRun {
     private readonly owner: string,
     private readonly turnSwitch: TurnSwitch,
   ) {
-    this.rows = rows;
-    this.ids = new Set(rows.map((row) => row.id));
+    this.outbox = new TurnOutbox(deps.turns, deps.sessions, context, rows, owner, turnSwitch);
     this.specs = agentToolSpecs(context.agent.tools);
     this.chatTools = chatTools(this.specs);
   }
@@ -87,25 +81,25 @@ export class TurnRun {
   /** Runs the session's turns until it is idle or waiting for tool answers. */
   async run(): Promise<void> {
     try {
-      const found = readTurnLog(this.rows).open;
+      const found = this.outbox.read().open;
       if (found && !found.paused) this.recoverInterrupted(found);
       for (;;) {
-        const log = this.log();
+        const log = this.outbox.read();
         let turnId: string;
         if (log.open?.paused) {
           if (log.open.pending.some(awaitsAnswer)) return await this.deps.turns.release(this.context, this.owner);
-          turnId = this.resume(log.open);
+          turnId = this.resumePausedTurn(log.open);
         } else if (log.open) {
           turnId = log.open.turnId;
         } else if (log.queued.length > 0) {
-          turnId = this.start(log.queued);
+          turnId = this.startQueuedTurn(log.queued);
         } else {
           return await this.deps.turns.release(this.context, this.owner);
         }
         const attributes = { 'stratus.session.id': this.sessionId, 'stratus.turn.id': turnId };
-        if (!(await inSpan('turn', { attributes }, () => this.play(turnId)))) return;
+        if (!(await inSpan('turn', { attributes }, () => this.runTurn(turnId)))) return;
         // Messages were queued during the turn: the API stored them, so they are news to this run.
-        await this.reload();
+        await this.outbox.reload();
         this.turnSwitch.renew();
       }
     } finally {
@@ -114,33 +108,30 @@ export class TurnRun {
   }
 
   /** Ends the open turn after its job failed for good (an infrastructure failure or a bug). */
-  async fail(message: string): Promise<CommitResult | undefined> {
-    const open = this.log().open;
+  async endFailedTurn(message: string): Promise<CommitResult | undefined> {
+    const open = this.outbox.read().open;
     if (!open) return undefined;
     this.closeOpenSpan(open);
     for (const use of open.pending) this.stageResult(open.turnId, use, { text: 'Not run: the turn failed.', isError: true });
     const error = this.event('session.error', open.turnId, `${open.turnId}:failed`, { error: { type: 'unknown_error', message, retry_status: 'terminal' } });
-    return this.end(open.turnId, 'error', [error]);
+    return this.endTurn(open.turnId, 'error', [error]);
   }
 
   // ---- turn boundaries -------------------------------------------------------------------------
 
-  private start(queued: EventRow[]): string {
+  private startQueuedTurn(queued: EventRow[]): string {
     const turnId = newId('turn');
-    this.stage([this.event('session.status_running', turnId, turnKeys.running(turnId), {})]);
-    this.outbox.consume = { ids: queued.map((row) => row.id), turnId };
-    this.outbox.turnStartKey = turnKeys.running(turnId);
-    this.markConsumed(queued, turnId);
+    this.outbox.stage([this.event('session.status_running', turnId, turnKeys.running(turnId), {})]);
+    this.outbox.take(queued, turnId, turnKeys.running(turnId));
     this.runningSince = performance.now();
     stratusMetrics().turnsStarted.add(1);
     return turnId;
   }
 
-  private resume(open: OpenTurn): string {
-    this.stage([this.event('session.status_running', open.turnId, turnKeys.resume(open.turnId, open.step), {})]);
-    const answers = this.rows.filter((row) => (row.type === 'user.custom_tool_result' || row.type === 'user.tool_confirmation') && row.processedAt === null);
-    this.outbox.consume = { ids: answers.map((row) => row.id), turnId: open.turnId };
-    this.markConsumed(answers, open.turnId);
+  private resumePausedTurn(open: OpenTurn): string {
+    this.outbox.stage([this.event('session.status_running', open.turnId, turnKeys.resume(open.turnId, open.step), {})]);
+    const answers = this.outbox.events().filter((row) => (row.type === 'user.custom_tool_result' || row.type === 'user.tool_confirmation') && row.processedAt === null);
+    this.outbox.take(answers, open.turnId);
     this.runningSince = performance.now();
     // Counted as a start again, so that every start has its finish (the pause counted as requires_action).
     stratusMetrics().turnsStarted.add(1);
@@ -164,27 +155,27 @@ export class TurnRun {
     if (inFlight) this.stageResult(open.turnId, inFlight, { text: INTERRUPTED_BY_WORKER, isError: true });
   }
 
-  /** Plays a turn to its end or pause; true when the job is to go on with the next (queued) turn. */
-  private async play(turnId: string): Promise<boolean> {
+  /** Runs a turn's steps and tool calls until it ends or pauses; true when the job is to go on with the next (queued) turn. */
+  private async runTurn(turnId: string): Promise<boolean> {
     // A turn resumed with sandbox tool calls to run needs the sandbox for certain: start it with the MCP connections.
     if (this.openTurn(turnId).pending.some((use) => !use.custom && use.mcpServer === undefined && runsInSandbox(this.specs, use.name))) this.acquireSandbox();
     await this.offerMcpTools(turnId);
     try {
       for (;;) {
-        this.checkpoint();
+        this.throwIfStopped();
         const open = this.openTurn(turnId);
         if (open.pending.length > 0) {
           const waiting = await this.runTools(open);
-          if (waiting) return await this.pause(open, waiting);
+          if (waiting) return await this.pauseForAnswers(open, waiting);
           continue;
         }
-        if (open.answered) return (await this.end(turnId, 'end_turn')).continues;
-        if (open.step >= this.deps.env.STRATUS_TURN_MAX_ITERATIONS) return (await this.end(turnId, 'max_iterations')).continues;
+        if (open.answered) return (await this.endTurn(turnId, 'end_turn')).continues;
+        if (open.step >= this.deps.env.STRATUS_TURN_MAX_ITERATIONS) return (await this.endTurn(turnId, 'max_iterations')).continues;
         const ended = await this.modelStep(open);
         if (ended) return ended.continues;
       }
     } catch (error) {
-      if (error instanceof TurnStop && (error.reason === 'cancel' || error.reason === 'interrupt')) return this.windUp(turnId);
+      if (error instanceof TurnStop && (error.reason === 'cancel' || error.reason === 'interrupt')) return this.endStoppedTurn(turnId);
       throw error;
     }
   }
@@ -205,40 +196,41 @@ export class TurnRun {
       toolsets,
     });
     const step = this.openTurn(turnId).step;
-    this.stage(failures.map((failure) => this.event('session.error', turnId, turnKeys.mcpError(turnId, step, failure.server), { error: { type: failure.type, message: failure.message, retry_status: 'terminal' } })));
+    this.outbox.stage(failures.map((failure) => this.event('session.error', turnId, turnKeys.mcpError(turnId, step, failure.server), { error: { type: failure.type, message: failure.message, retry_status: 'terminal' } })));
     this.specs = [...agentToolSpecs(agent.tools), ...tools];
     this.chatTools = chatTools(this.specs);
   }
 
   /** A cancel or interrupt: the turn ends at once, every unanswered tool use told it did not finish. */
-  private async windUp(turnId: string): Promise<boolean> {
+  private async endStoppedTurn(turnId: string): Promise<boolean> {
     const open = this.openTurn(turnId);
     this.closeOpenSpan(open);
     for (const use of open.pending) this.stageResult(turnId, use, { text: STOPPED_BY_USER, isError: true });
-    return (await this.end(turnId, 'end_turn')).continues;
+    return (await this.endTurn(turnId, 'end_turn')).continues;
   }
 
-  private async pause(open: OpenTurn, waiting: PendingToolUse<EventRow>[]): Promise<false> {
+  /** The turn waits for tool answers (confirmations, custom tool results): the session goes idle with requires_action. */
+  private async pauseForAnswers(open: OpenTurn, waiting: PendingToolUse<EventRow>[]): Promise<false> {
     const idle = this.event('session.status_idle', open.turnId, turnKeys.pause(open.turnId, open.step), {
       stop_reason: { type: 'requires_action', event_ids: waiting.map((use) => use.event.id) },
     });
     const activeMs = this.activeMs();
-    await this.commit([idle], { end: 'pause', activeMs });
+    await this.outbox.commit([idle], { end: 'pause', activeMs });
     this.logTurnEnd(open.turnId, 'requires_action', activeMs);
     return false;
   }
 
-  private async end(turnId: string, stop: StopType, events: NewEvent[] = [], usage?: TurnCommit['usage']): Promise<CommitResult> {
+  private async endTurn(turnId: string, stop: StopType, events: NewEvent[] = [], usage?: TurnCommit['usage']): Promise<CommitResult> {
     const idle = this.event('session.status_idle', turnId, turnKeys.idle(turnId), { stop_reason: { type: stop } });
     const activeMs = this.activeMs();
-    const result = await this.commit([...events, idle], { end: 'finish', activeMs, usage });
+    const result = await this.outbox.commit([...events, idle], { end: 'finish', activeMs, usage });
     this.logTurnEnd(turnId, stop, activeMs);
     return result;
   }
 
   /** One info line and the turn metrics per turn that stopped (or paused for tool answers), for the people running Stratus. */
   private logTurnEnd(turnId: string, stopReason: string, activeMs: number): void {
-    const summary = summarizeTurn(this.rows, turnId);
+    const summary = summarizeTurn(this.outbox.events(), turnId);
     const durationMs = Math.round(activeMs);
     stratusMetrics().turnsFinished.add(1, { stop_reason: stopReason });
     stratusMetrics().turnDuration.record(activeMs / 1000, { stop_reason: stopReason });
@@ -255,24 +247,25 @@ export class TurnRun {
     const { turnId, step } = open;
     const model = this.context.agent.model;
     for (let attempt = open.attempts; ; attempt++) {
-      this.checkpoint();
+      this.throwIfStopped();
       const startId = newId('event');
-      await this.commit([{ ...this.event('span.model_request_start', turnId, turnKeys.spanStart(turnId, step, attempt), { model }), id: startId }]);
+      await this.outbox.commit([{ ...this.event('span.model_request_start', turnId, turnKeys.spanStart(turnId, step, attempt), { model }), id: startId }]);
       const previews: Partial<Record<'message' | 'thinking', string>> = {};
       let reply: ModelReply;
       try {
         reply = await this.deps.model.stream({
           model,
-          messages: this.messages(),
+          messages: this.modelMessages(),
           tools: this.chatTools,
           signal: this.turnSwitch.signal,
           onText: (kind, text) => {
             let id = previews[kind];
             if (id === undefined) {
               id = previews[kind] = newId('event');
-              this.deps.turns.previewStart(this.sessionId, id, kind === 'message' ? 'agent.message' : 'agent.thinking');
+              // Live previews are best-effort and never stored: nothing waits for them.
+              void this.deps.events.publishDeltaStart(this.sessionId, { id, type: kind === 'message' ? 'agent.message' : 'agent.thinking' });
             }
-            this.deps.turns.previewText(this.sessionId, id, text);
+            void this.deps.events.publishDeltaText(this.sessionId, id, 0, text);
           },
           // The sandbox starts while the rest of the reply streams in, not once the tool call is run.
           onToolCall: (name) => {
@@ -289,10 +282,10 @@ export class TurnRun {
           this.spanEnd(turnId, step, attempt, startId, { input_tokens: 0, output_tokens: 0 }, true),
           this.event('session.error', turnId, turnKeys.error(turnId, step, attempt), { error: modelErrorPayload(failure, retryStatus) }),
         ];
-        if (exhausted) return this.end(turnId, 'error', events);
-        await this.commit(events);
+        if (exhausted) return this.endTurn(turnId, 'error', events);
+        await this.outbox.commit(events);
         const delay = retryDelayMs(attempt, { baseMs: this.deps.env.STRATUS_MODEL_RETRY_BASE_MS, maxMs: this.deps.env.STRATUS_MODEL_RETRY_MAX_MS }, failure);
-        await sleep(delay, undefined, { signal: this.turnSwitch.signal }).catch(() => this.checkpoint());
+        await sleep(delay, undefined, { signal: this.turnSwitch.signal }).catch(() => this.throwIfStopped());
         continue;
       }
 
@@ -302,8 +295,8 @@ export class TurnRun {
       reply.toolCalls.forEach((call, index) => events.push(this.toolUseEvent(turnId, step, index, call.name, call.arguments)));
       events.push(this.spanEnd(turnId, step, attempt, startId, reply.usage, false));
       const usage = { key: turnKeys.spanEnd(turnId, step, attempt), input: reply.usage.input_tokens, output: reply.usage.output_tokens };
-      if (reply.toolCalls.length === 0) return this.end(turnId, 'end_turn', events, usage);
-      await this.commit(events, { usage });
+      if (reply.toolCalls.length === 0) return this.endTurn(turnId, 'end_turn', events, usage);
+      await this.outbox.commit(events, { usage });
       return undefined;
     }
   }
@@ -335,12 +328,13 @@ export class TurnRun {
   /** A model call left open by a worker that stopped: closed as failed, so the step is asked again. */
   private closeOpenSpan(open: OpenTurn): void {
     if (!open.openSpan) return;
-    this.stage([this.spanEnd(open.turnId, open.step, open.attempts - 1, open.openSpan.id, { input_tokens: 0, output_tokens: 0 }, true)]);
+    this.outbox.stage([this.spanEnd(open.turnId, open.step, open.attempts - 1, open.openSpan.id, { input_tokens: 0, output_tokens: 0 }, true)]);
   }
 
-  private messages(): ChatCompletionMessageParam[] {
+  /** What the model is sent: the system prompt, then the whole conversation. */
+  private modelMessages(): ChatCompletionMessageParam[] {
     const system = this.context.agent.system;
-    const conversation = this.log().messages;
+    const conversation = this.outbox.read().messages;
     return system ? [{ role: 'system', content: system }, ...conversation] : conversation;
   }
 
@@ -360,15 +354,15 @@ export class TurnRun {
         recordDeniedToolCall(use.name);
         continue;
       }
-      this.checkpoint();
+      this.throwIfStopped();
       // Everything before this call is stored before it starts, so a takeover can tell it was in flight.
-      await this.flush();
-      this.stageResult(open.turnId, use, await traceToolCall(use.name, this.turnSwitch.signal, () => this.execute(use)));
+      await this.outbox.flush();
+      this.stageResult(open.turnId, use, await traceToolCall(use.name, this.turnSwitch.signal, () => this.runTool(use)));
     }
     return undefined;
   }
 
-  private async execute(use: PendingToolUse<EventRow>): Promise<ToolOutcome> {
+  private async runTool(use: PendingToolUse<EventRow>): Promise<ToolOutcome> {
     if (use.mcpServer !== undefined) return this.deps.mcp.call(this.sessionId, use.mcpServer, use.name, use.input, this.turnSwitch.signal, this.deps.env.STRATUS_TOOL_RESULT_MAX_BYTES);
     const spec = this.specs.find((s): s is Extract<ToolSpec, { kind: 'builtin' }> => s.kind === 'builtin' && s.name === use.name);
     if (!spec) {
@@ -393,19 +387,19 @@ export class TurnRun {
   private async sandboxFor(use: PendingToolUse<EventRow>) {
     const turnId = use.event.turnId!;
     const { sandbox, waited } = await this.acquireSandbox().ready(async () => {
-      await this.commit([this.event('session.status_running', turnId, turnKeys.sandboxWait(turnId, use.event.id), { detail: WAITING_FOR_SANDBOX })]);
+      await this.outbox.commit([this.event('session.status_running', turnId, turnKeys.sandboxWait(turnId, use.event.id), { detail: WAITING_FOR_SANDBOX })]);
     });
-    if (waited) await this.commit([this.event('session.status_running', turnId, turnKeys.sandboxReady(turnId, use.event.id), {})]);
+    if (waited) await this.outbox.commit([this.event('session.status_running', turnId, turnKeys.sandboxReady(turnId, use.event.id), {})]);
     return sandbox;
   }
 
   private stageResult(turnId: string, use: PendingToolUse<EventRow>, outcome: ToolOutcome): void {
     if (use.mcpServer !== undefined) {
       const content: Content = [{ type: 'text', text: outcome.text }];
-      this.stage([this.event('agent.mcp_tool_result', turnId, turnKeys.toolResult(turnId, use.event.id), { mcp_tool_use_id: use.event.id, content, is_error: outcome.isError })]);
+      this.outbox.stage([this.event('agent.mcp_tool_result', turnId, turnKeys.toolResult(turnId, use.event.id), { mcp_tool_use_id: use.event.id, content, is_error: outcome.isError })]);
       return;
     }
-    this.stage([
+    this.outbox.stage([
       this.event('agent.tool_result', turnId, turnKeys.toolResult(turnId, use.event.id), {
         tool_use_id: use.event.id,
         content: [{ type: 'text', text: outcome.text }],
@@ -424,89 +418,19 @@ export class TurnRun {
     return this.sandbox;
   }
 
-  // ---- the log and commits -----------------------------------------------------------------------
+  // ---- the log -----------------------------------------------------------------------------------
 
   private event<T extends EventType>(type: T, turnId: string, dedupeKey: string, payload: EventPayload<T>): NewEventOf<T> {
     return newEvent(type, payload, { turnId, dedupeKey, processed: true });
   }
 
-  private allRows(): EventRow[] {
-    return this.outbox.rows.length > 0 ? [...this.rows, ...this.outbox.rows] : this.rows;
-  }
-
-  private log() {
-    return readTurnLog(this.allRows());
-  }
-
   private openTurn(turnId: string): OpenTurn {
-    const open = this.log().open;
+    const open = this.outbox.read().open;
     if (open?.turnId !== turnId) throw new Error(`turn ${turnId} of session ${this.sessionId} is not open in the log`);
     return open;
   }
 
-  /** Adds events to the next commit; until then they are part of the log this run reads. */
-  private stage(events: NewEvent[]): void {
-    const now = new Date();
-    for (const event of events) {
-      const id = (event.id ??= newId('event'));
-      this.outbox.events.push(event);
-      this.outbox.rows.push({
-        id,
-        sessionId: this.sessionId,
-        workspaceId: this.context.workspaceId,
-        // Not stored yet: the log reader goes by position, and these come after everything stored.
-        seq: 0,
-        type: event.type,
-        turnId: event.turnId ?? null,
-        dedupeKey: event.dedupeKey ?? null,
-        payload: event.payload,
-        createdAt: now,
-        processedAt: now,
-      });
-    }
-  }
-
-  private markConsumed(rows: EventRow[], turnId: string): void {
-    const now = new Date();
-    for (const row of rows) {
-      row.processedAt = now;
-      row.turnId = turnId;
-    }
-  }
-
-  private async reload(): Promise<void> {
-    const rows = await this.deps.turns.loadEvents(this.sessionId);
-    this.rows.splice(0, this.rows.length, ...rows);
-    this.ids.clear();
-    for (const row of rows) this.ids.add(row.id);
-  }
-
-  private async flush(): Promise<void> {
-    if (this.outbox.events.length > 0 || this.outbox.consume) await this.commit([]);
-  }
-
-  /** Commits the staged events and `events` in one transaction, and takes note of a cancel seen there. */
-  private async commit(events: NewEvent[], options: Omit<TurnCommit, 'events' | 'consume' | 'turnStartKey'> = {}): Promise<CommitResult> {
-    this.stage(events);
-    const { outbox } = this;
-    const result = await this.deps.turns.commit(this.context, this.owner, {
-      ...options,
-      events: outbox.events,
-      consume: outbox.consume,
-      turnStartKey: outbox.turnStartKey,
-    });
-    this.outbox = { events: [], rows: [] };
-    for (const row of result.rows) {
-      if (this.ids.has(row.id)) continue;
-      this.ids.add(row.id);
-      this.rows.push(row);
-    }
-    // The API set `canceling` and its message did not arrive (or has not yet): stop at the next checkpoint.
-    if (result.status === 'canceling' && !options.end) this.turnSwitch.stop('cancel');
-    return result;
-  }
-
-  private checkpoint(): void {
+  private throwIfStopped(): void {
     this.turnSwitch.signal.throwIfAborted();
   }
 

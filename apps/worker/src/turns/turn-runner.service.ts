@@ -1,16 +1,17 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { SecretBox } from '@stratus/db';
-import { SessionNotFoundError } from '@stratus/events';
-import { SECRET_BOX } from '@stratus/nest-common';
+import { SessionNotFoundError, type EventStore } from '@stratus/events';
+import { EVENT_STORE, SECRET_BOX } from '@stratus/nest-common';
 import type { WorkerEnv } from '../config/worker-env';
 import { McpConnectionsService } from '../mcp/mcp-connections.service';
 import { ModelRepository } from '../model/model.repository';
 import { SandboxService } from '../sandbox/sandbox.service';
 import { BuiltinToolsRepository } from '../tools/builtin-tools.repository';
 import { WORKER_ENV } from '../worker.tokens';
+import { SessionContextRepository } from './session-context.repository';
 import { TurnControlService, type TurnSwitch } from './turn-control.service';
-import { TurnJobsRepository } from './turn-jobs.repository';
 import { ownerJobId, turnOwner } from './turn-owner';
+import { TurnRecoveryService } from './turn-recovery.service';
 import { TurnRun, type TurnRunDeps } from './turn-run';
 import { TurnStop } from './turn-stop';
 import { TurnTakenError, TurnsRepository } from './turns.repository';
@@ -35,8 +36,10 @@ export class TurnRunnerService {
 
   constructor(
     private readonly turns: TurnsRepository,
-    private readonly jobs: TurnJobsRepository,
+    private readonly sessions: SessionContextRepository,
+    private readonly recovery: TurnRecoveryService,
     private readonly control: TurnControlService,
+    @Inject(EVENT_STORE) events: EventStore,
     model: ModelRepository,
     tools: BuiltinToolsRepository,
     mcp: McpConnectionsService,
@@ -44,7 +47,7 @@ export class TurnRunnerService {
     @Inject(SECRET_BOX) secrets: SecretBox,
     @Inject(WORKER_ENV) env: WorkerEnv,
   ) {
-    this.deps = { turns, model, tools, mcp, sandboxes, secrets, env, logger: this.logger };
+    this.deps = { turns, sessions, events, model, tools, mcp, sandboxes, secrets, env, logger: this.logger };
   }
 
   /**
@@ -53,17 +56,17 @@ export class TurnRunnerService {
    */
   async run(jobId: string, lockToken: string, sessionId: string, lockLost?: AbortSignal): Promise<TurnJobOutcome> {
     const owner = turnOwner(jobId, lockToken);
-    // Read while claiming: a job that finds the session taken wastes two reads, every other one saves
-    // their latency. Whatever is committed after the read reaches the run through its commits' checks.
-    const [claimed, context, rows] = await Promise.all([this.claim(owner, jobId, sessionId), this.turns.loadContext(sessionId), this.turns.loadEvents(sessionId)]);
+    // Read while claiming: a job that finds the session taken wastes a read, every other one saves its
+    // latency. Whatever is committed after the read reaches the run through its commits' checks.
+    const [claimed, snapshot] = await Promise.all([this.claim(owner, jobId, sessionId), this.sessions.load(sessionId)]);
     if (!claimed) return 'left';
     const turnSwitch = this.control.register(sessionId);
     const onLockLost = () => turnSwitch.stop('lost');
     lockLost?.addEventListener('abort', onLockLost);
     try {
       if (lockLost?.aborted) throw new TurnStop('lost');
-      if (!context) return 'done';
-      await new TurnRun(this.deps, context, rows, owner, turnSwitch).run();
+      if (!snapshot) return 'done';
+      await new TurnRun(this.deps, snapshot.context, snapshot.log, owner, turnSwitch).run();
       return 'done';
     } catch (error) {
       if (error instanceof SessionNotFoundError || (error instanceof TurnStop && error.reason === 'delete')) return 'done';
@@ -93,11 +96,11 @@ export class TurnRunnerService {
     let turnSwitch: TurnSwitch | undefined;
     try {
       const owner = turnOwner(jobId, FAILED_ATTEMPT);
-      const [claimed, context, rows] = await Promise.all([this.claim(owner, jobId, sessionId), this.turns.loadContext(sessionId), this.turns.loadEvents(sessionId)]);
-      if (!claimed || !context) return;
+      const [claimed, snapshot] = await Promise.all([this.claim(owner, jobId, sessionId), this.sessions.load(sessionId)]);
+      if (!claimed || !snapshot) return;
       turnSwitch = this.control.register(sessionId);
-      const ended = await new TurnRun(this.deps, context, rows, owner, turnSwitch).fail(`the turn failed: ${error.message}`);
-      if (ended?.continues) await this.jobs.enqueueRecovery(sessionId, ended.rows.at(-1)!.seq);
+      const ended = await new TurnRun(this.deps, snapshot.context, snapshot.log, owner, turnSwitch).endFailedTurn(`the turn failed: ${error.message}`);
+      if (ended?.continues) await this.recovery.enqueue(sessionId, ended.rows.at(-1)!.seq);
     } catch (failure) {
       this.logger.error({ sessionId, jobId, err: String(failure) }, 'could not end the failed turn; the recovery sweep will retry it');
     } finally {
@@ -120,7 +123,7 @@ export class TurnRunnerService {
       case 'owned': {
         const previous = ownerJobId(claim.owner);
         // A running (or stalled, soon to be retried) job handles the session; this one is a duplicate.
-        if (previous !== jobId && (await this.jobs.isAlive(previous))) return false;
+        if (previous !== jobId && (await this.recovery.isAlive(previous))) return false;
         this.logger.warn({ sessionId, jobId, previous: claim.owner }, 'taking over a session whose turn job attempt is gone');
         return this.turns.takeOver(sessionId, owner, claim.owner);
       }

@@ -1,23 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { AgentTool, EnvironmentConfig, McpServer } from '@stratus/contracts';
 import type { Event as EventRow, PrismaClient, SessionStatus } from '@stratus/db';
 import { releaseSession, SessionOwnerError, type AppendOutcome, type EventStore, type NewEvent, type SessionRef } from '@stratus/events';
 import { EVENT_STORE, PRISMA } from '@stratus/nest-common';
-import { z } from 'zod';
-
-/** What a turn needs to know about its session besides the event log. */
-export interface SessionContext {
-  sessionId: string;
-  workspaceId: string;
-  environmentId: string;
-  agent: { model: string; system: string; tools: AgentTool[]; mcpServers: McpServer[] };
-  /** Vaults whose credentials the agent's MCP servers are reached with. */
-  vaultIds: string[];
-  /** Null when the environment no longer exists. */
-  environment: EnvironmentConfig | null;
-  /** The sealed environment variables (SecretBox), or null when there are none. */
-  sealedVariables: Uint8Array | null;
-}
 
 /** Whether a turn job may run the session's turns. */
 export type ClaimResult =
@@ -60,9 +44,7 @@ export class TurnTakenError extends Error {
   override name = 'TurnTakenError';
 }
 
-const StoredTools = z.array(AgentTool);
-const StoredMcpServers = z.array(McpServer);
-
+/** Which turn job attempt runs a session (claim, takeover, release), the turns' commits, and the recovery sweep's look-up. */
 @Injectable()
 export class TurnsRepository {
   constructor(
@@ -98,43 +80,6 @@ export class TurnsRepository {
     await releaseSession(this.prisma, session, owner);
   }
 
-  async loadContext(sessionId: string): Promise<SessionContext | null> {
-    const rows = await this.prisma.$queryRaw<
-      {
-        workspace_id: string;
-        environment_id: string;
-        environment_variables: Uint8Array | null;
-        vault_ids: string[] | null;
-        model: string;
-        system: string;
-        tools: unknown;
-        mcp_servers: unknown;
-        config: unknown;
-      }[]
-    >`
-      SELECT s.workspace_id, s.environment_id, s.environment_variables, s.vault_ids, v.model, v.system, v.tools, v.mcp_servers, e.config
-      FROM sessions s
-      JOIN agent_versions v ON v.agent_id = s.agent_id AND v.version = s.agent_version
-      LEFT JOIN environments e ON e.id = s.environment_id
-      WHERE s.id = ${sessionId}`;
-    const row = rows[0];
-    if (!row) return null;
-    return {
-      sessionId,
-      workspaceId: row.workspace_id,
-      environmentId: row.environment_id,
-      agent: { model: row.model, system: row.system, tools: StoredTools.parse(row.tools), mcpServers: StoredMcpServers.parse(row.mcp_servers) },
-      vaultIds: row.vault_ids ?? [],
-      environment: row.config === null ? null : EnvironmentConfig.parse(row.config),
-      sealedVariables: row.environment_variables,
-    };
-  }
-
-  /** The whole event log of the session, in order. */
-  loadEvents(sessionId: string): Promise<EventRow[]> {
-    return this.prisma.event.findMany({ where: { sessionId }, orderBy: { seq: 'asc' } });
-  }
-
   /**
    * Appends a turn's events and applies their effects in one statement (EventStore.appendWithOutcome),
    * which checks under the session's row lock that this attempt (`owner`) still owns the session before
@@ -162,16 +107,6 @@ export class TurnsRepository {
     }
     await this.store.publish(appended.fresh);
     return { rows: appended.rows, fresh: appended.fresh, status: appended.status, continues: appended.queued };
-  }
-
-  /** Announces the live preview of an event the turn is streaming (best-effort, never stored). */
-  previewStart(sessionId: string, eventId: string, type: 'agent.message' | 'agent.thinking'): void {
-    void this.store.publishDeltaStart(sessionId, { id: eventId, type });
-  }
-
-  /** One streamed piece of a previewed event's text. */
-  previewText(sessionId: string, eventId: string, text: string): void {
-    void this.store.publishDeltaText(sessionId, eventId, 0, text);
   }
 
   /** Processing sessions untouched for a while: candidates for the recovery sweep. */

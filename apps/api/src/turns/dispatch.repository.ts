@@ -8,8 +8,8 @@ import type { Redis } from 'ioredis';
  * control messages to the worker running a session's turn.
  */
 @Injectable()
-export class TurnsRepository {
-  private readonly logger = new Logger(TurnsRepository.name);
+export class DispatchRepository {
+  private readonly logger = new Logger(DispatchRepository.name);
 
   constructor(
     @Inject(TURN_PRODUCER) private readonly producer: SessionTurnProducer,
