@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { chmod, chown, mkdir, readdir, readFile, realpath, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { proxyVariables, runnerReadyLine, type RunnerEnvironment } from '@stratus/sandbox-protocol';
+import { proxyVariables, runnerReadyLine, shellQuote, type RunnerEnvironment } from '@stratus/sandbox-protocol';
 import { signEgressGrant } from '../egress/egress-credential';
 import { templateOf } from '../pool/template-digest';
 import { WarmPool, type WarmPoolConfig } from '../pool/warm-pool';
@@ -19,7 +19,7 @@ import { bwrapArgs, commonRoot, findExecutable, runnerPathInside, SANDBOX_PATHS,
 import { EgressProxyProcess, type LocalEgressProxy } from './egress-proxy-process';
 import { CgroupManager, parseCpuQuantity, parseMemoryQuantity, type SandboxCgroup } from './cgroups';
 import { enterCommand, hostLaunchCommand, type SandboxRlimits } from './host-launch';
-import { exportLines, NamespaceExec, SCRIPT_FROM_FD3, shellQuote } from './namespace-exec';
+import { exportLines, NamespaceExec, SCRIPT_FROM_FD3 } from './namespace-exec';
 import { EGRESS_BRIDGE_PORT, startEgressBridge } from './netns-bridge';
 import { OnDemandRunner } from './on-demand-runner';
 import { RunnerProcess } from './runner-process';

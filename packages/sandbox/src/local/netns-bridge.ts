@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { connect, type Server, type Socket } from 'node:net';
+import type { Server } from 'node:net';
+import { bridgeToUnixSocket, type SocketBridge } from '@stratus/sandbox-protocol';
 
 /** The loopback port inside every local sandbox that leads to the egress proxy (each sandbox has its own network namespace). */
 export const EGRESS_BRIDGE_PORT = 3128;
@@ -18,17 +19,13 @@ server.on('error', (error) => { console.error(error.message); process.exit(1); }
 server.listen(Number(process.argv[1]), '127.0.0.1', () => process.send('listening', server, () => process.exit(0)));
 `;
 
-export interface EgressBridge {
-  close(): Promise<void>;
-}
-
 /**
  * Bridges 127.0.0.1:EGRESS_BRIDGE_PORT inside a sandbox's network namespace to the egress proxy's
  * Unix socket, from the worker: a short-lived node entering only that namespace (`nsenter --net`)
  * opens the listening socket and passes it over, so between calls no process of the sandbox serves
  * it. Everything sent through it meets the proxy's policy and its check of the sandbox's credential.
  */
-export async function startEgressBridge(options: { initPid: number; nodePath: string; proxySocket: string }): Promise<EgressBridge> {
+export async function startEgressBridge(options: { initPid: number; nodePath: string; proxySocket: string }): Promise<SocketBridge> {
   const child = spawn('nsenter', [`--net=/proc/${options.initPid}/ns/net`, '--', options.nodePath, '-e', LISTEN_AND_HAND_OVER, String(EGRESS_BRIDGE_PORT)], {
     env: { PATH: SYSTEM_PATH },
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
@@ -41,24 +38,5 @@ export async function startEgressBridge(options: { initPid: number; nodePath: st
     child.once('exit', (code) => reject(new Error(`the egress bridge could not listen in the sandbox (exit ${code}): ${stderr.trim()}`)));
   });
   server.maxConnections = MAX_BRIDGE_CONNECTIONS;
-  const open = new Set<Socket>();
-  server.on('connection', (client: Socket) => {
-    const upstream = connect(options.proxySocket);
-    open.add(client).add(upstream);
-    const close = () => {
-      client.destroy();
-      upstream.destroy();
-      open.delete(client);
-      open.delete(upstream);
-    };
-    client.on('error', close).on('close', close);
-    upstream.on('error', close).on('close', close);
-    client.pipe(upstream).pipe(client);
-  });
-  return {
-    close: async () => {
-      for (const socket of open) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+  return bridgeToUnixSocket(server, options.proxySocket);
 }
