@@ -18,13 +18,14 @@ import type {
 import { bwrapArgs, commonRoot, findExecutable, runnerPathInside, SANDBOX_PATHS, SANDBOX_UID, systemEntries } from './bwrap';
 import { EgressProxyProcess, type LocalEgressProxy } from './egress-proxy-process';
 import { CgroupManager, parseCpuQuantity, parseMemoryQuantity, type SandboxCgroup } from './cgroups';
-import { enterCommand, hostLaunchCommand, type SandboxRlimits } from './host-launch';
+import { hostLaunchCommand, type SandboxRlimits } from './host-launch';
 import { exportLines, NamespaceExec, SCRIPT_FROM_FD3 } from './namespace-exec';
 import { EGRESS_BRIDGE_PORT, startEgressBridge } from './netns-bridge';
 import { OnDemandRunner } from './on-demand-runner';
 import { RunnerProcess } from './runner-process';
 import { resolveRunnerInstall } from './runner-install';
-import { compileSeccompFilter, withSeccompFilter } from './seccomp-filter';
+import { canEnterSandboxes, enterCommand } from './sandbox-entry';
+import { compileSeccompFilter } from './seccomp-filter';
 import { removeSandboxDirectory, WorkspaceVolumes } from './workspace-volume';
 
 /** The part of a pino logger this provider uses. */
@@ -453,7 +454,7 @@ export class LocalSandboxProvider implements SandboxProvider {
     };
     // With a root worker, the sandbox's init only holds its namespaces and calls enter them (see
     // enterCommand); otherwise the runner is the init and stays for the sandbox's life.
-    const enterable = process.getuid?.() === 0;
+    const enterable = process.getuid?.() === 0 && canEnterSandboxes();
     const args = bwrapArgs({
       workspaceDir: dirs.workspace,
       runDir: dirs.run,
@@ -483,8 +484,7 @@ export class LocalSandboxProvider implements SandboxProvider {
       await mkdir(path.join(dirs.workspace, '.home'), { recursive: true });
       if (hostUid !== undefined) await chown(path.join(dirs.workspace, '.home'), hostUid, hostUid);
       const initPid = innermostChild(init.pid!);
-      const enter = (command: readonly string[]) =>
-        enterCommand({ ...limits, initPid, uid: SANDBOX_UID, command: seccomp === undefined ? command : withSeccompFilter(seccomp, command) });
+      const enter = (command: readonly string[]) => enterCommand({ ...limits, initPid, uid: SANDBOX_UID, seccompFilter: seccomp, command });
       const bridge = proxy === undefined ? undefined : await startEgressBridge({ initPid, nodePath: this.nodePath, proxySocket: proxy.socketPath });
       const proxyEnv = credential === undefined ? {} : proxyVariables(`http://${credential}@127.0.0.1:${EGRESS_BRIDGE_PORT}`);
       const exec = new NamespaceExec({
