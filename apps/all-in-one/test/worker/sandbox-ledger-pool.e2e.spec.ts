@@ -16,7 +16,8 @@ afterAll(() => stack?.close());
 describe("the sandbox ledger and the worker's pool", () => {
   it("queues the worker's decisions in the process: while they wait for the ledger's lock, one holds a connection and the pool serves the rest", async () => {
     const sessions = await Promise.all([1, 2, 3, 4].map(() => stack.session()));
-    const [{ workspace_id: workspaceId }] = await stack.sql<{ workspace_id: string }>('SELECT workspace_id FROM sessions WHERE id = $1', [sessions[0]]);
+    const [session] = await stack.sql<{ workspace_id: string }>('SELECT workspace_id FROM sessions WHERE id = $1', [sessions[0]]);
+    const workspaceId = session!.workspace_id;
     const ledger = stack.app.get(SandboxSlotsRepository);
 
     // Another worker deciding for the same workspace holds its lock.
