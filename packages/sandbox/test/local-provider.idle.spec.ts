@@ -1,7 +1,14 @@
+import { readFile, readlink, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { LocalSandboxProvider, RunnerClient, type SandboxHandle } from '../src';
 import { eventually, makeBaseDir, OWNER, pidsWithArgument, recordingLogger, sandboxProcesses, sandboxSpec } from './sandbox-harness';
 import { SANDBOX_RUNNER_ENTRY } from '@stratus/testing';
+
+/** The parent of a host process, from /proc/<pid>/stat (the field after the state). */
+async function parentOf(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+}
 
 /** The target RSS of an idle local sandbox (issue "Sandboxes at scale"). */
 const IDLE_RSS_LIMIT_KIB = 8 * 1024;
@@ -77,6 +84,25 @@ describe('idle local sandboxes', () => {
     const others = (await sh(other, namespaces)).stdout.trim().split('\n');
     for (const [index, id] of ids.entries()) expect(others[index]).not.toBe(id);
     expect(await sh(other, 'cat /tmp/between-calls')).toMatchObject({ exit_code: 1 });
+  });
+
+  it("enters each command through one host program, the worker's child, whose own child is the command's shell", async () => {
+    const client = connect(await provider.provision(sandboxSpec({ networking: { type: 'none' } })));
+    const abort = new AbortController();
+    const call = client.exec({ command: 'sleep 30.84', timeout_ms: 20_000 }, { signal: abort.signal }).catch(() => undefined);
+    try {
+      expect(await eventually(async () => (await pidsWithArgument('30.84')).length === 1, 10_000)).toBe(true);
+      const [sleep] = await pidsWithArgument('30.84');
+      const shell = await parentOf(sleep!);
+      const entry = await parentOf(shell);
+      expect(path.basename(await readlink(`/proc/${shell}/exe`))).toBe('bash');
+      // One perl did what a shell, prlimit, setpriv, nsenter and a seccomp loader did, one exec each.
+      expect(await readlink(`/proc/${entry}/exe`)).toBe(await realpath('/usr/bin/perl'));
+      expect(await parentOf(entry)).toBe(process.pid);
+    } finally {
+      abort.abort();
+      await call;
+    }
   });
 
   it('keeps what a command started in the background running between calls, under the init, until the sandbox goes', async () => {

@@ -136,7 +136,10 @@ describe('local sandbox isolation', () => {
 
   it('runs commands as an unprivileged user that cannot create namespaces or gain privileges', async () => {
     const client = connect(await provider.provision(sandboxSpec()));
-    expect((await sh(client, 'id -u; grep -E "^(CapEff|NoNewPrivs)" /proc/self/status')).stdout).toBe('1000\nCapEff:\t0000000000000000\nNoNewPrivs:\t1\n');
+    const none = '0000000000000000';
+    expect((await sh(client, 'id -u; id -G; grep -E "^(CapInh|CapPrm|CapEff|CapAmb|NoNewPrivs)" /proc/self/status')).stdout).toBe(
+      `1000\n1000\nCapInh:\t${none}\nCapPrm:\t${none}\nCapEff:\t${none}\nCapAmb:\t${none}\nNoNewPrivs:\t1\n`,
+    );
     const userns = await sh(client, 'unshare --user true');
     expect(userns.exit_code).not.toBe(0);
     // On the host the sandbox's processes belong to a uid of their own, not to the worker's.
@@ -147,6 +150,12 @@ describe('local sandbox isolation', () => {
     const uid = Number(/^Uid:\s+(\d+)/m.exec(await readFile(`/proc/${pid}/status`, 'utf8'))?.[1]);
     expect(uid).not.toBe(process.getuid?.());
     expect(uid).toBeGreaterThanOrEqual(200_000);
+  });
+
+  it("enters each command under the sandbox's rlimits: no core dumps, the disk limit per file, open files, processes", async () => {
+    const client = connect(await provider.provision(sandboxSpec()));
+    // 10Gi (the default disk limit) in ulimit's 1024-byte blocks; processes = the pids limit, per host uid.
+    expect((await sh(client, 'ulimit -Hc; ulimit -Sf; ulimit -Hf; ulimit -n; ulimit -u')).stdout).toBe('0\n10485760\n10485760\n8192\n64\n');
   });
 
   it('denies ptrace, unshare and the other filtered system calls through its seccomp filter', async () => {

@@ -2,22 +2,14 @@ import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
-import { constants, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { HeadTailBuffer, splitBudget, type ExecRequest, type ExecResult } from '@stratus/sandbox-protocol';
+import { CommandGroups, PROCESS_LIMIT_NOTE, shellQuote, superviseCommand, type ExecRequest, type ExecResult } from '@stratus/sandbox-protocol';
 import type { z } from 'zod';
 
-/**
- * How long to wait for stdout/stderr to close after bash exits. A background job the command started
- * (`server &`) inherits the pipes and would hold them open forever; after this grace the call returns
- * and the job keeps running.
- */
-const PIPE_DRAIN_GRACE_MS = 100;
 /** Starts of bash retried after the process limit was hit and leftover jobs were killed. */
 const SPAWN_ATTEMPTS = 3;
-/** How long to wait for killed process groups to be reaped before retrying a start. */
-const GROUP_EXIT_WAIT_MS = 5000;
 
 export interface ExecToolOptions {
   workspaceDir: string;
@@ -30,28 +22,6 @@ export interface ExecToolOptions {
   memoryLimit?: string;
 }
 
-/** Single quotes for bash, safe for any path. */
-function shellQuote(text: string): string {
-  return `'${text.replaceAll("'", `'\\''`)}'`;
-}
-
-function killGroup(pgid: number): void {
-  try {
-    process.kill(-pgid, 'SIGKILL');
-  } catch {
-    // ESRCH: the group is already gone.
-  }
-}
-
-function groupAlive(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * Runs shell commands one bash process per call, each in its own process group so a timeout or a
  * cancelled request kills the command and everything it started at once. The working directory
@@ -60,11 +30,8 @@ function groupAlive(pgid: number): boolean {
 export class ExecTool {
   private cwd: string;
   private readonly stateDir: string;
-  /**
-   * Process groups that may still have members (background jobs). A signal to the runner does not
-   * reach them, so shutdown kills them by group.
-   */
-  private readonly groups = new Set<number>();
+  /** A signal to the runner does not reach its commands' background jobs, so shutdown kills them by group. */
+  private readonly groups = new CommandGroups();
   private sequence = 0;
 
   constructor(private readonly options: ExecToolOptions) {
@@ -79,52 +46,16 @@ export class ExecTool {
     const script = `trap 'pwd >| ${shellQuote(cwdFile)}' EXIT\n${request.command}`;
     const started = performance.now();
     const { child, note } = await this.spawnBash(script);
-
-    // Each stream keeps enough to show the whole budget alone, since either may turn out to need it.
-    const keep = Math.ceil(request.max_output_bytes / 2);
-    const output = { stdout: new HeadTailBuffer(keep), stderr: new HeadTailBuffer(keep) };
-    child.stdout.on('data', (chunk: Buffer) => output.stdout.push(chunk));
-    child.stderr.on('data', (chunk: Buffer) => output.stderr.push(chunk));
-
-    let timedOut = false;
-    const timeoutMs = Math.min(request.timeout_ms, this.options.maxCommandMs ?? Infinity);
-    const kill = () => {
-      if (child.pid !== undefined) killGroup(child.pid);
-    };
-    const timer = setTimeout(() => {
-      timedOut = true;
-      kill();
-    }, timeoutMs);
-    signal.addEventListener('abort', kill, { once: true });
-    if (signal.aborted) kill();
-    if (child.pid !== undefined) this.groups.add(child.pid);
-
-    // 'close' (all pipes closed) is normally the end; `exit` plus a short grace covers background jobs.
-    const closed = once(child, 'close').catch(() => undefined);
     try {
-      const [code, killedBy] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
-      let grace: NodeJS.Timeout | undefined;
-      await Promise.race([closed, new Promise((resolve) => (grace = setTimeout(resolve, PIPE_DRAIN_GRACE_MS)))]);
-      clearTimeout(grace);
-      child.stdout.destroy();
-      child.stderr.destroy();
-      const exitCode = code ?? 128 + (killedBy ? constants.signals[killedBy] : 0);
-      const shown = splitBudget(request.max_output_bytes, output.stdout.total, output.stderr.total);
-      const stderr = output.stderr.render(shown.stderr);
-      return {
-        exit_code: exitCode,
-        stdout: output.stdout.render(shown.stdout),
-        stderr: note + (timedOut || signal.aborted ? stderr : stderr + this.killNote(exitCode)),
-        timed_out: timedOut,
-        truncated: output.stdout.total > shown.stdout || output.stderr.total > shown.stderr,
-        duration_ms: Math.round(performance.now() - started),
-        stdout_bytes: output.stdout.total,
-        stderr_bytes: output.stderr.total,
-      };
+      const outcome = await superviseCommand(child, {
+        maxOutputBytes: request.max_output_bytes,
+        timeoutMs: Math.min(request.timeout_ms, this.options.maxCommandMs ?? Infinity),
+        signal,
+        groups: this.groups,
+        memoryLimit: this.options.memoryLimit,
+      });
+      return { ...outcome, stderr: note + outcome.stderr, duration_ms: Math.round(performance.now() - started) };
     } finally {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', kill);
-      if (child.pid !== undefined && !groupAlive(child.pid)) this.groups.delete(child.pid);
       await this.adoptFinalDirectory(cwdFile);
     }
   }
@@ -148,37 +79,15 @@ export class ExecTool {
         () => undefined,
         (error: NodeJS.ErrnoException) => error,
       );
-      if (outcome === undefined) {
-        const note = attempt === 0 ? '' : "[stratus: the sandbox's process limit was reached; processes earlier commands left running were killed]\n";
-        return { child, note };
-      }
+      if (outcome === undefined) return { child, note: attempt === 0 ? '' : PROCESS_LIMIT_NOTE };
       if (outcome.code !== 'EAGAIN' || attempt >= SPAWN_ATTEMPTS) throw outcome;
-      const groups = [...this.groups];
-      this.groups.clear();
-      for (const pgid of groups) killGroup(pgid);
-      // Killed processes free their pids once reaped: wait for the groups to be gone (bounded).
-      const deadline = Date.now() + GROUP_EXIT_WAIT_MS;
-      while (groups.some(groupAlive) && Date.now() < deadline) {
-        for (const pgid of groups) killGroup(pgid);
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
+      await this.groups.killAndWait();
     }
-  }
-
-  /**
-   * Why a command died, for the model: a SIGKILL the runner did not send is, in a sandbox with a
-   * memory cgroup, the kernel's out-of-memory killer (bash reports 137 for a child killed so).
-   */
-  private killNote(exitCode: number): string {
-    if (exitCode !== 137) return '';
-    const limit = this.options.memoryLimit === undefined ? '' : ` (${this.options.memoryLimit})`;
-    return `\n[stratus: a process was killed with SIGKILL; most likely it exceeded the sandbox's memory limit${limit}]\n`;
   }
 
   /** Kills every process group this tool started that may still be running (runner shutdown). */
   killAll(): void {
-    for (const pgid of this.groups) killGroup(pgid);
-    this.groups.clear();
+    this.groups.killAll();
     rmSync(this.stateDir, { recursive: true, force: true });
   }
 

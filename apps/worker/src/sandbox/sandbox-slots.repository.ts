@@ -38,10 +38,25 @@ type Tx = Prisma.TransactionClient;
  */
 @Injectable()
 export class SandboxSlotsRepository {
+  /**
+   * This process's decisions, one at a time. They queue for the worker's advisory lock anyway; queued
+   * in PostgreSQL instead, each holds a pooled connection while it waits, and a crowd of turns waiting
+   * for sandboxes (each asks again every poll, all of them when a slot frees here) took the whole pool:
+   * the worker's other queries (its turns' events) stalled behind them, and decisions that waited past
+   * the pool's limit failed the tool call.
+   */
+  private decisions: Promise<unknown> = Promise.resolve();
+
   constructor(@Inject(PRISMA) private readonly prisma: PrismaClient) {}
 
   /** Grants the session a slot (or finds its live one), or queues it and says which idle sandbox to evict. */
   take(request: SlotRequest): Promise<SlotDecision> {
+    const decision = this.decisions.then(() => this.decide(request));
+    this.decisions = decision.catch(() => undefined);
+    return decision;
+  }
+
+  private decide(request: SlotRequest): Promise<SlotDecision> {
     return this.prisma.$transaction(async (tx) => {
       const { sessionId, workspaceId, workerId } = request;
       await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`stratus.sandbox-slots.workspace:${workspaceId}`}, 0))`;

@@ -51,36 +51,3 @@ export function hostLaunchCommand(launch: HostLaunch): { command: string; args: 
       : ['setpriv', `--reuid=${launch.hostUid}`, `--regid=${launch.hostUid}`, '--clear-groups', '--inh-caps=-all', '--no-new-privs', '--'];
   return limitedShell(launch.cgroupProcsFiles, launch.rlimits, [...setpriv, launch.bwrapPath, '--args', '3', ...launch.bwrapArgs, '--', ...launch.command]);
 }
-
-export interface SandboxEntry {
-  /** The sandbox's cgroup.procs files, joined before anything runs (as its init did). */
-  cgroupProcsFiles: readonly string[];
-  /** The same rlimits as its init. */
-  rlimits: SandboxRlimits;
-  /** Host pid of the sandbox's init: its namespaces, root and working directory are entered. */
-  initPid: number;
-  /** The uid and gid commands take inside (mapped to the sandbox's host uid). */
-  uid: number;
-  /** What runs inside, resolved in the sandbox's root. */
-  command: readonly string[];
-}
-
-/**
- * Runs a command inside a running sandbox, as if its init had started it: in its cgroups, under its
- * rlimits, in every one of its namespaces (user, mount, PID, network, IPC, UTS, cgroup), chrooted to
- * its root, as its unprivileged uid, without supplementary groups and with no_new_privs. nsenter
- * runs as the (root) worker until it has entered: the mount, IPC, network and cgroup namespaces
- * belong to the user namespace bubblewrap made first, while the init sits in the nested one of
- * `--disable-userns`, so only a process privileged on the host can join them all. Entering the user
- * namespace resets the capability sets to full inside it; the uid switch and the exec of a
- * non-root program clear them again, and no_new_privs keeps file capabilities and setuid bits from
- * granting any back.
- */
-export function enterCommand(entry: SandboxEntry): { command: string; args: string[] } {
-  const uid = String(entry.uid);
-  return limitedShell(entry.cgroupProcsFiles, entry.rlimits, [
-    'setpriv', '--clear-groups', '--inh-caps=-all', '--no-new-privs', '--',
-    'nsenter', '-t', String(entry.initPid), '--user', '--mount', '--pid', '--net', '--ipc', '--uts', '--cgroup', '-S', uid, '-G', uid, '--root', '--wd', '--',
-    ...entry.command,
-  ]);
-}

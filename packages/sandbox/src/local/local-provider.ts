@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { chownSync, existsSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { chmod, mkdir, readdir, readFile, realpath, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { proxyVariables, runnerReadyLine, type RunnerEnvironment } from '@stratus/sandbox-protocol';
+import { proxyVariables, runnerReadyLine, shellQuote, type RunnerEnvironment } from '@stratus/sandbox-protocol';
 import { signEgressGrant } from '../egress/egress-credential';
 import { templateOf } from '../pool/template-digest';
 import { WarmPool, type WarmPoolConfig } from '../pool/warm-pool';
@@ -18,13 +18,14 @@ import type {
 import { bwrapArgs, commonRoot, findExecutable, runnerPathInside, SANDBOX_PATHS, SANDBOX_UID, systemEntries } from './bwrap';
 import { EgressProxyProcess, type LocalEgressProxy } from './egress-proxy-process';
 import { CgroupManager, parseCpuQuantity, parseMemoryQuantity, type SandboxCgroup } from './cgroups';
-import { enterCommand, hostLaunchCommand, type SandboxRlimits } from './host-launch';
-import { exportLines, NamespaceExec, SCRIPT_FROM_FD3, shellQuote } from './namespace-exec';
+import { hostLaunchCommand, type SandboxRlimits } from './host-launch';
+import { exportLines, NamespaceExec, SCRIPT_FROM_FD3 } from './namespace-exec';
 import { bridgeEgress, EGRESS_BRIDGE_PORT, NetnsListeners } from './netns-bridge';
 import { OnDemandRunner } from './on-demand-runner';
 import { RunnerProcess } from './runner-process';
 import { resolveRunnerInstall, type RunnerInstall } from './runner-install';
-import { compileSeccompFilter, withSeccompFilter } from './seccomp-filter';
+import { canEnterSandboxes, enterCommand } from './sandbox-entry';
+import { compileSeccompFilter } from './seccomp-filter';
 import { SpareWorkspaces } from './spare-workspaces';
 import { StartSteps } from './start-steps';
 import { removeSandboxDirectory, WorkspaceVolumes } from './workspace-volume';
@@ -503,7 +504,7 @@ export class LocalSandboxProvider implements SandboxProvider {
     };
     // With a root worker, the sandbox's init only holds its namespaces and calls enter them (see
     // enterCommand); otherwise the runner is the init and stays for the sandbox's life.
-    const enterable = process.getuid?.() === 0;
+    const enterable = process.getuid?.() === 0 && canEnterSandboxes();
     const args = bwrapArgs({
       workspaceDir: dirs.workspace,
       runDir: dirs.run,
@@ -533,8 +534,7 @@ export class LocalSandboxProvider implements SandboxProvider {
     if (!enterable) return { handle: { ...handle, startupSteps: steps.steps }, process: init, dirName, cgroup };
     try {
       const initPid = innermostChild(init.pid!);
-      const enter = (command: readonly string[]) =>
-        enterCommand({ ...limits, initPid, uid: SANDBOX_UID, command: seccomp === undefined ? command : withSeccompFilter(seccomp, command) });
+      const enter = (command: readonly string[]) => enterCommand({ ...limits, initPid, uid: SANDBOX_UID, seccompFilter: seccomp, command });
       const bridge = proxy === undefined ? undefined : bridgeEgress(await this.listeners.listen(initPid), proxy.socketPath);
       steps.mark('egressBridge');
       const proxyEnv = credential === undefined ? {} : proxyVariables(`http://${credential}@127.0.0.1:${EGRESS_BRIDGE_PORT}`);

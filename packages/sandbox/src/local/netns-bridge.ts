@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { connect, Server, type Socket } from 'node:net';
+import { Server } from 'node:net';
+import { bridgeToUnixSocket, type SocketBridge } from '@stratus/sandbox-protocol';
 
 /** The loopback port inside every local sandbox that leads to the egress proxy (each sandbox has its own network namespace). */
 export const EGRESS_BRIDGE_PORT = 3128;
@@ -132,35 +133,12 @@ export class NetnsListeners {
   }
 }
 
-export interface EgressBridge {
-  close(): Promise<void>;
-}
-
 /**
  * Bridges a listening socket in a sandbox's network namespace (NetnsListeners) to the egress proxy's
  * Unix socket, from the worker. Everything sent through it meets the proxy's policy and its check
  * of the sandbox's credential.
  */
-export function bridgeEgress(server: Server, proxySocket: string): EgressBridge {
+export function bridgeEgress(server: Server, proxySocket: string): SocketBridge {
   server.maxConnections = MAX_BRIDGE_CONNECTIONS;
-  const open = new Set<Socket>();
-  server.on('connection', (client: Socket) => {
-    const upstream = connect(proxySocket);
-    open.add(client).add(upstream);
-    const close = () => {
-      client.destroy();
-      upstream.destroy();
-      open.delete(client);
-      open.delete(upstream);
-    };
-    client.on('error', close).on('close', close);
-    upstream.on('error', close).on('close', close);
-    client.pipe(upstream).pipe(client);
-  });
-  return {
-    close: async () => {
-      for (const socket of open) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+  return bridgeToUnixSocket(server, proxySocket);
 }

@@ -68,7 +68,6 @@ f.export_bpf(sys.stdout)
 
 /** The compiled filter, or why there is none (the caller warns and starts sandboxes without one). */
 export async function compileSeccompFilter(): Promise<Buffer | { unavailable: string }> {
-  if (PRCTL_SYSCALL[process.arch] === undefined) return { unavailable: `no prctl system call number known for ${process.arch}` };
   let lastError = 'python3 is missing';
   for (const python of PYTHON_CANDIDATES) {
     try {
@@ -83,23 +82,4 @@ export async function compileSeccompFilter(): Promise<Buffer | { unavailable: st
     }
   }
   return { unavailable: lastError };
-}
-
-/** prctl's system call number per architecture (Node's `process.arch`), for the loader below. */
-const PRCTL_SYSCALL: Partial<Record<string, number>> = { x64: 157, arm64: 167 };
-
-/**
- * prctl(PR_SET_SECCOMP = 22, SECCOMP_MODE_FILTER = 2, &sock_fprog) on perl's own process, then exec of
- * the command, which inherits the filter. sock_fprog is { unsigned short len; 6 bytes of padding;
- * struct sock_filter *filter }: `S x6 P` packs exactly that, `P` being the pointer to the program.
- */
-const LOADER = 'my $f = pack("H*", shift); syscall(shift, 22, 2, pack("S x6 P", length($f) / 8, $f)) == 0 or die "seccomp: $!\n"; exec { $ARGV[0] } @ARGV or die "exec $ARGV[0]: $!\n";';
-
-/**
- * A command entered into a running sandbox (enterCommand) is not started by bubblewrap, so it loads
- * the filter itself: perl (in every Debian base, bound in from /usr; about 5 ms) makes the call after
- * nsenter has joined the namespaces (the filter denies setns) and setpriv has set no_new_privs.
- */
-export function withSeccompFilter(filter: Buffer, command: readonly string[]): string[] {
-  return ['/usr/bin/perl', '-e', LOADER, filter.toString('hex'), String(PRCTL_SYSCALL[process.arch]), ...command];
 }
