@@ -1,11 +1,14 @@
 // pnpm bench:api — drives the all-in-one with autocannon: GET /sessions/{id}, GET /sessions?limit=20
 // and POST /agents flat out, and POST /sessions/{id}/events at a fixed rate (BENCH_SEND_RATE, 200/s).
-// Prints requests/s, p50 and p99 per endpoint and writes a JSON report.
-// Targets on a 2-core machine: GET >= 3,000 req/s with p99 < 25 ms; POST >= 800 req/s; POST events
-// p99 < 15 ms at 200 req/s.
+// Prints requests/s, p50 and p99 per endpoint, then measures the statements behind them one by one
+// (bench/statements.mjs), and writes a JSON report with the load average around it.
+// Targets on a 2-core machine: GET /sessions/{id} >= 4,000 req/s with p99 < 20 ms; GET /sessions?limit=20
+// >= 2,000 req/s; POST /agents >= 1,500 req/s; POST events p99 < 15 ms at 200 req/s.
+import os from 'node:os';
 import autocannon from 'autocannon';
-import { machine, startServer, writeReport } from './lib.mjs';
+import { databaseUrl, machine, startServer, writeReport } from './lib.mjs';
 import { sendEventsAtFixedRate } from './send-rate.mjs';
+import { measureStatements } from './statements.mjs';
 
 const DURATION = Number(process.env.BENCH_DURATION_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
@@ -39,6 +42,7 @@ function run(server, title, method, route, body) {
   });
 }
 
+const loadBefore = os.loadavg();
 const server = await startServer({ RATE_LIMIT_REQUESTS: '100000000' });
 try {
   const agent = await server.stratus.agents.create({ name: 'bench', model: 'stratus-demo' });
@@ -60,13 +64,18 @@ try {
   const send = await sendEventsAtFixedRate(server, sessionIds, { rate: SEND_RATE, duration: DURATION });
   results.push(send);
   const targets = {
-    'GET /sessions/{id}': results[0].requests_per_second >= 3000 && results[0].latency_ms.p99 < 25,
-    'GET /sessions?limit=20': results[1].requests_per_second >= 3000 && results[1].latency_ms.p99 < 25,
-    'POST /agents': results[2].requests_per_second >= 800,
+    'GET /sessions/{id}': results[0].requests_per_second >= 4000 && results[0].latency_ms.p99 < 20,
+    'GET /sessions?limit=20': results[1].requests_per_second >= 2000,
+    'POST /agents': results[2].requests_per_second >= 1500,
     'POST /sessions/{id}/events': send.latency_ms.p99 < 15 && send.non_2xx === 0,
   };
-  const file = writeReport('api', { connections: CONNECTIONS, duration_seconds: DURATION, results, targets_met: targets });
-  console.log(`\ntargets met: ${JSON.stringify(targets)}\nreport: ${file}`);
+  const loadAfterHttp = os.loadavg();
+  console.log(`\nstatements, in process (Prisma as before, SQL as now), ${CONNECTIONS} callers on 10 connections:`);
+  const statements = await measureStatements(databaseUrl(server.database), { concurrency: CONNECTIONS });
+  const load_average = { before: loadBefore, after_http: loadAfterHttp, after: os.loadavg() };
+  const file = writeReport('api', { connections: CONNECTIONS, duration_seconds: DURATION, load_average, results, targets_met: targets, statements });
+  console.log(`\nload average (1, 5, 15 min): ${load_average.before.map((l) => l.toFixed(1)).join(', ')} before, ${load_average.after.map((l) => l.toFixed(1)).join(', ')} after`);
+  console.log(`targets met: ${JSON.stringify(targets)}\nreport: ${file}`);
 } finally {
   await server.stop();
 }

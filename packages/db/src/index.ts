@@ -1,9 +1,13 @@
 /**
  * @module @stratus/db
- * The only package that imports Prisma: the generated client, its factory, ids, migrations and
- * the box that encrypts secrets at rest.
+ * The only package that imports Prisma: the generated client, its factory, the node-postgres pool
+ * both it and the hot statements written in SQL use, ids, migrations and the box that encrypts
+ * secrets at rest.
  */
-export { createPrismaClient, DATABASE_DEFAULTS, type DatabaseOptions } from './client';
+export { createPrismaClient } from './client';
+export { DATABASE_DEFAULTS, type DatabaseOptions } from './options';
+export { createPool, prepared, queryRows } from './pool';
+export type { Pool } from 'pg';
 export {
   Prisma,
   PrismaClient,

@@ -23,5 +23,5 @@ export { arrayParam, boolParam, createdAtRange, dateParam, enumArrayParam, strin
 export { parseOrThrow } from './http/validation';
 export { Readiness } from './health/readiness';
 export { InfraModule } from './infra/infra.module';
-export { EVENT_STORE, MODEL_CATALOG, PRISMA, REDIS, SANDBOX_LIFECYCLE_PRODUCER, SECRET_BOX, SERVER_ENV, TURN_PRODUCER } from './infra/tokens';
+export { EVENT_STORE, MODEL_CATALOG, PG_POOL, PRISMA, REDIS, SANDBOX_LIFECYCLE_PRODUCER, SECRET_BOX, SERVER_ENV, TURN_PRODUCER } from './infra/tokens';
 export { createLogger, PinoNestLogger } from './logger';

@@ -86,6 +86,30 @@ export function keysetWhere<F extends string, K>(field: F, slice: SliceRequest<K
   return { [field]: slice.order === 'asc' ? { gt: slice.beyond } : { lt: slice.beyond } } as Partial<Record<F, { gt: K } | { lt: K }>>;
 }
 
+/** The keyset part of a slice's SQL statement; see keysetSql. */
+export interface KeysetSql {
+  /** `column > $n` (ascending) or `column < $n` (descending); null for a first page. */
+  condition: string | null;
+  /** `ORDER BY column ASC|DESC LIMIT $n`, which ends the statement. */
+  orderLimit: string;
+}
+
+/**
+ * keysetWhere for a list written in SQL: the condition that keeps `column` strictly beyond the
+ * slice's key in its order, and the ORDER BY and LIMIT of the slice. The key and the limit are
+ * appended to `params` and referenced by their positions; `column` is an identifier written in
+ * code, never input.
+ */
+export function keysetSql(column: string, slice: SliceRequest<unknown>, params: unknown[]): KeysetSql {
+  let condition: string | null = null;
+  if (slice.beyond !== undefined) {
+    params.push(slice.beyond);
+    condition = `${column} ${slice.order === 'asc' ? '>' : '<'} $${params.length}`;
+  }
+  params.push(slice.take);
+  return { condition, orderLimit: `ORDER BY ${column} ${slice.order === 'asc' ? 'ASC' : 'DESC'} LIMIT $${params.length}` };
+}
+
 /**
  * Keyset pagination over a unique, ordered key (an id, or an event's sequence number). It stays
  * correct while rows are inserted concurrently: a page never repeats or skips a row that

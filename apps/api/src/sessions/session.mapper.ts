@@ -2,7 +2,8 @@ import type { Metadata, Session } from '@stratus/contracts';
 import type { Agent as AgentRow, AgentVersion, Session as SessionRow } from '@stratus/db';
 import { toAgent } from '../agents/agent.mapper';
 
-export type SessionWithAgent = SessionRow & { agentVersionRef: AgentVersion & { agent: AgentRow } };
+/** A session as it is shown: every column but the sealed environment variables, with its agent version and agent. */
+export type SessionWithAgent = Omit<SessionRow, 'environmentVariables'> & { agentVersionRef: AgentVersion & { agent: AgentRow } };
 
 export function toSession(row: SessionWithAgent, now = new Date()): Session {
   const end = row.archivedAt ?? now;

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { newId, type Event as EventRow, type Prisma, type PrismaClient, type SessionStatus } from '@stratus/db';
+import { newId, queryRows, type Event as EventRow, type Pool, type PrismaClient, type SessionStatus } from '@stratus/db';
 import type { SessionEvent } from '@stratus/contracts';
 import {
   archiveSession,
@@ -12,8 +12,9 @@ import {
   type NewEvent,
   type SessionRef,
 } from '@stratus/events';
-import { EVENT_STORE, PRISMA } from '@stratus/nest-common';
-import { keysetWhere, type SliceRequest } from '../common/pagination';
+import { EVENT_STORE, PG_POOL, PRISMA } from '@stratus/nest-common';
+import { keysetSql, type SliceRequest } from '../common/pagination';
+import { SELECT_SESSION_WITH_AGENT, toSessionWithAgent, type SessionWithAgentRow } from './session-rows';
 import type { SessionWithAgent } from './session.mapper';
 
 const WITH_AGENT = { agentVersionRef: { include: { agent: true } } } as const;
@@ -37,10 +38,12 @@ export interface SessionFilter {
   createdAt?: { gte?: Date; lte?: Date };
 }
 
+/** Sessions in PostgreSQL: the point read and the list pages in SQL through the pool, the rest through Prisma. */
 @Injectable()
 export class SessionsRepository {
   constructor(
     @Inject(PRISMA) private readonly prisma: PrismaClient,
+    @Inject(PG_POOL) private readonly pool: Pool,
     @Inject(EVENT_STORE) private readonly events: EventStore,
   ) {}
 
@@ -80,8 +83,9 @@ export class SessionsRepository {
     return result;
   }
 
-  find(workspaceId: string, id: string): Promise<SessionWithAgent | null> {
-    return this.prisma.session.findFirst({ where: { id, workspaceId }, include: WITH_AGENT });
+  async find(workspaceId: string, id: string): Promise<SessionWithAgent | null> {
+    const rows = await queryRows<SessionWithAgentRow>(this.pool, `${SELECT_SESSION_WITH_AGENT} WHERE s.id = $1 AND s.workspace_id = $2`, [id, workspaceId]);
+    return rows[0] ? toSessionWithAgent(rows[0]) : null;
   }
 
   async exists(workspaceId: string, id: string): Promise<boolean> {
@@ -117,15 +121,17 @@ export class SessionsRepository {
     });
   }
 
-  listSlice(workspaceId: string, filter: SessionFilter, slice: SliceRequest<string>): Promise<SessionWithAgent[]> {
-    const where: Prisma.SessionWhereInput = {
-      workspaceId,
-      ...(filter.includeArchived ? {} : { archivedAt: null }),
-      ...(filter.agentId ? { agentId: filter.agentId } : {}),
-      ...(filter.statuses ? { status: { in: filter.statuses } } : {}),
-      ...(filter.createdAt ? { createdAt: filter.createdAt } : {}),
-      ...keysetWhere('id', slice),
-    };
-    return this.prisma.session.findMany({ where, orderBy: { id: slice.order }, take: slice.take, include: WITH_AGENT });
+  async listSlice(workspaceId: string, filter: SessionFilter, slice: SliceRequest<string>): Promise<SessionWithAgent[]> {
+    const params: unknown[] = [workspaceId];
+    const where = ['s.workspace_id = $1'];
+    if (!filter.includeArchived) where.push('s.archived_at IS NULL');
+    if (filter.agentId) where.push(`s.agent_id = $${params.push(filter.agentId)}`);
+    if (filter.statuses) where.push(`s.status = ANY($${params.push(filter.statuses)}::session_status[])`);
+    if (filter.createdAt?.gte) where.push(`s.created_at >= $${params.push(filter.createdAt.gte)}`);
+    if (filter.createdAt?.lte) where.push(`s.created_at <= $${params.push(filter.createdAt.lte)}`);
+    const keyset = keysetSql('s.id', slice, params);
+    if (keyset.condition) where.push(keyset.condition);
+    const rows = await queryRows<SessionWithAgentRow>(this.pool, `${SELECT_SESSION_WITH_AGENT} WHERE ${where.join(' AND ')} ${keyset.orderLimit}`, params);
+    return rows.map(toSessionWithAgent);
   }
 }

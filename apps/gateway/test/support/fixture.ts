@@ -1,4 +1,4 @@
-import { createPrismaClient, newId, type PrismaClient } from '@stratus/db';
+import { createPool, createPrismaClient, newId, type PrismaClient } from '@stratus/db';
 import { EventStore, newEvent } from '@stratus/events';
 import { parseServerEnv, TokensRepository, TokensService } from '@stratus/nest-common';
 import { createTestDatabase, TEST_REDIS_URL, testRedisPrefix, type TestDatabase } from '@stratus/testing';
@@ -36,12 +36,13 @@ export async function createFixture(options: { redisUrl?: string } = {}): Promis
   const db = await createTestDatabase('stratus_gateway');
   const redisUrl = options.redisUrl ?? TEST_REDIS_URL;
   const redisKeyPrefix = testRedisPrefix();
-  const prisma = createPrismaClient({ url: db.url, poolSize: 4 });
+  const pool = createPool({ url: db.url, poolSize: 4 });
+  const prisma = createPrismaClient({ url: db.url }, pool);
   // No offline queue: while Redis is down a publish is lost, as Redis pub/sub would lose it anyway.
   const publisher = new Redis(redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => 50 });
   publisher.on('error', () => undefined);
   const store = new EventStore(prisma, publisher, redisKeyPrefix);
-  const tokens = new TokensService(new TokensRepository(prisma), parseServerEnv({}));
+  const tokens = new TokensService(new TokensRepository(prisma, pool), parseServerEnv({}));
 
   const messages = (count: number, textBytes: number) =>
     Array.from({ length: count }, (_, i) => newEvent('agent.message', { content: [{ type: 'text', text: `${i} `.padEnd(textBytes, 'x') }] }, { processed: true }));
@@ -95,6 +96,7 @@ export async function createFixture(options: { redisUrl?: string } = {}): Promis
     async close() {
       publisher.disconnect();
       await prisma.$disconnect();
+      await pool.end();
       await db.drop();
     },
   };

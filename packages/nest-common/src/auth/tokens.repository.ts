@@ -1,18 +1,29 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { newId, type ApiToken, type PrismaClient } from '@stratus/db';
-import { PRISMA } from '../infra/tokens';
+import { newId, queryRows, type ApiToken, type Pool, type PrismaClient } from '@stratus/db';
+import { PG_POOL, PRISMA } from '../infra/tokens';
 
-/** Workspaces and their personal access tokens in PostgreSQL. */
+const TOKEN_COLUMNS = `id, workspace_id AS "workspaceId", name, token_hash AS "tokenHash", hint, scopes,
+  created_at AS "createdAt", last_used_at AS "lastUsedAt", revoked_at AS "revokedAt"`;
+
+/**
+ * Workspaces and their personal access tokens in PostgreSQL. The lookups every authenticated
+ * request can make are SQL through the pool; the rest goes through Prisma.
+ */
 @Injectable()
 export class TokensRepository {
-  constructor(@Inject(PRISMA) private readonly prisma: PrismaClient) {}
+  constructor(
+    @Inject(PRISMA) private readonly prisma: PrismaClient,
+    @Inject(PG_POOL) private readonly pool: Pool,
+  ) {}
 
-  findActiveByHash(tokenHash: string): Promise<ApiToken | null> {
-    return this.prisma.apiToken.findFirst({ where: { tokenHash, revokedAt: null } });
+  async findActiveByHash(tokenHash: string): Promise<ApiToken | null> {
+    const rows = await queryRows<ApiToken>(this.pool, `SELECT ${TOKEN_COLUMNS} FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL`, [tokenHash]);
+    return rows[0] ?? null;
   }
 
-  findActiveById(id: string): Promise<ApiToken | null> {
-    return this.prisma.apiToken.findFirst({ where: { id, revokedAt: null } });
+  async findActiveById(id: string): Promise<ApiToken | null> {
+    const rows = await queryRows<ApiToken>(this.pool, `SELECT ${TOKEN_COLUMNS} FROM api_tokens WHERE id = $1 AND revoked_at IS NULL`, [id]);
+    return rows[0] ?? null;
   }
 
   findByHash(tokenHash: string): Promise<ApiToken | null> {

@@ -14,7 +14,7 @@ export const envBool = z.enum(['true', 'false', '1', '0']).transform((v) => v ==
 /** Every variable a Stratus server process reads, with defaults that work on a laptop. Parsed once at boot. */
 export const ServerEnv = z.object({
   DATABASE_URL: z.url().default('postgresql://postgres@127.0.0.1:5432/stratus'),
-  /** Connections of the process's pool for the API, the gateway and auth (a worker has a pool of its own). */
+  /** Connections of the process's one pool (Prisma and the statements written in SQL share it) for the API, the gateway and auth (a worker has a pool of its own). */
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(DATABASE_DEFAULTS.poolSize),
   /** How long a query or transaction waits for a pooled connection; past it the request answers 503. */
   DATABASE_POOL_TIMEOUT_MS: z.coerce.number().int().min(100).default(DATABASE_DEFAULTS.poolTimeoutMs),

@@ -1,20 +1,21 @@
 import { type DynamicModule, Global, Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
-import { createPrismaClient, SecretBox, type PrismaClient } from '@stratus/db';
+import { createPool, createPrismaClient, SecretBox, type DatabaseOptions, type Pool, type PrismaClient } from '@stratus/db';
 import { EventStore } from '@stratus/events';
 import { loadModelsConfig, ModelCatalog } from '@stratus/models';
 import { SandboxLifecycleProducer, SessionTurnProducer } from '@stratus/queues';
 import { Redis } from 'ioredis';
 import { DEV_ENCRYPTION_KEY, type ServerEnv } from '../config/env';
-import { SERVER_ENV, EVENT_STORE, MODEL_CATALOG, PRISMA, REDIS, SANDBOX_LIFECYCLE_PRODUCER, SECRET_BOX, TURN_PRODUCER } from './tokens';
+import { SERVER_ENV, EVENT_STORE, MODEL_CATALOG, PG_POOL, PRISMA, REDIS, SANDBOX_LIFECYCLE_PRODUCER, SECRET_BOX, TURN_PRODUCER } from './tokens';
 
 /**
- * The clients every module shares: PostgreSQL (Prisma), Redis, the model catalog, the secret box, the
+ * The clients every module shares: PostgreSQL (one node-postgres pool, and Prisma over it), Redis, the model catalog, the secret box, the
  * event store and the producers of turn and sandbox lifecycle jobs.
  */
 @Global()
 @Module({})
 export class InfraModule implements OnApplicationShutdown {
   constructor(
+    @Inject(PG_POOL) private readonly pool: Pool,
     @Inject(PRISMA) private readonly prisma: PrismaClient,
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(TURN_PRODUCER) private readonly turns: SessionTurnProducer,
@@ -22,15 +23,18 @@ export class InfraModule implements OnApplicationShutdown {
   ) {}
 
   static forRoot(env: ServerEnv): DynamicModule {
+    const database: DatabaseOptions = {
+      url: env.DATABASE_URL,
+      poolSize: env.DATABASE_POOL_SIZE,
+      poolTimeoutMs: env.DATABASE_POOL_TIMEOUT_MS,
+      transactionTimeoutMs: env.DATABASE_TRANSACTION_TIMEOUT_MS,
+    };
     return {
       module: InfraModule,
       providers: [
         { provide: SERVER_ENV, useValue: env },
-        {
-          provide: PRISMA,
-          useFactory: () =>
-            createPrismaClient({ url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE, poolTimeoutMs: env.DATABASE_POOL_TIMEOUT_MS, transactionTimeoutMs: env.DATABASE_TRANSACTION_TIMEOUT_MS }),
-        },
+        { provide: PG_POOL, useFactory: () => createPool(database) },
+        { provide: PRISMA, inject: [PG_POOL], useFactory: (pool: Pool) => createPrismaClient(database, pool) },
         {
           provide: REDIS,
           // One retry per command: while Redis is down requests fail fast with 503 instead of queueing.
@@ -48,13 +52,15 @@ export class InfraModule implements OnApplicationShutdown {
         { provide: TURN_PRODUCER, inject: [REDIS], useFactory: (redis: Redis) => new SessionTurnProducer(redis, env.REDIS_KEY_PREFIX) },
         { provide: SANDBOX_LIFECYCLE_PRODUCER, inject: [REDIS], useFactory: (redis: Redis) => new SandboxLifecycleProducer(redis, env.REDIS_KEY_PREFIX) },
       ],
-      exports: [SERVER_ENV, PRISMA, REDIS, MODEL_CATALOG, SECRET_BOX, EVENT_STORE, TURN_PRODUCER, SANDBOX_LIFECYCLE_PRODUCER],
+      exports: [SERVER_ENV, PG_POOL, PRISMA, REDIS, MODEL_CATALOG, SECRET_BOX, EVENT_STORE, TURN_PRODUCER, SANDBOX_LIFECYCLE_PRODUCER],
     };
   }
 
   async onApplicationShutdown(): Promise<void> {
     await Promise.allSettled([this.turns.close(), this.lifecycle.close()]);
     // quit() waits for a connection that may never come back; only a connected client can say goodbye.
-    await Promise.allSettled([this.prisma.$disconnect(), this.redis.status === 'ready' ? this.redis.quit() : Promise.resolve(this.redis.disconnect())]);
+    // Prisma lets go of the pool it queries through; the pool's connections close after.
+    const postgres = this.prisma.$disconnect().then(() => this.pool.end());
+    await Promise.allSettled([postgres, this.redis.status === 'ready' ? this.redis.quit() : Promise.resolve(this.redis.disconnect())]);
   }
 }
