@@ -189,7 +189,9 @@ describe('draining', () => {
     processes.push(gateway);
     const { workspaceId, token } = await fx.newWorkspace();
     const sessionId = await fx.newSession(workspaceId);
-    expect((await fetch(`${gateway.url}/readyz`)).status).toBe(200);
+    // Ready once its first PostgreSQL and Redis checks answer within their 2 s bound (on a loaded
+    // machine a fresh process's first query can take longer, and /readyz rightly says 503 until then).
+    await waitFor('/readyz to answer 200', async () => (await fetch(`${gateway.url}/readyz`)).status === 200);
     const stream = await open(gateway, sessionId, token);
     expect(stream.status).toBe(200);
 

@@ -124,7 +124,9 @@ describe('webhook delivery', () => {
     expect(delivery).toMatchObject({ status: 'failed', next_attempt_at: null, completed_at: expect.any(String) });
     expect(delivery.attempts.length).toBeGreaterThanOrEqual(3);
     expect(delivery.attempts.every((a: any) => a.response_status === 503)).toBe(true);
-    expect(Date.parse(delivery.attempts.at(-1).started_at) - Date.parse(delivery.created_at)).toBeLessThanOrEqual(WINDOW_MS);
+    // Without the window the receiver would be retried for ever and the delivery never fail. When the
+    // last attempt was planned is nextAttemptAt's unit test; when it started also depends on how busy
+    // the machine was (it once began 8 ms past the window under load), so it is not asserted here.
     expect(receiver.received('/down')).toHaveLength(delivery.attempts.length);
   });
 
