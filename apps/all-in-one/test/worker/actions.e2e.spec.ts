@@ -7,7 +7,8 @@ import { ofType, startStack, textOf, type Stack } from './harness';
 
 let stack: Stack;
 beforeAll(async () => {
-  stack = await startStack();
+  // Short model time-outs: the hang tests below wait for them.
+  stack = await startStack({ STRATUS_MODEL_TIMEOUT_MS: '3000', STRATUS_MODEL_IDLE_TIMEOUT_MS: '1500' });
 });
 afterAll(async () => {
   await stack?.close();

@@ -111,8 +111,10 @@ export function stackEnv(db: TestDatabase, redisKeyPrefix: string, sandboxDir: s
     MIGRATE_ON_START: 'false',
     STRATUS_SANDBOX_DIR: sandboxDir,
     STRATUS_SANDBOX_RUNNER_ENTRY: SANDBOX_RUNNER_ENTRY,
-    STRATUS_MODEL_TIMEOUT_MS: '3000',
-    STRATUS_MODEL_IDLE_TIMEOUT_MS: '1500',
+    // Generous: a loaded CI machine can hold a big request past a short timeout, and the retry then
+    // changes what a test sees. The suite that tests model time-outs sets short ones itself.
+    STRATUS_MODEL_TIMEOUT_MS: '60000',
+    STRATUS_MODEL_IDLE_TIMEOUT_MS: '30000',
     STRATUS_MODEL_RETRY_BASE_MS: '20',
     STRATUS_MODEL_RETRY_MAX_MS: '100',
     STRATUS_MODEL_MAX_RETRIES: '2',
