@@ -54,6 +54,23 @@ describe('append_session_events called directly', () => {
     expect(await everything(target.sessionId)).toEqual(before);
   });
 
+  it("from the caller's own session, naming another session's message and dedupe key, neither takes nor returns it", async () => {
+    const target = await victim();
+    const own = await newSession(fx.prisma);
+    await fx.store.append(target.sessionId, [newEvent('agent.message', { content: [] }, { dedupeKey: 'usage', processed: true })]);
+    const before = await everything(target.sessionId);
+
+    const [row] = await sql<{ outcome: string; rows: { session_id: string; fresh: boolean }[] }>(
+      fx.db.url,
+      `SELECT outcome, rows FROM append_session_events(p_session_id => $1, p_workspace_id => $2, p_events => $3::jsonb, p_now => $4,
+         p_consume_ids => $5::text[], p_consume_turn_id => 'turn_x')`,
+      [own.sessionId, own.workspaceId, JSON.stringify([{ id: newId('event'), type: 'agent.message', dedupe_key: 'usage', payload: { content: [] }, processed: true }]), new Date().toISOString(), [target.messageId]],
+    );
+
+    expect(row).toMatchObject({ outcome: 'appended', rows: [{ session_id: own.sessionId, fresh: true }] });
+    expect(await everything(target.sessionId)).toEqual(before);
+  });
+
   it('with the id of a deleted session stores nothing, scoped to its workspace or not: not_found', async () => {
     const gone = await victim();
     expect(await deleteSession(fx.prisma, gone)).not.toBeNull();
