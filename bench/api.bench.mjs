@@ -5,8 +5,7 @@
 // Targets on a 2-core machine: GET /sessions/{id} >= 4,000 req/s with p99 < 20 ms; GET /sessions?limit=20
 // >= 2,000 req/s; POST /agents >= 1,500 req/s; POST events p99 < 15 ms at 200 req/s.
 import os from 'node:os';
-import autocannon from 'autocannon';
-import { databaseUrl, machine, startServer, writeReport } from './lib.mjs';
+import { autocannonRun, databaseUrl, machine, startServer, summarize, writeReport } from './lib.mjs';
 import { sendEventsAtFixedRate } from './send-rate.mjs';
 import { measureStatements } from './statements.mjs';
 
@@ -15,31 +14,14 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const SEND_RATE = Number(process.env.BENCH_SEND_RATE ?? 200);
 
 function run(server, title, method, route, body) {
-  return new Promise((resolve, reject) => {
-    const instance = autocannon(
-      {
-        url: `${server.url}/api/v1/cloud${route}`,
-        method,
-        connections: CONNECTIONS,
-        duration: DURATION,
-        headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' },
-        ...(body ? { body: JSON.stringify(body) } : {}),
-      },
-      (error, result) => (error ? reject(error) : resolve(result)),
-    );
-    autocannon.track(instance, { renderProgressBar: false, renderResultsTable: false, renderLatencyTable: false });
-  }).then((result) => {
-    const row = {
-      endpoint: title,
-      requests_per_second: Math.round(result.requests.average),
-      latency_ms: { p50: result.latency.p50, p90: result.latency.p90, p99: result.latency.p99, max: result.latency.max },
-      non_2xx: result.non2xx,
-      errors: result.errors,
-      timeouts: result.timeouts,
-    };
-    console.log(`${title.padEnd(28)} ${String(row.requests_per_second).padStart(6)} req/s   p50 ${row.latency_ms.p50} ms   p99 ${row.latency_ms.p99} ms   non-2xx ${row.non_2xx}`);
-    return row;
-  });
+  return autocannonRun({
+    url: `${server.url}/api/v1/cloud${route}`,
+    method,
+    connections: CONNECTIONS,
+    duration: DURATION,
+    headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' },
+    ...(body ? { body: JSON.stringify(body) } : {}),
+  }).then((result) => summarize(title, result));
 }
 
 const loadBefore = os.loadavg();

@@ -18,9 +18,8 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import autocannon from 'autocannon';
 import pg from 'pg';
-import { databaseUrl, dropDatabase, machine, ROOT, writeReport } from './lib.mjs';
+import { autocannonRun, databaseUrl, dropDatabase, machine, ROOT, writeReport } from './lib.mjs';
 
 const require = createRequire(import.meta.url);
 const { startScriptedModel, startTcpProxy } = require(path.join(ROOT, 'packages/testing/dist/index.js'));
@@ -368,26 +367,19 @@ async function outages(redis, model) {
 
 // --- (c) bad-token flood ---------------------------------------------------------------------------
 
-function cannon(options) {
-  return new Promise((resolve, reject) => {
-    const instance = autocannon(options, (error, result) => (error ? reject(error) : resolve(result)));
-    autocannon.track(instance, { renderProgressBar: false, renderResultsTable: false, renderLatencyTable: false });
-  });
-}
-
 async function flood(redis, model) {
   const d = deployment(redis.url, model.baseURL);
   const server = await startApp('all-in-one', d.env, 'flood-all-in-one');
   try {
     const [sessionId] = await sessions(server.url, d.token, 1);
     const valid = () =>
-      cannon({ url: `${server.url}/api/v1/cloud/sessions/${sessionId}`, connections: 8, duration: FLOOD_SECONDS, headers: { authorization: `Bearer ${d.token}` } });
+      autocannonRun({ url: `${server.url}/api/v1/cloud/sessions/${sessionId}`, connections: 8, duration: FLOOD_SECONDS, headers: { authorization: `Bearer ${d.token}` } });
     const summary = (r) => ({ requests_per_second: Math.round(r.requests.average), p50_ms: r.latency.p50, p99_ms: r.latency.p99, non_2xx: r.non2xx, errors: r.errors });
     await valid();
     const alone = summary(await valid());
     const [beside, bad] = await Promise.all([
       valid(),
-      cannon({
+      autocannonRun({
         url: `${server.url}/api/v1/cloud/sessions`,
         connections: 64,
         duration: FLOOD_SECONDS,

@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 
@@ -69,20 +70,18 @@ export async function startServer(extraEnv = {}) {
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
-    try {
-      if ((await fetch(`${url}/readyz`)).ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      // Not left running (with its sandboxes) by a bench that gives up on it.
-      child.kill('SIGTERM');
-      throw new Error('server did not become ready');
-    }
-    await new Promise((r) => setTimeout(r, 200));
+  const stopChild = async () => {
+    child.kill('SIGTERM');
+    await new Promise((r) => (exited(child) ? r() : child.once('exit', r)));
+  };
+  try {
+    await untilReady(child, url);
+  } catch (error) {
+    // Neither the process (with its sandboxes) nor the database it may have created outlives a bench
+    // that gives up on it.
+    await stopChild();
+    await dropDatabase(db);
+    throw error;
   }
   return {
     url,
@@ -95,11 +94,27 @@ export async function startServer(extraEnv = {}) {
     /** The throwaway database's name, for benchmarks that read the event log directly. */
     database: db,
     async stop() {
-      child.kill('SIGTERM');
-      await new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));
+      await stopChild();
       await dropDatabase(db);
     },
   };
+}
+
+const exited = (child) => child.exitCode !== null || child.signalCode !== null;
+
+/** Polls the server's /readyz for up to a minute; rejects when the process exits first or time runs out. */
+async function untilReady(child, url) {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (exited(child)) throw new Error(`server exited with ${child.exitCode ?? child.signalCode}`);
+    try {
+      if ((await fetch(`${url}/readyz`)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error('server did not become ready');
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }
 
 /**
@@ -123,6 +138,28 @@ export function idleWatcher(redisKeyPrefix) {
     next: (sessionId) => new Promise((resolve) => waiting.set(sessionId, resolve)),
     close: () => subscriber.disconnect(),
   };
+}
+
+/** Runs autocannon with `options`, without its progress bar and tables; resolves to its result. */
+export function autocannonRun(options) {
+  return new Promise((resolve, reject) => {
+    const instance = autocannon(options, (error, result) => (error ? reject(error) : resolve(result)));
+    autocannon.track(instance, { renderProgressBar: false, renderResultsTable: false, renderLatencyTable: false });
+  });
+}
+
+/** An endpoint's report row from an autocannon result, printed as one line of the benchmark's table. */
+export function summarize(endpoint, result) {
+  const row = {
+    endpoint,
+    requests_per_second: Math.round(result.requests.average),
+    latency_ms: { p50: result.latency.p50, p90: result.latency.p90, p99: result.latency.p99, max: result.latency.max },
+    non_2xx: result.non2xx,
+    errors: result.errors,
+    timeouts: result.timeouts,
+  };
+  console.log(`${endpoint.padEnd(36)} ${String(row.requests_per_second).padStart(6)} req/s   p50 ${row.latency_ms.p50} ms   p99 ${row.latency_ms.p99} ms   non-2xx ${row.non_2xx}`);
+  return row;
 }
 
 export const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];

@@ -10,7 +10,7 @@ import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import pg from 'pg';
-import { databaseUrl, ROOT, startServer } from './lib.mjs';
+import { databaseUrl, ROOT, startServer, stats } from './lib.mjs';
 
 const require = createRequire(path.join(ROOT, 'apps/worker/package.json'));
 const { startScriptedModel } = require(path.join(ROOT, 'packages/testing/dist/index.js'));
@@ -24,13 +24,6 @@ const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 5);
 const CALLS = Number(process.env.BENCH_CALLS_PER_TURN ?? 20);
 const DIRECT_CALLS = Number(process.env.BENCH_DIRECT_CALLS ?? 200);
 
-function stats(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  if (sorted.length === 0) return { n: 0 };
-  const at = (q) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
-  const round = (v) => Math.round(v * 10) / 10;
-  return { n: sorted.length, p50: round(at(0.5)), p90: round(at(0.9)), p99: round(at(0.99)), max: round(sorted.at(-1)) };
-}
 const line = (label, s) => console.log(`${label.padEnd(40)} p50 ${String(s.p50).padStart(7)} ms   p99 ${String(s.p99).padStart(7)} ms   (n=${s.n})`);
 
 /** A stateless MCP server with one tool, `echo`. */

@@ -1,10 +1,12 @@
-import { Stratus, type StreamEvent } from '@stratus/sdk';
-import { startAllInOne, type AllInOneProcess } from '@stratus/testing';
-import { OtlpReceiver, type ReceivedSpan } from './support/otlp-receiver';
+import type { Stratus, StreamEvent } from '@stratus/sdk';
+import type { AllInOneProcess } from '@stratus/testing';
+import type { OtlpReceiver, ReceivedSpan } from './support/otlp-receiver';
+import { startTracedAllInOne, type TracedAllInOne } from './support/traced-all-in-one';
 
 // One real turn in the built all-in-one with tracing and metrics on: the trace it exports over
 // OTLP (HTTP/JSON, to a receiver in this test) and what its internal /metrics port shows after it.
 
+let traced: TracedAllInOne | undefined;
 let receiver: OtlpReceiver;
 let app: AllInOneProcess;
 let stratus: Stratus;
@@ -16,19 +18,8 @@ let turnEvents: StreamEvent[];
 let closeStream: () => Promise<unknown>;
 
 beforeAll(async () => {
-  receiver = await OtlpReceiver.start();
-  app = await startAllInOne({
-    databaseName: 'stratus_telemetry',
-    env: {
-      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
-      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
-      OTEL_BSP_SCHEDULE_DELAY: '100',
-      OTEL_METRIC_EXPORT_INTERVAL: '500',
-      STRATUS_METRICS_PORT: String(metricsPort),
-      LOG_FORMAT: 'json',
-    },
-  });
-  stratus = new Stratus({ baseURL: app.baseUrl, token: app.token });
+  traced = await startTracedAllInOne('stratus_telemetry', { OTEL_METRIC_EXPORT_INTERVAL: '500', STRATUS_METRICS_PORT: String(metricsPort), LOG_FORMAT: 'json' });
+  ({ receiver, app, stratus } = traced);
 
   const agent = await stratus.agents.create({ name: 'traced', model: 'stratus-demo', tools: [{ type: 'agent_toolset_20260401' }] });
   const environment = await stratus.environments.create({ name: 'traced', config: { type: 'cloud', networking: { type: 'none' } } });
@@ -45,8 +36,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await closeStream?.();
-  await app?.stop();
-  await receiver?.close();
+  await traced?.stop();
 });
 
 /** The span's ancestors up to the trace's root, nearest first (each waited for: a parent ends, and is exported, after its children). */

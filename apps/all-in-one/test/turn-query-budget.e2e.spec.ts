@@ -1,6 +1,6 @@
-import { Stratus } from '@stratus/sdk';
-import { startAllInOne, type AllInOneProcess } from '@stratus/testing';
-import { OtlpReceiver, type ReceivedSpan } from './support/otlp-receiver';
+import type { Stratus } from '@stratus/sdk';
+import type { OtlpReceiver, ReceivedSpan } from './support/otlp-receiver';
+import { startTracedAllInOne, type TracedAllInOne } from './support/traced-all-in-one';
 
 // How many PostgreSQL round trips a tool turn (model → Bash → model) costs, COUNTED, not timed: the
 // built all-in-one traces every query (STRATUS_OTEL_DATASTORE_SPANS=true) to an OTLP receiver in this
@@ -20,28 +20,16 @@ const SEND_BUDGET = 5;
  */
 const TOOL_TURN_BUDGET = 15;
 
+let traced: TracedAllInOne | undefined;
 let receiver: OtlpReceiver;
-let app: AllInOneProcess;
 let stratus: Stratus;
 
 beforeAll(async () => {
-  receiver = await OtlpReceiver.start();
-  app = await startAllInOne({
-    databaseName: 'stratus_query_budget',
-    env: {
-      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
-      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
-      OTEL_BSP_SCHEDULE_DELAY: '100',
-      STRATUS_OTEL_DATASTORE_SPANS: 'true',
-    },
-  });
-  stratus = new Stratus({ baseURL: app.baseUrl, token: app.token });
+  traced = await startTracedAllInOne('stratus_query_budget', { STRATUS_OTEL_DATASTORE_SPANS: 'true' });
+  ({ receiver, stratus } = traced);
 }, 120_000);
 
-afterAll(async () => {
-  await app?.stop();
-  await receiver?.close();
-});
+afterAll(() => traced?.stop());
 
 const isQuery = (span: ReceivedSpan) => span.attributes['db.system.name'] === 'postgresql' && statementOf(span) !== undefined;
 const statementOf = (span: ReceivedSpan) => span.attributes['db.query.text'] as string | undefined;

@@ -84,6 +84,14 @@ export class SessionChangedError extends Error {
   }
 }
 
+/** Thrown, with nothing written, when the session is archived: an archived session takes no events. */
+export class SessionArchivedError extends Error {
+  override name = 'SessionArchivedError';
+  constructor(readonly sessionId: string) {
+    super(`session ${sessionId} is archived`);
+  }
+}
+
 /** An events row as to_jsonb renders it (timestamps as strings). */
 export interface StoredEventJson {
   id: string;
@@ -114,9 +122,9 @@ export function fromStored(row: StoredEventJson): EventRow {
   };
 }
 
-/** What append_session_events (the migration 20261208030000_append_session_events) returns. */
+/** What append_session_events (the migrations 20261208030000_append_session_events, 20261209040000_append_session_events_archived) returns. */
 interface AppendRow {
-  outcome: 'appended' | 'not_found' | 'taken' | 'stale' | 'refused';
+  outcome: 'appended' | 'not_found' | 'taken' | 'stale' | 'archived' | 'refused';
   status: SessionStatus | null;
   turn_job_id: string | null;
   workspace_id: string | null;
@@ -162,7 +170,8 @@ export class EventStore {
    * checking what `options` asks of the session and making the changes it asks for. One round trip: a
    * call of append_session_events, which locks the session row, checks, inserts and updates. Given the
    * PrismaClient rather than a transaction, it is a transaction of its own (one statement). Throws, with
-   * nothing written: SessionNotFoundError, SessionOwnerError, SessionChangedError, SessionTransitionError.
+   * nothing written: SessionNotFoundError, SessionOwnerError, SessionChangedError, SessionArchivedError,
+   * SessionTransitionError.
    */
   async appendWithOutcome(db: Db, sessionId: string, events: NewEvent[], options: AppendOptions = {}): Promise<AppendOutcome> {
     const { workspaceId, owner, expect, consume, transition, transitionIfQueued, usage, turnKey, activeMs } = options;
@@ -196,6 +205,8 @@ export class EventStore {
         throw new SessionOwnerError(sessionId, row!.turn_job_id);
       case 'stale':
         throw new SessionChangedError(sessionId);
+      case 'archived':
+        throw new SessionArchivedError(sessionId);
       case 'refused': {
         const refused = row!.queued ? transitionIfQueued! : transition!;
         throw new SessionTransitionError(refused.name, row!.status!);

@@ -1,42 +1,19 @@
-import { createPrismaClient, newId, type PrismaClient } from '@stratus/db';
-import { createTestDatabase, TEST_REDIS_URL, testRedisPrefix, type TestDatabase } from '@stratus/testing';
+import type { PrismaClient } from '@stratus/db';
 import fc from 'fast-check';
-import { Redis } from 'ioredis';
 import { EventStore, type AppendOutcome, type NewEvent } from '../src';
+import { newSession, useEventsDatabase } from './fixture';
 
 // Property tier on real PostgreSQL: appends from writers on connections of their own, racing on one
 // session, with dedupe keys drawn from a small set so that they collide.
 const WRITERS = 4;
-let db: TestDatabase;
+const fx = useEventsDatabase('stratus_concurrent_appends');
 let clients: PrismaClient[];
 let stores: EventStore[];
-let publisher: Redis;
 
-beforeAll(async () => {
-  db = await createTestDatabase('stratus_concurrent_appends');
-  publisher = new Redis(TEST_REDIS_URL);
-  clients = Array.from({ length: WRITERS }, () => createPrismaClient({ url: db.url, poolSize: 2 }));
-  stores = clients.map((client) => new EventStore(client, publisher, testRedisPrefix()));
+beforeAll(() => {
+  clients = Array.from({ length: WRITERS }, () => fx.client({ poolSize: 2 }));
+  stores = clients.map((client) => new EventStore(client, fx.publisher, fx.redisKeyPrefix));
 });
-afterAll(async () => {
-  await Promise.all((clients ?? []).map((client) => client.$disconnect()));
-  publisher?.disconnect();
-  await db?.drop();
-});
-
-/** A session in a workspace with a webhook that wants every event, so each stored event has one delivery. */
-async function newSession(prisma: PrismaClient): Promise<string> {
-  const workspaceId = newId('workspace');
-  const agentId = newId('agent');
-  const sessionId = newId('session');
-  const now = new Date();
-  await prisma.workspace.create({ data: { id: workspaceId, name: 'w' } });
-  await prisma.agent.create({ data: { id: agentId, workspaceId, currentVersion: 1, updatedAt: now } });
-  await prisma.agentVersion.create({ data: { agentId, version: 1, name: 'a', description: '', model: 'm', system: '', tools: [], mcpServers: [], metadata: {} } });
-  await prisma.session.create({ data: { id: sessionId, workspaceId, agentId, agentVersion: 1, environmentId: 'env_x', title: '', metadata: {}, status: 'processing', updatedAt: now } });
-  await prisma.webhook.create({ data: { id: newId('webhook'), workspaceId, url: 'https://hooks.example.com/', eventTypes: ['*'], description: '', secretEncrypted: new Uint8Array([1]), updatedAt: now } });
-  return sessionId;
-}
 
 /** An event with a dedupe key from a set of 6 (undefined: none). */
 const anEvent = fc.option(fc.integer({ min: 0, max: 5 }), { nil: undefined });
@@ -53,7 +30,7 @@ describe('appends from concurrent writers', () => {
   it('keep the sequence gap-free and unique, store each dedupe key once, and count usage once per key', async () => {
     await fc.assert(
       fc.asyncProperty(aRace, async (race) => {
-        const sessionId = await newSession(clients[0]!);
+        const { sessionId } = await newSession(clients[0]!, { webhook: true });
         const made: { keys: (number | undefined)[]; usageKey?: string; outcome: AppendOutcome }[] = [];
         await Promise.all(
           race.map(async (appends, writer) => {

@@ -1,27 +1,12 @@
-import { createPrismaClient, newId, type PrismaClient } from '@stratus/db';
-import { createTestDatabase, TEST_REDIS_URL, testRedisPrefix, type TestDatabase } from '@stratus/testing';
+import { newId } from '@stratus/db';
+import { TEST_REDIS_URL } from '@stratus/testing';
 import { Redis } from 'ioredis';
-import { deltaChannel, EventStore, sessionChannel } from '../src';
+import { deltaChannel, sessionChannel } from '../src';
+import { newSession, useEventsDatabase } from './fixture';
 
 // Integration tier: real PostgreSQL and Redis.
-let db: TestDatabase;
-let prisma: PrismaClient;
-let publisher: Redis;
+const fx = useEventsDatabase('stratus_events');
 let subscriber: Redis;
-let store: EventStore;
-const prefix = testRedisPrefix();
-
-async function newSession(): Promise<string> {
-  const workspaceId = newId('workspace');
-  const agentId = newId('agent');
-  const sessionId = newId('session');
-  const now = new Date();
-  await prisma.workspace.create({ data: { id: workspaceId, name: 'w' } });
-  await prisma.agent.create({ data: { id: agentId, workspaceId, currentVersion: 1, updatedAt: now } });
-  await prisma.agentVersion.create({ data: { agentId, version: 1, name: 'a', description: '', model: 'm', system: '', tools: [], mcpServers: [], metadata: {} } });
-  await prisma.session.create({ data: { id: sessionId, workspaceId, agentId, agentVersion: 1, environmentId: 'env_x', title: '', metadata: {}, status: 'processing', updatedAt: now } });
-  return sessionId;
-}
 
 const spanEnd = (isError: boolean) => ({ model_request_start_id: 'evt_start', model_usage: { input_tokens: 0, output_tokens: 0 }, is_error: isError });
 
@@ -41,26 +26,17 @@ async function published(channel: string, action: () => Promise<unknown>, expect
   }
 }
 
-beforeAll(async () => {
-  db = await createTestDatabase('stratus_events');
-  prisma = createPrismaClient({ url: db.url });
-  publisher = new Redis(TEST_REDIS_URL);
+beforeAll(() => {
   subscriber = new Redis(TEST_REDIS_URL);
-  store = new EventStore(prisma, publisher, prefix);
 });
-afterAll(async () => {
-  await prisma.$disconnect();
-  publisher.disconnect();
-  subscriber.disconnect();
-  await db.drop();
-});
+afterAll(() => subscriber.disconnect());
 
 describe('EventStore', () => {
   it('keeps a preassigned id, stores a dedupe key once, and says which rows are new and the locked status', async () => {
-    const sessionId = await newSession();
+    const { sessionId } = await newSession(fx.prisma);
     const id = newId('event');
-    const first = await prisma.$transaction((tx) =>
-      store.appendWithOutcome(tx, sessionId, [
+    const first = await fx.prisma.$transaction((tx) =>
+      fx.store.appendWithOutcome(tx, sessionId, [
         { id, type: 'agent.message', dedupeKey: 't:0:message', payload: { content: [] }, processed: true },
         { type: 'span.model_request_end', dedupeKey: 't:0:end', payload: spanEnd(false), processed: true },
         { type: 'span.model_request_end', dedupeKey: 't:0:end', payload: spanEnd(true), processed: true },
@@ -74,24 +50,24 @@ describe('EventStore', () => {
     ]);
     expect(first.fresh.map((r) => r.seq)).toEqual([1, 2]);
 
-    const again = await prisma.$transaction((tx) =>
-      store.appendWithOutcome(tx, sessionId, [
+    const again = await fx.prisma.$transaction((tx) =>
+      fx.store.appendWithOutcome(tx, sessionId, [
         { type: 'span.model_request_end', dedupeKey: 't:0:end', payload: spanEnd(false), processed: true },
         { type: 'session.status_idle', dedupeKey: 't:idle', payload: { stop_reason: { type: 'end_turn' } }, processed: true },
       ]),
     );
     expect(again.rows.map((r) => r.seq)).toEqual([2, 3]);
     expect(again.fresh.map((r) => r.seq)).toEqual([3]);
-    expect((await prisma.session.findUniqueOrThrow({ where: { id: sessionId } })).lastSeq).toBe(3);
+    expect((await fx.prisma.session.findUniqueOrThrow({ where: { id: sessionId } })).lastSeq).toBe(3);
   });
 
   it('publishes only what an append stored', async () => {
-    const sessionId = await newSession();
-    await store.append(sessionId, [{ type: 'agent.message', dedupeKey: 'k1', payload: { content: [] }, processed: true }]);
+    const { sessionId } = await newSession(fx.prisma);
+    await fx.store.append(sessionId, [{ type: 'agent.message', dedupeKey: 'k1', payload: { content: [] }, processed: true }]);
     const messages = await published(
-      sessionChannel(prefix, sessionId),
+      sessionChannel(fx.redisKeyPrefix, sessionId),
       () =>
-        store.append(sessionId, [
+        fx.store.append(sessionId, [
           { type: 'agent.message', dedupeKey: 'k1', payload: { content: [] }, processed: true },
           { type: 'agent.message', dedupeKey: 'k2', payload: { content: [] }, processed: true },
         ]),
@@ -101,18 +77,18 @@ describe('EventStore', () => {
   });
 
   it('publishes live previews on the session\'s delta channel, in the stream\'s frame shapes', async () => {
-    const sessionId = await newSession();
+    const { sessionId } = await newSession(fx.prisma);
     const id = newId('event');
     const messages = await published(
-      deltaChannel(prefix, sessionId),
+      deltaChannel(fx.redisKeyPrefix, sessionId),
       async () => {
-        await store.publishDeltaStart(sessionId, { id, type: 'agent.message' });
-        await store.publishDeltaText(sessionId, id, 0, 'Hel');
-        await store.publishDeltaText(sessionId, id, 0, 'lo');
+        await fx.store.publishDeltaStart(sessionId, { id, type: 'agent.message' });
+        await fx.store.publishDeltaText(sessionId, id, 0, 'Hel');
+        await fx.store.publishDeltaText(sessionId, id, 0, 'lo');
       },
       3,
     );
-    expect(deltaChannel(prefix, sessionId)).toBe(`${prefix}session:${sessionId}:deltas`);
+    expect(deltaChannel(fx.redisKeyPrefix, sessionId)).toBe(`${fx.redisKeyPrefix}session:${sessionId}:deltas`);
     expect(messages).toEqual([
       { type: 'event_start', event: { id, type: 'agent.message' } },
       { type: 'event_delta', event_id: id, delta: { type: 'content_delta', index: 0, content: { type: 'text', text: 'Hel' } } },
@@ -123,25 +99,25 @@ describe('EventStore', () => {
 
 describe('the webhook delivery outbox', () => {
   async function webhook(sessionId: string, eventTypes: string[], enabled = true): Promise<string> {
-    const { workspaceId } = await prisma.session.findUniqueOrThrow({ where: { id: sessionId } });
+    const { workspaceId } = await fx.prisma.session.findUniqueOrThrow({ where: { id: sessionId } });
     const id = newId('webhook');
-    await prisma.webhook.create({ data: { id, workspaceId, url: 'https://hooks.example.com/', eventTypes, description: '', enabled, secretEncrypted: new Uint8Array([1]), updatedAt: new Date() } });
+    await fx.prisma.webhook.create({ data: { id, workspaceId, url: 'https://hooks.example.com/', eventTypes, description: '', enabled, secretEncrypted: new Uint8Array([1]), updatedAt: new Date() } });
     return id;
   }
 
   it('writes one delivery per new event and subscribed webhook, with the event as the API shows it', async () => {
-    const sessionId = await newSession();
+    const { sessionId } = await newSession(fx.prisma);
     const idle = await webhook(sessionId, ['session.status_idle']);
     const every = await webhook(sessionId, ['*']);
     await webhook(sessionId, ['*'], false);
-    const rows = await store.append(sessionId, [
+    const rows = await fx.store.append(sessionId, [
       { type: 'session.status_running', payload: {}, processed: true },
       { type: 'session.status_idle', payload: { stop_reason: { type: 'end_turn' } }, processed: true, dedupeKey: 'idle-1' },
     ]);
     // A repeated append of a stored event (same dedupe key) makes no second delivery.
-    await store.append(sessionId, [{ type: 'session.status_idle', payload: { stop_reason: { type: 'end_turn' } }, processed: true, dedupeKey: 'idle-1' }]);
+    await fx.store.append(sessionId, [{ type: 'session.status_idle', payload: { stop_reason: { type: 'end_turn' } }, processed: true, dedupeKey: 'idle-1' }]);
 
-    const deliveries = await prisma.webhookDelivery.findMany({ where: { sessionId }, orderBy: { id: 'asc' } });
+    const deliveries = await fx.prisma.webhookDelivery.findMany({ where: { sessionId }, orderBy: { id: 'asc' } });
     expect(deliveries.map((d) => [d.webhookId, d.eventType]).sort()).toEqual(
       [
         [idle, 'session.status_idle'],
@@ -155,15 +131,15 @@ describe('the webhook delivery outbox', () => {
   });
 
   it('commits the deliveries with the events or not at all', async () => {
-    const sessionId = await newSession();
+    const { sessionId } = await newSession(fx.prisma);
     await webhook(sessionId, ['*']);
     await expect(
-      prisma.$transaction(async (tx) => {
-        await store.appendInTransaction(tx, sessionId, [{ type: 'agent.message', payload: { content: [] }, processed: true }]);
+      fx.prisma.$transaction(async (tx) => {
+        await fx.store.appendInTransaction(tx, sessionId, [{ type: 'agent.message', payload: { content: [] }, processed: true }]);
         throw new Error('the caller rolls back');
       }),
     ).rejects.toThrow('the caller rolls back');
-    expect(await prisma.event.count({ where: { sessionId } })).toBe(0);
-    expect(await prisma.webhookDelivery.count({ where: { sessionId } })).toBe(0);
+    expect(await fx.prisma.event.count({ where: { sessionId } })).toBe(0);
+    expect(await fx.prisma.webhookDelivery.count({ where: { sessionId } })).toBe(0);
   });
 });

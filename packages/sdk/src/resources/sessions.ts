@@ -1,10 +1,9 @@
 import type { CreateSessionRequest, Session, SessionCancelResult, SessionDeleted, SessionStatus, UpdateSessionRequest } from '@stratus/contracts';
-import type { PageList } from '../core/pagination.js';
-import { APIResource, segment } from '../core/resource.js';
 import type { Transport } from '../core/transport.js';
 import type { InputOf, OutputOf, RequestOptions } from '../core/types.js';
 import { runTurn, type RunOptions, type RunResult } from '../runs/run-turn.js';
-import { listQuery, type ArchivableListParams } from './shared.js';
+import { CollectionResource } from './collection.js';
+import type { ArchivableListParams } from './shared.js';
 import { SessionEvents, type UserEventParam } from './session-events.js';
 
 export type SessionCreateParams = InputOf<typeof CreateSessionRequest>;
@@ -21,7 +20,8 @@ export interface SessionListParams extends ArchivableListParams {
 export type MessageContent = Extract<UserEventParam, { type: 'user.message' }>['content'];
 
 /** `/sessions`: conversations of an agent in an environment, their events, and whole turns. */
-export class Sessions extends APIResource {
+export class Sessions extends CollectionResource<Session, SessionCreateParams, SessionUpdateParams, SessionListParams> {
+  protected readonly path = '/sessions';
   readonly events: SessionEvents;
 
   constructor(transport: Transport) {
@@ -29,35 +29,23 @@ export class Sessions extends APIResource {
     this.events = new SessionEvents(transport);
   }
 
-  create(body: SessionCreateParams, options?: RequestOptions): Promise<Session> {
-    return this.transport.request('POST', '/sessions', { ...options, body });
-  }
-
   retrieve(sessionId: string, options?: RequestOptions): Promise<Session> {
-    return this.transport.request('GET', `/sessions/${segment(sessionId)}`, options);
-  }
-
-  update(sessionId: string, body: SessionUpdateParams, options?: RequestOptions): Promise<Session> {
-    return this.transport.request('POST', `/sessions/${segment(sessionId)}`, { ...options, body });
-  }
-
-  list(params: SessionListParams = {}, options?: RequestOptions): PageList<Session> {
-    return this.paginate<Session>('/sessions', listQuery(params), options);
+    return this.retrieveObject(sessionId, options);
   }
 
   /** No new messages afterwards; the history stays readable. */
   archive(sessionId: string, options?: RequestOptions): Promise<Session> {
-    return this.transport.request('POST', `/sessions/${segment(sessionId)}/archive`, options);
+    return this.archiveObject(sessionId, options);
   }
 
   /** Stops the running turn (status `canceling`, then `idle`); a no-op on an idle session. */
   cancel(sessionId: string, options?: RequestOptions): Promise<SessionCancelResult> {
-    return this.transport.request('POST', `/sessions/${segment(sessionId)}/cancel`, options);
+    return this.transport.request('POST', this.objectPath(sessionId, 'cancel'), options);
   }
 
   /** Stops any turn, destroys the sandbox and deletes the events. */
   delete(sessionId: string, options?: RequestOptions): Promise<SessionDeleteResult> {
-    return this.transport.request('DELETE', `/sessions/${segment(sessionId)}`, options);
+    return this.deleteObject(sessionId, options);
   }
 
   /**

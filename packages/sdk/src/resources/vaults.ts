@@ -12,6 +12,7 @@ import type { ListParams, PageList } from '../core/pagination.js';
 import { APIResource, segment } from '../core/resource.js';
 import type { Transport } from '../core/transport.js';
 import type { InputOf, OutputOf, Query, RequestOptions } from '../core/types.js';
+import { CollectionResource } from './collection.js';
 
 export type VaultCreateParams = InputOf<typeof CreateVaultRequest>;
 export type VaultUpdateParams = InputOf<typeof UpdateVaultRequest>;
@@ -55,7 +56,8 @@ export class VaultCredentials extends APIResource {
 }
 
 /** `/vaults`: credentials for MCP servers, referenced by sessions (`vault_ids`). */
-export class Vaults extends APIResource {
+export class Vaults extends CollectionResource<Vault, VaultCreateParams, VaultUpdateParams, VaultListParams> {
+  protected readonly path = '/vaults';
   readonly credentials: VaultCredentials;
 
   constructor(transport: Transport) {
@@ -63,27 +65,15 @@ export class Vaults extends APIResource {
     this.credentials = new VaultCredentials(transport);
   }
 
-  create(body: VaultCreateParams, options?: RequestOptions): Promise<Vault> {
-    return this.transport.request('POST', '/vaults', { ...options, body });
-  }
-
   retrieve(vaultId: string, options?: RequestOptions): Promise<Vault> {
-    return this.transport.request('GET', `/vaults/${segment(vaultId)}`, options);
-  }
-
-  update(vaultId: string, body: VaultUpdateParams, options?: RequestOptions): Promise<Vault> {
-    return this.transport.request('POST', `/vaults/${segment(vaultId)}`, { ...options, body });
-  }
-
-  list(params: VaultListParams = {}, options?: RequestOptions): PageList<Vault> {
-    return this.paginate<Vault>('/vaults', query(params), options);
+    return this.retrieveObject(vaultId, options);
   }
 
   archive(vaultId: string, options?: RequestOptions): Promise<Vault> {
-    return this.transport.request('POST', `/vaults/${segment(vaultId)}/archive`, options);
+    return this.archiveObject(vaultId, options);
   }
 
   delete(vaultId: string, options?: RequestOptions): Promise<VaultDeleteResult> {
-    return this.transport.request('DELETE', `/vaults/${segment(vaultId)}`, options);
+    return this.deleteObject(vaultId, options);
   }
 }
