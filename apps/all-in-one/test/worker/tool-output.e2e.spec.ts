@@ -84,7 +84,21 @@ describe('tool results', () => {
     const pattern = `(${'a'.repeat(300_000)}`;
     stack.model.script({ kind: 'tool_calls', calls: [{ name: 'Grep', arguments: { pattern } }] }, { kind: 'text', text: 'oh well' });
     await stack.send(sessionId, { type: 'user.message', content: 'search for it' });
-    const [result] = ofType(await stack.idle(sessionId, 1, 60_000), 'agent.tool_result');
+    const events = await stack.idle(sessionId, 1, 60_000);
+    // The whole turn first: a failure then shows what happened instead of a missing result.
+    expect(events.map((e) => (e.type === 'session.error' ? `session.error: ${e.error.message}` : e.type))).toEqual([
+      'user.message',
+      'session.status_running',
+      'span.model_request_start',
+      'agent.tool_use',
+      'span.model_request_end',
+      'agent.tool_result',
+      'span.model_request_start',
+      'agent.message',
+      'span.model_request_end',
+      'session.status_idle',
+    ]);
+    const [result] = ofType(events, 'agent.tool_result');
     const text = textOf(result);
     expect(result.is_error).toBe(true);
     expect(text.startsWith('Grep failed: invalid regular expression: Invalid regular expression: /(aaa')).toBe(true);
