@@ -1,7 +1,6 @@
-import { spawn } from 'node:child_process';
-import type { Readable, Writable } from 'node:stream';
-import { CommandGroups, ExecRequest, PROCESS_LIMIT_NOTE, shellQuote, superviseCommand, type CommandChild, type CommandOutcome, type ExecResult } from '@stratus/sandbox-protocol';
+import { CommandGroups, ExecRequest, PROCESS_LIMIT_NOTE, shellQuote, superviseCommand, type CommandOutcome, type ExecResult } from '@stratus/sandbox-protocol';
 import { RunnerError, RunnerUnavailableError } from '../runner-client';
+import type { EnteredCommand } from './entry-server';
 
 /** Entries retried after the process limit was hit and leftover jobs were killed. */
 const ENTRY_ATTEMPTS = 3;
@@ -26,8 +25,8 @@ export function exportLines(env: Readonly<Record<string, string>>): string {
 }
 
 export interface NamespaceExecOptions {
-  /** The host command that runs `command` inside the sandbox (see sandbox-entry.ts). */
-  enter(command: readonly string[]): { command: string; args: string[] };
+  /** Starts `command` inside the sandbox with `script` on its fd 3 (the worker's EntryServer). */
+  start(command: readonly string[], script: string): Promise<EnteredCommand>;
   /** The directory commands start in the first time, inside. */
   workspaceDir: string;
   /** Variables every command starts with (the session's, the proxy's, HOME…), applied inside. */
@@ -41,8 +40,9 @@ export interface NamespaceExecOptions {
 }
 
 /**
- * Runs the commands of one local sandbox from the worker: each a bash entering the namespaces the
- * sandbox's init holds (no process of Stratus stays in the sandbox between calls), in a process
+ * Runs the commands of one local sandbox from the worker: each a bash the worker's entry server
+ * starts in the namespaces the sandbox's init holds (no process of Stratus stays in the sandbox
+ * between calls), in a process
  * group of its own so a timeout or a cancelled call kills the command and what it started at once.
  * What a command leaves running in the background stays in the sandbox, reparented to its init.
  * The working directory carries over between calls: bash reports its final `pwd` on fd 4.
@@ -97,22 +97,24 @@ export class NamespaceExec {
     timeoutMs: number,
     signal: AbortSignal | undefined,
   ): Promise<{ entered: true; result: CommandOutcome } | { entered: false; stderr: string }> {
-    const { command, args } = this.options.enter(['/bin/bash', '--noprofile', '--norc', '-c', EXEC_BOOTSTRAP]);
-    // Nothing of the session reaches the host programs' environment; the script brings it inside.
-    const child = spawn(command, args, { env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' }, detached: true, stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'] }) as CommandChild;
-    const scriptPipe = child.stdio[3] as Writable;
-    scriptPipe.on('error', () => undefined); // the entry failed before reading; reported below
-    scriptPipe.end(`${script}\0`);
-    const status = child.stdio[4] as Readable;
+    let child: EnteredCommand;
+    try {
+      child = await this.options.start(['/bin/bash', '--noprofile', '--norc', '-c', EXEC_BOOTSTRAP], script);
+    } catch (error) {
+      throw new RunnerUnavailableError(`could not enter the sandbox: ${(error as Error).message}`);
+    }
     let statusText = '';
-    status.setEncoding('utf8').on('data', (chunk: string) => (statusText = (statusText + chunk).slice(-8192)));
+    child.status.setEncoding('utf8').on('data', (chunk: string) => (statusText = (statusText + chunk).slice(-8192)));
     try {
       const result = await superviseCommand(child, { maxOutputBytes, timeoutMs, signal, groups: this.groups, memoryLimit: this.options.memoryLimit });
       if (!statusText.startsWith('.') && !result.timed_out && !signal?.aborted) return { entered: false, stderr: result.stderr };
       this.adoptFinalDirectory(statusText.slice(1));
       return { entered: true, result };
+    } catch (error) {
+      // The entry server died under the command: its result is lost (the command was killed).
+      throw new RunnerUnavailableError((error as Error).message);
     } finally {
-      status.destroy();
+      child.status.destroy();
     }
   }
 
