@@ -157,7 +157,6 @@ export class EnteredCommand extends EventEmitter {
 }
 
 interface Request {
-  id: number;
   resolve(command: EnteredCommand): void;
   reject(error: Error): void;
   pid?: number;
@@ -177,11 +176,6 @@ export class EntryServer {
   private nextId = 1;
   private closed = false;
 
-  /** Host pid of the running server, if one runs. */
-  get pid(): number | undefined {
-    return this.server?.pid;
-  }
-
   /**
    * Enters the sandbox and starts `entry.command` there, `script` on its fd 3 (then a NUL), its
    * stdin /dev/null, its stdout, stderr and fd 4 on the sockets of the returned command.
@@ -191,7 +185,7 @@ export class EntryServer {
     const server = this.running();
     const id = this.nextId++;
     const payload = Buffer.from([script, ...entryArguments(entry)].join('\0')).toString('hex');
-    const command = new Promise<EnteredCommand>((resolve, reject) => this.requests.set(id, { id, resolve, reject, streams: {} }));
+    const command = new Promise<EnteredCommand>((resolve, reject) => this.requests.set(id, { resolve, reject, streams: {} }));
     server.channel?.ref();
     server.send({ id, entry: payload });
     return command;
