@@ -58,7 +58,7 @@ sub run_command {
   close $reader;
   close $ends->[$_] for 0, 2;
   $SIG{PIPE} = "IGNORE";
-  my $data = "$script\\0";
+  my $data = $script;
   while (length $data) { my $n = syswrite($writer, $data) or last; substr($data, 0, $n) = ""; }
   close $writer;
   waitpid($child, 0);
@@ -177,7 +177,7 @@ export class EntryServer {
   private closed = false;
 
   /**
-   * Enters the sandbox and starts `entry.command` there, `script` on its fd 3 (then a NUL), its
+   * Enters the sandbox and starts `entry.command` there, `script` on its fd 3 (a pipe, then its end), its
    * stdin /dev/null, its stdout, stderr and fd 4 on the sockets of the returned command.
    */
   async start(entry: SandboxEntry, script: string): Promise<EnteredCommand> {

@@ -49,8 +49,8 @@ export interface NamespaceExecOptions {
 /**
  * Runs the commands of one local sandbox from the worker: each a bash the worker's entry server
  * starts in the namespaces the sandbox's init holds (no process of Stratus stays in the sandbox
- * between calls), in a process
- * group of its own so a timeout or a cancelled call kills the command and what it started at once.
+ * between calls), in a process group of its own so a timeout or a cancelled call kills the command
+ * and what it started at once.
  * What a command leaves running in the background stays in the sandbox, reparented to its init.
  * The working directory carries over between calls: bash reports its final `pwd` on fd 4.
  */
