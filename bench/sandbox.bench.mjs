@@ -4,7 +4,11 @@
 // i.e. what Stratus adds: creating the Secret and Job, the watch delivering Ready, the health check.
 // Density: IDLE_SANDBOXES local sandboxes that each ran one command, then sat idle: the RSS of
 // their process trees (every process whose ancestry leads to the sandbox, read from /proc) summed
-// and divided by their number; and `true` run EXEC_RUNS times in one running sandbox.
+// and divided by their number, RSS and PSS, plus the worker's resident helpers (the entry server and
+// the egress-bridge helper: one each per worker, whatever the number of sandboxes) apart; and `true`
+// run EXEC_RUNS times in one running sandbox. With BENCH_BASELINE_DIST (another build of
+// @stratus/sandbox, as BENCH_SANDBOX_DIST), `true` alternates between a sandbox of this build and one
+// of the baseline, in one sitting, and the load average is reported around it.
 // BENCH_SECTIONS (comma-separated: kubernetes, local, density, hardening, egress) picks what runs; default all.
 // BENCH_SANDBOX_DIST measures another build of @stratus/sandbox (say the previous code's dist copied
 // into packages/sandbox/), so a change can be compared with what it replaces in one sitting.
@@ -23,6 +27,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
 const SANDBOX_DIST = path.resolve(root, process.env.BENCH_SANDBOX_DIST ?? 'packages/sandbox/dist');
 const { KubernetesSandboxProvider, LocalSandboxProvider, RunnerClient } = require(path.join(SANDBOX_DIST, 'index.js'));
+const BASELINE_DIST = process.env.BENCH_BASELINE_DIST ? path.resolve(root, process.env.BENCH_BASELINE_DIST) : undefined;
 const RUNNER_ENTRY = path.join(root, 'apps/sandbox-runner/dist/main.js');
 const { startKubeApiServer } = require(path.join(root, 'packages/testing/dist/kube-api-server/index.js'));
 const { createEgressProxy, listenOnUnixSocket } = require(path.join(root, 'apps/egress-proxy/dist/index.js'));
@@ -140,7 +145,7 @@ async function local(work) {
   return { isolation, cold: coldResult, warm: warmResult };
 }
 
-/** Every process on the host: pid → { parent, rssKiB, cmdline }. */
+/** Every process on the host: pid → { parent, rssKiB, pssKiB, cmdline }. */
 function processTable() {
   const table = new Map();
   for (const entry of readdirSync('/proc')) {
@@ -149,8 +154,10 @@ function processTable() {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
       const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
       const rssKiB = Number(/^VmRSS:\s+(\d+)/m.exec(readFileSync(`/proc/${entry}/status`, 'utf8'))?.[1] ?? 0);
+      // PSS shares each page among the processes that map it (the same bwrap and sleep in every sandbox).
+      const pssKiB = Number(/^Pss:\s+(\d+)/m.exec(readFileSync(`/proc/${entry}/smaps_rollup`, 'utf8'))?.[1] ?? 0);
       const pidNamespace = readlinkSync(`/proc/${entry}/ns/pid`);
-      table.set(Number(entry), { parent, rssKiB, pidNamespace, cmdline: readFileSync(`/proc/${entry}/cmdline`, 'utf8') });
+      table.set(Number(entry), { parent, rssKiB, pssKiB, pidNamespace, cmdline: readFileSync(`/proc/${entry}/cmdline`, 'utf8') });
     } catch {
       // exited meanwhile
     }
@@ -180,19 +187,48 @@ function sandboxTreesRss(workspaceDirs) {
   const namespaces = new Set([...inTree].map((pid) => table.get(pid).pidNamespace).filter((ns) => ns !== hostPidNamespace));
   for (const [pid, proc] of table) if (namespaces.has(proc.pidNamespace)) inTree.add(pid);
   let rssKiB = 0;
+  let pssKiB = 0;
   let nodeProcesses = 0;
+  const programs = {};
   for (const pid of inTree) {
-    rssKiB += table.get(pid).rssKiB;
-    if (/(^|\/)node$/.test(table.get(pid).cmdline.split('\0')[0])) nodeProcesses++;
+    const proc = table.get(pid);
+    rssKiB += proc.rssKiB;
+    pssKiB += proc.pssKiB;
+    const program = path.basename(proc.cmdline.split('\0')[0]);
+    programs[program] = (programs[program] ?? 0) + 1;
+    if (program === 'node') nodeProcesses++;
   }
-  return { processes: inTree.size, nodeProcesses, rssKiB };
+  return { processes: inTree.size, programs, nodeProcesses, rssKiB, pssKiB };
 }
 
-/** IDLE_SANDBOXES sandboxes that each ran `true`, left idle; then `true` EXEC_RUNS times in one of them. */
+/** The worker's resident perl helpers (entry server, egress-bridge helper): this process's perl children. */
+function residentHelpers() {
+  const helpers = [...processTable().values()].filter((proc) => proc.parent === process.pid && proc.cmdline.startsWith('/usr/bin/perl\0'));
+  return { processes: helpers.length, rssKiB: helpers.reduce((sum, proc) => sum + proc.rssKiB, 0), pssKiB: helpers.reduce((sum, proc) => sum + proc.pssKiB, 0) };
+}
+
+/** `true` EXEC_RUNS times in each client, alternating which goes first, with the load average around it. */
+async function trueLatency(clients) {
+  const times = Object.fromEntries(Object.keys(clients).map((name) => [name, []]));
+  const before = loadavg();
+  for (let i = 0; i < EXEC_RUNS; i++) {
+    const names = Object.keys(clients);
+    for (const name of i % 2 === 0 ? names : names.reverse()) {
+      const began = performance.now();
+      const result = await clients[name].exec({ command: 'true' });
+      times[name].push(performance.now() - began);
+      if (result.exit_code !== 0) throw new Error(`true failed: ${result.stderr}`);
+    }
+  }
+  return { ...Object.fromEntries(Object.entries(times).map(([name, values]) => [name, stats(values)])), loadAverage: { before, after: loadavg() } };
+}
+
+/** IDLE_SANDBOXES sandboxes that each ran `true`, left idle; then `true` EXEC_RUNS times in one of them (and in a baseline build's). */
 async function density(work) {
   const baseDir = path.join(work, 'density');
   const provider = new LocalSandboxProvider({ baseDir, owner: 'bench', runnerEntry: RUNNER_ENTRY, egressProxy: { entry: PROXY_ENTRY }, readyTimeoutMs: 60_000, logger: { warn: () => {} } });
   const clients = [];
+  let baselineProvider;
   try {
     const sessions = [];
     for (let i = 0; i < IDLE_SANDBOXES; i++) {
@@ -206,22 +242,29 @@ async function density(work) {
     // Idle: what a sandbox keeps between turns (file-tool runners started on demand have exited).
     await new Promise((resolve) => setTimeout(resolve, Number(process.env.BENCH_IDLE_SETTLE_MS ?? 2000)));
     const trees = sandboxTreesRss(sessions.map((id) => path.join(baseDir, id, 'workspace')));
-    const execs = [];
-    for (let i = 0; i < EXEC_RUNS; i++) {
-      const began = performance.now();
-      const result = await clients[0].exec({ command: 'true' });
-      execs.push(performance.now() - began);
-      if (result.exit_code !== 0) throw new Error(`true failed: ${result.stderr}`);
+    const helpers = residentHelpers();
+    const perSandbox = (kib) => Math.round((kib / 1024 / IDLE_SANDBOXES) * 100) / 100;
+    const compared = { current: clients[0] };
+    if (BASELINE_DIST !== undefined) {
+      const baseline = require(path.join(BASELINE_DIST, 'index.js'));
+      baselineProvider = new baseline.LocalSandboxProvider({ baseDir: path.join(work, 'baseline'), owner: 'bench', runnerEntry: RUNNER_ENTRY, egressProxy: { entry: PROXY_ENTRY }, readyTimeoutMs: 60_000, logger: { warn: () => {} } });
+      compared.baseline = baseline.RunnerClient.forHandle(await baselineProvider.provision(spec()));
+      clients.push(compared.baseline);
     }
+    const latency = await trueLatency(compared);
     return {
       isolation: provider.isolation,
       sandboxes: IDLE_SANDBOXES,
-      idle: { ...trees, rssPerSandboxMiB: Math.round((trees.rssKiB / 1024 / IDLE_SANDBOXES) * 100) / 100 },
-      trueExec: stats(execs),
+      idle: { ...trees, rssPerSandboxMiB: perSandbox(trees.rssKiB), pssPerSandboxMiB: perSandbox(trees.pssKiB) },
+      residentHelpers: { ...helpers, rssPerSandboxMiB: perSandbox(helpers.rssKiB), pssPerSandboxMiB: perSandbox(helpers.pssKiB) },
+      trueExec: latency.current,
+      ...(latency.baseline ? { trueExecBaseline: latency.baseline, baselineBuild: path.relative(root, BASELINE_DIST) } : {}),
+      trueExecLoadAverage: latency.loadAverage,
     };
   } finally {
     await Promise.all(clients.map((client) => client.close()));
     await provider.shutdown();
+    await baselineProvider?.shutdown();
   }
 }
 
@@ -468,10 +511,14 @@ try {
   }
   if (report.verdict.warmClaimP50 !== undefined) console.log(`target: warm-pool claim p50 <= ${TARGETS.warmClaimP50Ms} ms: ${met(report.verdict.warmClaimP50)}`);
   if (results.density) {
-    const { idle, trueExec, sandboxes } = results.density;
+    const { idle, residentHelpers: helpers, trueExec, trueExecBaseline, trueExecLoadAverage, sandboxes } = results.density;
+    const programs = Object.entries(idle.programs).map(([program, count]) => `${count} ${program}`).join(', ');
     console.log(`density (${results.density.isolation}), ${sandboxes} idle sandboxes that each ran one command:`);
-    console.log(`  idle RSS per sandbox ${idle.rssPerSandboxMiB} MiB (${idle.processes} processes, ${idle.nodeProcesses} of them node, ${Math.round(idle.rssKiB / 1024)} MiB in all)`);
+    console.log(`  idle RSS per sandbox ${idle.rssPerSandboxMiB} MiB, PSS ${idle.pssPerSandboxMiB} MiB (${idle.processes} processes: ${programs}; ${Math.round(idle.rssKiB / 1024)} MiB RSS in all)`);
+    console.log(`  the worker's resident helpers: ${helpers.processes} processes, ${Math.round(helpers.rssKiB / 1024)} MiB RSS (${helpers.rssPerSandboxMiB} MiB per sandbox), PSS ${helpers.pssPerSandboxMiB} MiB per sandbox`);
+    console.log(`  \`true\`, ${EXEC_RUNS} runs, load average ${trueExecLoadAverage.before.map((v) => v.toFixed(1)).join(' ')} → ${trueExecLoadAverage.after.map((v) => v.toFixed(1)).join(' ')}:`);
     console.log(row('`true` in a running sandbox', trueExec));
+    if (trueExecBaseline) console.log(row(`\`true\`, baseline ${results.density.baselineBuild} (alternating)`, trueExecBaseline));
     console.log(`targets: idle RSS <= ${TARGETS.idleRssPerSandboxMiB} MiB: ${met(report.verdict.idleRssPerSandbox)}; \`true\` p50 <= ${TARGETS.trueExecP50Ms} ms: ${met(report.verdict.trueExecP50)}`);
   }
   if (results.hardening) printHardening(results.hardening);

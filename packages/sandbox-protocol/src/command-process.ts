@@ -1,5 +1,4 @@
-import type { ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
+import { once, type EventEmitter } from 'node:events';
 import { constants } from 'node:os';
 import type { Readable } from 'node:stream';
 import { HeadTailBuffer, splitBudget } from './output-buffer';
@@ -87,11 +86,20 @@ export interface SuperviseOptions {
 /** A command's result, but for its duration (which the caller measures from its own start). */
 export type CommandOutcome = Omit<ExecResult, 'duration_ms'>;
 
-export type CommandChild = ChildProcess & { stdout: Readable; stderr: Readable };
+/**
+ * What superviseCommand needs of a command: a spawned ChildProcess, or a command some other process
+ * started (the worker's entry server) that emits 'exit' (code, signal) and 'close' as one does.
+ */
+export interface CommandChild extends EventEmitter {
+  /** The leader of the command's process group. */
+  readonly pid?: number;
+  readonly stdout: Readable;
+  readonly stderr: Readable;
+}
 
 /**
- * Sees a command through, spawned `detached` (the leader of a process group of its own) by the
- * runner or by the worker entering a sandbox: its output through head-and-tail buffers within the
+ * Sees a command through, the leader of a process group of its own (spawned `detached` by the
+ * runner, or forked by the worker's entry server): its output through head-and-tail buffers within the
  * call's budget, its whole process group killed (SIGKILL) on timeout or abort, and its result once it
  * exited and its pipes closed, or a short grace after that when a background job holds them.
  */

@@ -86,23 +86,63 @@ describe('idle local sandboxes', () => {
     expect(await sh(other, 'cat /tmp/between-calls')).toMatchObject({ exit_code: 1 });
   });
 
-  it("enters each command through one host program, the worker's child, whose own child is the command's shell", async () => {
+  it('gives each command /dev/null on stdin and no descriptor of the script it was started with', async () => {
     const client = connect(await provider.provision(sandboxSpec({ networking: { type: 'none' } })));
+    const result = await sh(client, 'cat; echo "cat $?"; readlink /proc/self/fd/0; [ -e /proc/self/fd/3 ] && echo "fd 3 open" || echo "fd 3 closed"');
+    expect(result).toMatchObject({ exit_code: 0, stdout: 'cat 0\n/dev/null\nfd 3 closed\n' });
+  });
+
+  /** The host pids of a running command's shell, the entry fork above it and what started that fork. */
+  async function commandAncestry(marker: string): Promise<{ shell: number; entry: number; starter: number }> {
+    expect(await eventually(async () => (await pidsWithArgument(marker)).length === 1, 10_000)).toBe(true);
+    const [sleep] = await pidsWithArgument(marker);
+    const shell = await parentOf(sleep!);
+    const entry = await parentOf(shell);
+    return { shell, entry, starter: await parentOf(entry) };
+  }
+
+  it("starts every command from the worker's one resident entry server: a fork of it enters, its child is the command's shell", async () => {
+    const client = connect(await provider.provision(sandboxSpec({ networking: { type: 'none' } })));
+    const other = connect(await provider.provision(sandboxSpec({ networking: { type: 'none' } })));
     const abort = new AbortController();
-    const call = client.exec({ command: 'sleep 30.84', timeout_ms: 20_000 }, { signal: abort.signal }).catch(() => undefined);
+    const calls = [
+      client.exec({ command: 'sleep 30.84', timeout_ms: 20_000 }, { signal: abort.signal }).catch(() => undefined),
+      other.exec({ command: 'sleep 30.85', timeout_ms: 20_000 }, { signal: abort.signal }).catch(() => undefined),
+    ];
     try {
-      expect(await eventually(async () => (await pidsWithArgument('30.84')).length === 1, 10_000)).toBe(true);
-      const [sleep] = await pidsWithArgument('30.84');
-      const shell = await parentOf(sleep!);
-      const entry = await parentOf(shell);
-      expect(path.basename(await readlink(`/proc/${shell}/exe`))).toBe('bash');
-      // One perl did what a shell, prlimit, setpriv, nsenter and a seccomp loader did, one exec each.
-      expect(await readlink(`/proc/${entry}/exe`)).toBe(await realpath('/usr/bin/perl'));
-      expect(await parentOf(entry)).toBe(process.pid);
+      const first = await commandAncestry('30.84');
+      const second = await commandAncestry('30.85');
+      expect(path.basename(await readlink(`/proc/${first.shell}/exe`))).toBe('bash');
+      // One perl, compiled once and the worker's child, forks an entry per command (no program per command).
+      expect(await readlink(`/proc/${first.entry}/exe`)).toBe(await realpath('/usr/bin/perl'));
+      expect(first.starter).not.toBe(process.pid);
+      expect(await readlink(`/proc/${first.starter}/exe`)).toBe(await realpath('/usr/bin/perl'));
+      expect(await parentOf(first.starter)).toBe(process.pid);
+      expect(second.starter).toBe(first.starter);
+      expect(second.entry).not.toBe(first.entry);
     } finally {
       abort.abort();
-      await call;
+      await Promise.all(calls);
     }
+  });
+
+  it('starts a new entry server after the old one was killed; a command it had started runs on and reports its result', async () => {
+    const handle = await provider.provision(sandboxSpec({ networking: { type: 'none' } }));
+    const client = connect(handle);
+    const running = client.exec({ command: 'sleep 30.86 & while [ ! -e go ]; do sleep 0.05; done; kill $!; echo finished; exit 7', timeout_ms: 20_000 });
+    const { starter } = await commandAncestry('30.86');
+    expect(starter).not.toBe(process.pid);
+    process.kill(starter, 'SIGKILL');
+    expect(await eventually(async () => (await parentOf(starter).catch(() => 0)) !== process.pid, 10_000)).toBe(true);
+
+    // The next command gets a new server, and lets the first one finish.
+    const next = client.exec({ command: 'sleep 30.87 & touch go; wait', timeout_ms: 20_000 });
+    const restarted = await commandAncestry('30.87');
+    expect(restarted.starter).not.toBe(starter);
+    expect(await parentOf(restarted.starter)).toBe(process.pid);
+    expect(await running).toMatchObject({ exit_code: 7, stdout: 'finished\n' });
+    process.kill(-restarted.entry, 'SIGKILL');
+    await next.catch(() => undefined);
   });
 
   it('keeps what a command started in the background running between calls, under the init, until the sandbox goes', async () => {

@@ -17,6 +17,7 @@ import type {
 } from '../provider';
 import { bwrapArgs, commonRoot, findExecutable, runnerPathInside, SANDBOX_PATHS, SANDBOX_UID, systemEntries } from './bwrap';
 import { EgressProxyProcess, type LocalEgressProxy } from './egress-proxy-process';
+import { EntryServer } from './entry-server';
 import { CgroupManager, parseCpuQuantity, parseMemoryQuantity, type SandboxCgroup } from './cgroups';
 import { hostLaunchCommand, type SandboxRlimits } from './host-launch';
 import { exportLines, NamespaceExec, SCRIPT_FROM_FD3 } from './namespace-exec';
@@ -170,6 +171,8 @@ export class LocalSandboxProvider implements SandboxProvider {
   private baseDirReady?: Promise<string>;
   /** Opens the egress bridges' sockets in sandboxes' network namespaces. */
   private readonly listeners = new NetnsListeners();
+  /** Starts the commands of every sandbox of this provider inside it. */
+  private readonly entries = new EntryServer();
   private ownUidsDecision?: Promise<boolean>;
 
   constructor(private readonly options: LocalSandboxProviderOptions) {
@@ -369,6 +372,7 @@ export class LocalSandboxProvider implements SandboxProvider {
     const ids = new Set([...this.sandboxes.keys(), ...this.starting.keys()]);
     await Promise.all([...ids].map((id) => this.destroy(id)));
     this.listeners.close();
+    this.entries.close();
     if (this.egressProxy instanceof EgressProxyProcess) await this.egressProxy.stop();
   }
 
@@ -534,12 +538,12 @@ export class LocalSandboxProvider implements SandboxProvider {
     if (!enterable) return { handle: { ...handle, startupSteps: steps.steps }, process: init, dirName, cgroup };
     try {
       const initPid = innermostChild(init.pid!);
-      const enter = (command: readonly string[]) => enterCommand({ ...limits, initPid, uid: SANDBOX_UID, seccompFilter: seccomp, command });
+      const entry = (command: readonly string[]) => ({ ...limits, initPid, uid: SANDBOX_UID, seccompFilter: seccomp, command });
       const bridge = proxy === undefined ? undefined : bridgeEgress(await this.listeners.listen(initPid), proxy.socketPath);
       steps.mark('egressBridge');
       const proxyEnv = credential === undefined ? {} : proxyVariables(`http://${credential}@127.0.0.1:${EGRESS_BRIDGE_PORT}`);
       const exec = new NamespaceExec({
-        enter,
+        start: (command, script) => this.entries.start(entry(command), script),
         workspaceDir: SANDBOX_PATHS.workspace,
         // As the resident runner did: the session's variables, then the proxy's and HOME, which it cannot override.
         env: { ...baseEnv, ...spec.environmentVariables, ...proxyEnv, HOME: baseEnv.HOME },
@@ -548,9 +552,9 @@ export class LocalSandboxProvider implements SandboxProvider {
         alive: () => init.running,
       });
       const fileTools = new OnDemandRunner(() => {
-        const entry = enter(['/bin/bash', '--noprofile', '--norc', '-c', SCRIPT_FROM_FD3]);
+        const runnerEntry = enterCommand(entry(['/bin/bash', '--noprofile', '--norc', '-c', SCRIPT_FROM_FD3]));
         const script = `${exportLines({ ...runnerEnv, ...proxyEnv })}exec ${runnerCommand.map(shellQuote).join(' ')}`;
-        return RunnerProcess.start(entry.command, entry.args, { PATH: SYSTEM_PATH }, this.readyTimeoutMs, [script]);
+        return RunnerProcess.start(runnerEntry.command, runnerEntry.args, { PATH: SYSTEM_PATH }, this.readyTimeoutMs, [script]);
       }, this.options.runnerIdleMs ?? DEFAULT_RUNNER_IDLE_MS);
       handle.channel = {
         exec: (body, signal) => exec.run(body, signal),

@@ -1,7 +1,6 @@
-import { spawn } from 'node:child_process';
-import type { Readable, Writable } from 'node:stream';
-import { CommandGroups, ExecRequest, PROCESS_LIMIT_NOTE, shellQuote, superviseCommand, type CommandChild, type CommandOutcome, type ExecResult } from '@stratus/sandbox-protocol';
+import { CommandGroups, ExecRequest, PROCESS_LIMIT_NOTE, shellQuote, superviseCommand, type CommandOutcome, type ExecResult } from '@stratus/sandbox-protocol';
 import { RunnerError, RunnerUnavailableError } from '../runner-client';
+import type { EnteredCommand } from './entry-server';
 
 /** Entries retried after the process limit was hit and leftover jobs were killed. */
 const ENTRY_ATTEMPTS = 3;
@@ -12,10 +11,17 @@ const SHELL_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /**
  * The bash that runs inside the sandbox: it reads its script (the variables, the directory, the
  * command) from fd 3 up to a NUL, so none of it is on a host command line or in the environment of
- * the host programs that enter the sandbox. `exec` variant: a `.` on fd 4 says it got this far.
+ * the host programs that enter the sandbox. Used for the file tools' runner.
  */
 export const SCRIPT_FROM_FD3 = 'IFS= read -r -d "" s <&3; exec 3<&-; eval "$s"';
-const EXEC_BOOTSTRAP = `printf . >&4; ${SCRIPT_FROM_FD3}`;
+/**
+ * A command's bash: a `.` on fd 4 says it got this far, then it sources its script from fd 3 (a pipe
+ * the entry server makes readable by the sandbox's uid), which closes fd 3 first thing so the command
+ * does not inherit it. `source` reads the pipe in blocks where `read -d ""` read it a byte at a time,
+ * a system call per byte through the seccomp filter: milliseconds for the few KiB of variables each
+ * command starts with.
+ */
+const EXEC_BOOTSTRAP = 'printf . >&4; . /dev/fd/3';
 
 /** `export NAME='value'` lines; names a shell cannot hold are left out. */
 export function exportLines(env: Readonly<Record<string, string>>): string {
@@ -26,8 +32,8 @@ export function exportLines(env: Readonly<Record<string, string>>): string {
 }
 
 export interface NamespaceExecOptions {
-  /** The host command that runs `command` inside the sandbox (see sandbox-entry.ts). */
-  enter(command: readonly string[]): { command: string; args: string[] };
+  /** Starts `command` inside the sandbox with `script` on its fd 3 (the worker's EntryServer). */
+  start(command: readonly string[], script: string): Promise<EnteredCommand>;
   /** The directory commands start in the first time, inside. */
   workspaceDir: string;
   /** Variables every command starts with (the session's, the proxy's, HOME…), applied inside. */
@@ -41,9 +47,10 @@ export interface NamespaceExecOptions {
 }
 
 /**
- * Runs the commands of one local sandbox from the worker: each a bash entering the namespaces the
- * sandbox's init holds (no process of Stratus stays in the sandbox between calls), in a process
- * group of its own so a timeout or a cancelled call kills the command and what it started at once.
+ * Runs the commands of one local sandbox from the worker: each a bash the worker's entry server
+ * starts in the namespaces the sandbox's init holds (no process of Stratus stays in the sandbox
+ * between calls), in a process group of its own so a timeout or a cancelled call kills the command
+ * and what it started at once.
  * What a command leaves running in the background stays in the sandbox, reparented to its init.
  * The working directory carries over between calls: bash reports its final `pwd` on fd 4.
  */
@@ -63,6 +70,7 @@ export class NamespaceExec {
     if (request.command.includes('\0')) throw new RunnerError(400, 'invalid_request_error', 'a command cannot contain a NUL byte');
     const started = performance.now();
     const script = [
+      'exec 3<&-\n',
       exportLines(this.options.env),
       `cd -- ${shellQuote(this.cwd)} 2>/dev/null || cd -- ${shellQuote(this.options.workspaceDir)}\n`,
       "trap 'pwd >&4' EXIT\n",
@@ -97,22 +105,21 @@ export class NamespaceExec {
     timeoutMs: number,
     signal: AbortSignal | undefined,
   ): Promise<{ entered: true; result: CommandOutcome } | { entered: false; stderr: string }> {
-    const { command, args } = this.options.enter(['/bin/bash', '--noprofile', '--norc', '-c', EXEC_BOOTSTRAP]);
-    // Nothing of the session reaches the host programs' environment; the script brings it inside.
-    const child = spawn(command, args, { env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' }, detached: true, stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'] }) as CommandChild;
-    const scriptPipe = child.stdio[3] as Writable;
-    scriptPipe.on('error', () => undefined); // the entry failed before reading; reported below
-    scriptPipe.end(`${script}\0`);
-    const status = child.stdio[4] as Readable;
+    let child: EnteredCommand;
+    try {
+      child = await this.options.start(['/bin/bash', '--noprofile', '--norc', '-c', EXEC_BOOTSTRAP], script);
+    } catch (error) {
+      throw new RunnerUnavailableError(`could not enter the sandbox: ${(error as Error).message}`);
+    }
     let statusText = '';
-    status.setEncoding('utf8').on('data', (chunk: string) => (statusText = (statusText + chunk).slice(-8192)));
+    child.status.setEncoding('utf8').on('data', (chunk: string) => (statusText = (statusText + chunk).slice(-8192)));
     try {
       const result = await superviseCommand(child, { maxOutputBytes, timeoutMs, signal, groups: this.groups, memoryLimit: this.options.memoryLimit });
       if (!statusText.startsWith('.') && !result.timed_out && !signal?.aborted) return { entered: false, stderr: result.stderr };
       this.adoptFinalDirectory(statusText.slice(1));
       return { entered: true, result };
     } finally {
-      status.destroy();
+      child.status.destroy();
     }
   }
 

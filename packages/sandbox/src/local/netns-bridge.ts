@@ -1,12 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { Server } from 'node:net';
 import { bridgeToUnixSocket, type SocketBridge } from '@stratus/sandbox-protocol';
+import { SEND_MESSAGE, startResidentPerl } from './resident-perl';
 
 /** The loopback port inside every local sandbox that leads to the egress proxy (each sandbox has its own network namespace). */
 export const EGRESS_BRIDGE_PORT = 3128;
 /** Connections one sandbox may hold open through its bridge at once (the proxy caps them per credential too). */
 const MAX_BRIDGE_CONNECTIONS = 256;
-const SYSTEM_PATH = '/usr/sbin:/usr/bin:/sbin:/bin';
 /** setns and sendmsg system call numbers per architecture (Node's `process.arch`), for the helper below. */
 const SYSCALLS: Partial<Record<string, { setns: number; sendmsg: number }>> = { x64: { setns: 308, sendmsg: 46 }, arm64: { setns: 268, sendmsg: 211 } };
 
@@ -21,21 +21,13 @@ const SYSCALLS: Partial<Record<string, { setns: number; sendmsg: number }>> = { 
  * The reply is Node's own IPC framing for a handle: a JSON line `{"cmd":"NODE_HANDLE","type":
  * "net.Server","msg":{"id":N}}` with the socket attached as SCM_RIGHTS, which Node turns into a
  * 'message' event carrying a net.Server (it answers each with a NODE_HANDLE_ACK line, skipped
- * here); a failure is a plain message `{"id":N,"error":"…"}`. perl's core has no sendmsg, so the
- * helper calls it with the structures packed by hand (LP64: msghdr of 56 bytes, one iovec, one
- * cmsghdr of CMSG_SPACE(sizeof(int)) = 24 bytes; SOL_SOCKET and SCM_RIGHTS are 1; CLONE_NEWNET is
- * 0x40000000). Arguments: the port, setns's number, sendmsg's number.
+ * here); a failure is a plain message `{"id":N,"error":"…"}`, both sent with SEND_MESSAGE
+ * (CLONE_NEWNET is 0x40000000). Arguments: the port, setns's number, sendmsg's number.
  */
 const HELPER = `
 my ($port, $setns, $sendmsg) = @ARGV;
 open(my $channel, "+<&=", 3) or die "channel: $!\\n";
-sub send_message {
-  my ($line, $fd) = @_;
-  my $iov = pack("P Q", $line, length $line);
-  my $control = defined $fd ? pack("Q i i i x4", 20, 1, 1, $fd) : "";
-  my $header = pack("Q L x4 P Q P Q i x4", 0, 0, $iov, 1, length $control ? $control : undef, length $control, 0);
-  syscall($sendmsg + 0, 3, $header, 0) == length $line or die "sendmsg: $!\\n";
-}
+${SEND_MESSAGE}
 sub listen_in {
   my ($id, $pid) = @_;
   open(my $namespace, "<", "/proc/$pid/ns/net") or die "open /proc/$pid/ns/net: $!\\n";
@@ -105,29 +97,23 @@ export class NetnsListeners {
     if (this.helper !== undefined) return this.helper;
     const syscalls = SYSCALLS[process.arch];
     if (syscalls === undefined) throw new Error(`local sandbox egress: no setns/sendmsg system call numbers known for ${process.arch}`);
-    const helper = spawn('/usr/bin/perl', ['-e', HELPER, String(EGRESS_BRIDGE_PORT), String(syscalls.setns), String(syscalls.sendmsg)], {
-      env: { PATH: SYSTEM_PATH },
-      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    const helper = startResidentPerl<{ id?: number; error?: string }>({
+      program: HELPER,
+      args: [String(EGRESS_BRIDGE_PORT), String(syscalls.setns), String(syscalls.sendmsg)],
+      onMessage: (message, handle) => {
+        const request = message.id === undefined ? undefined : this.pending.get(message.id);
+        if (request === undefined) return;
+        this.pending.delete(message.id!);
+        if (handle instanceof Server) request.resolve(handle);
+        else request.reject(new Error(`the egress bridge could not listen in the sandbox: ${message.error ?? 'no socket received'}`));
+      },
+      onGone: (reason) => {
+        if (this.helper !== helper) return;
+        this.helper = undefined;
+        for (const request of this.pending.values()) request.reject(new Error(`the egress bridge helper ${reason}`));
+        this.pending.clear();
+      },
     });
-    let stderr = '';
-    helper.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-4096)));
-    helper.on('message', (message: { id?: number; error?: string }, handle: unknown) => {
-      const request = message.id === undefined ? undefined : this.pending.get(message.id);
-      if (request === undefined) return;
-      this.pending.delete(message.id!);
-      if (handle instanceof Server) request.resolve(handle);
-      else request.reject(new Error(`the egress bridge could not listen in the sandbox: ${message.error ?? 'no socket received'}`));
-    });
-    const gone = (reason: string) => {
-      if (this.helper !== helper) return;
-      this.helper = undefined;
-      for (const request of this.pending.values()) request.reject(new Error(`the egress bridge helper ${reason}: ${stderr.trim() || 'no stderr'}`));
-      this.pending.clear();
-    };
-    helper.on('error', (error) => gone(`could not run (${error.message})`));
-    helper.on('exit', (code, signal) => gone(`exited (${signal ?? `exit ${code}`})`));
-    helper.unref();
-    helper.channel?.unref();
     this.helper = helper;
     return helper;
   }
