@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Prisma, PrismaClient } from '@stratus/db';
+import { Prisma, type PrismaClient } from '@stratus/db';
 import { PRISMA } from '@stratus/nest-common';
 
 /** Who asks for a slot, and the caps that apply. */
@@ -28,6 +28,15 @@ export type SlotDecision =
 export type ReapClaim = 'reap' | 'busy' | 'untracked';
 
 type Tx = Prisma.TransactionClient;
+
+/**
+ * The session's sandbox was just used: it goes to the back of the eviction order. A data-modifying WITH
+ * clause, so that the turn records it in the statement of its last commit rather than in a round trip
+ * of its own (TurnsRepository.commit).
+ */
+export function touchSlotClause(sessionId: string): Prisma.Sql {
+  return Prisma.sql`WITH sandbox_slot_touched AS (UPDATE sandbox_slots SET last_used_at = now() WHERE session_id = ${sessionId} AND state = 'live')`;
+}
 
 /**
  * The deployment-wide ledger of live sandboxes (`sandbox_slots`) and the turns waiting for one
@@ -111,20 +120,19 @@ export class SandboxSlotsRepository {
     await this.prisma.$executeRaw`DELETE FROM sandbox_waiters WHERE session_id = ${sessionId} AND worker_id = ${workerId}`;
   }
 
-  /** The session's sandbox was just used: it goes to the back of the eviction order. */
-  async touch(sessionId: string): Promise<void> {
-    await this.prisma.$executeRaw`UPDATE sandbox_slots SET last_used_at = now() WHERE session_id = ${sessionId} AND state = 'live'`;
-  }
-
   /**
    * Claims the session's slot for a reap: an evicting one always, a live one only while no turn runs
    * (`busy` otherwise). `untracked`: the session has no slot (its sandbox, if any, predates the ledger).
+   * The session's status is read under its row's share lock (its latest version, not the snapshot's), and
+   * the session cannot start a turn until the claim commits: a turn job that claims the session after that
+   * sees the slot evicting, and a turn job that claimed it first makes the session `busy` here. So a turn
+   * that finds its session's slot live may use the sandbox without asking the ledger (SandboxCapacityService).
    */
   claimForReap(sessionId: string): Promise<ReapClaim> {
     return this.prisma.$transaction(async (tx) => {
       const claimed = await tx.$executeRaw`
         UPDATE sandbox_slots SET state = 'evicting' WHERE session_id = ${sessionId}
-          AND (state = 'evicting' OR (SELECT status FROM sessions WHERE id = ${sessionId}) = 'idle')`;
+          AND (state = 'evicting' OR (SELECT status FROM sessions WHERE id = ${sessionId} FOR SHARE) = 'idle')`;
       if (claimed > 0) return 'reap';
       const [slot] = await tx.$queryRaw<{ state: string }[]>`SELECT state FROM sandbox_slots WHERE session_id = ${sessionId}`;
       return slot ? 'busy' : 'untracked';
@@ -141,7 +149,10 @@ export class SandboxSlotsRepository {
     await this.prisma.$executeRaw`DELETE FROM sandbox_slots WHERE session_id = ${sessionId}`;
   }
 
-  /** The idle sandbox (no turn running) used least recently, in the workspace or on the worker, marked evicting. */
+  /**
+   * The idle sandbox (no turn running) used least recently, in the workspace or on the worker, marked
+   * evicting. Its session's row is share-locked like claimForReap's (one being changed is passed over).
+   */
   private async markLeastRecentlyUsed(tx: Tx, scope: { workspaceId: string } | { workerId: string }): Promise<Eviction | undefined> {
     const rows =
       'workspaceId' in scope
@@ -149,13 +160,13 @@ export class SandboxSlotsRepository {
             UPDATE sandbox_slots SET state = 'evicting' WHERE session_id = (
               SELECT sl.session_id FROM sandbox_slots sl JOIN sessions se ON se.id = sl.session_id
               WHERE sl.workspace_id = ${scope.workspaceId} AND sl.state = 'live' AND se.status = 'idle'
-              ORDER BY sl.last_used_at, sl.session_id LIMIT 1 FOR UPDATE OF sl SKIP LOCKED)
+              ORDER BY sl.last_used_at, sl.session_id LIMIT 1 FOR UPDATE OF sl SKIP LOCKED FOR SHARE OF se SKIP LOCKED)
             RETURNING session_id, worker_id`
         : await tx.$queryRaw<{ session_id: string; worker_id: string }[]>`
             UPDATE sandbox_slots SET state = 'evicting' WHERE session_id = (
               SELECT sl.session_id FROM sandbox_slots sl JOIN sessions se ON se.id = sl.session_id
               WHERE sl.worker_id = ${scope.workerId} AND sl.state = 'live' AND se.status = 'idle'
-              ORDER BY sl.last_used_at, sl.session_id LIMIT 1 FOR UPDATE OF sl SKIP LOCKED)
+              ORDER BY sl.last_used_at, sl.session_id LIMIT 1 FOR UPDATE OF sl SKIP LOCKED FOR SHARE OF se SKIP LOCKED)
             RETURNING session_id, worker_id`;
     const [row] = rows;
     return row && { sessionId: row.session_id, workerId: row.worker_id };

@@ -215,7 +215,7 @@ export class TurnRun {
       stop_reason: { type: 'requires_action', event_ids: waiting.map((use) => use.event.id) },
     });
     const activeMs = this.activeMs();
-    await this.outbox.commit([idle], { end: 'pause', activeMs });
+    await this.outbox.commit([idle], { end: 'pause', activeMs, sandboxUsed: this.sandbox !== undefined });
     this.logTurnEnd(open.turnId, 'requires_action', activeMs);
     return false;
   }
@@ -223,7 +223,7 @@ export class TurnRun {
   private async endTurn(turnId: string, stop: StopType, events: NewEvent[] = [], usage?: TurnCommit['usage']): Promise<CommitResult> {
     const idle = this.event('session.status_idle', turnId, turnKeys.idle(turnId), { stop_reason: { type: stop } });
     const activeMs = this.activeMs();
-    const result = await this.outbox.commit([...events, idle], { end: 'finish', activeMs, usage });
+    const result = await this.outbox.commit([...events, idle], { end: 'finish', activeMs, usage, sandboxUsed: this.sandbox !== undefined });
     this.logTurnEnd(turnId, stop, activeMs);
     return result;
   }
