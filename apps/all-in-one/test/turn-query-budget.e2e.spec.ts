@@ -20,8 +20,11 @@ const SEND_BUDGET = 5;
  * ledger). The slot is live and booked on this worker, so the ledger has nothing to decide.
  */
 const TOOL_TURN_BUDGET = 5;
-/** The first tool turn of a session: the same, and the ledger's grant of a slot for its new sandbox (a transaction of 9). */
-const FIRST_TOOL_TURN_BUDGET = 14;
+/**
+ * The first tool turn of a session: the same, and the ledger's grant of a slot for its new sandbox (a
+ * transaction of 5: BEGIN, the locks, what the ledger says, the slot, COMMIT).
+ */
+const FIRST_TOOL_TURN_BUDGET = 10;
 
 let receiver: OtlpReceiver;
 let app: AllInOneProcess;

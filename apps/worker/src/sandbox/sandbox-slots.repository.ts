@@ -29,6 +29,21 @@ export type ReapClaim = 'reap' | 'busy' | 'untracked';
 
 type Tx = Prisma.TransactionClient;
 
+/** What a decision reads of the ledger, in one query. */
+interface LedgerView {
+  /** The session's slot, if it has one. */
+  state: 'live' | 'evicting' | null;
+  ahead_in_workspace: number;
+  ahead_on_worker: number;
+  in_workspace: number;
+  on_worker: number;
+  evicting_in_workspace: number;
+  evicting_on_worker: number;
+}
+
+/** Stands for the ticket of a session not in line yet: it would get the newest one. */
+const MAX_TICKET = '9223372036854775807';
+
 /**
  * The session's sandbox was just used: it goes to the back of the eviction order. A data-modifying WITH
  * clause, so that the turn records it in the statement of its last commit rather than in a round trip
@@ -65,49 +80,54 @@ export class SandboxSlotsRepository {
     return decision;
   }
 
+  /**
+   * One decision, in as few statements as it can: the locks; what the ledger says (the session's slot,
+   * its place in line, the counts); then the one write the decision makes. A session not in line yet
+   * would get the newest ticket, so everyone in line counts as ahead of it.
+   */
   private decide(request: SlotRequest): Promise<SlotDecision> {
     return this.prisma.$transaction(async (tx) => {
       const { sessionId, workspaceId, workerId } = request;
-      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`stratus.sandbox-slots.workspace:${workspaceId}`}, 0))`;
-      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`stratus.sandbox-slots.worker:${workerId}`}, 0))`;
-      const [slot] = await tx.$queryRaw<{ state: 'live' | 'evicting' }[]>`SELECT state FROM sandbox_slots WHERE session_id = ${sessionId}`;
-      if (slot?.state === 'live') {
-        await tx.$executeRaw`UPDATE sandbox_slots SET worker_id = ${workerId}, last_used_at = now() WHERE session_id = ${sessionId}`;
-        await tx.$executeRaw`DELETE FROM sandbox_waiters WHERE session_id = ${sessionId}`;
-        return { kind: 'granted', existing: true };
-      }
-      // Queued, or still queued: a takeover renews the row of the turn's earlier owner and keeps its ticket.
-      const [{ ticket }] = (await tx.$queryRaw<{ ticket: bigint }[]>`
-        INSERT INTO sandbox_waiters (session_id, workspace_id, worker_id, seen_at) VALUES (${sessionId}, ${workspaceId}, ${workerId}, now())
-        ON CONFLICT (session_id) DO UPDATE SET worker_id = EXCLUDED.worker_id, seen_at = EXCLUDED.seen_at
-        RETURNING ticket`) as [{ ticket: bigint }];
-      // Its own sandbox is being reaped: the slot frees once it is gone, and the session takes a new one.
-      if (slot?.state === 'evicting') return { kind: 'waiting' };
-
-      const [counts] = (await tx.$queryRaw<{ ahead_in_workspace: number; ahead_on_worker: number; in_workspace: number; on_worker: number; evicting_in_workspace: number; evicting_on_worker: number }[]>`
+      // Always the workspace's lock first, then the worker's: unnest yields the keys in order.
+      const keys = [`stratus.sandbox-slots.workspace:${workspaceId}`, `stratus.sandbox-slots.worker:${workerId}`];
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(key, 0)) FROM unnest(${keys}::text[]) AS key`;
+      const [ledger] = (await tx.$queryRaw<LedgerView[]>`
         SELECT
-          (SELECT count(*)::int FROM sandbox_waiters WHERE workspace_id = ${workspaceId} AND ticket < ${ticket} AND seen_at >= ${request.staleBefore}) AS ahead_in_workspace,
-          (SELECT count(*)::int FROM sandbox_waiters w WHERE w.worker_id = ${workerId} AND w.ticket < ${ticket} AND w.seen_at >= ${request.staleBefore}
+          (SELECT state::text FROM sandbox_slots WHERE session_id = ${sessionId}) AS state,
+          (SELECT count(*)::int FROM sandbox_waiters WHERE workspace_id = ${workspaceId} AND ticket < own.ticket AND seen_at >= ${request.staleBefore}) AS ahead_in_workspace,
+          (SELECT count(*)::int FROM sandbox_waiters w WHERE w.worker_id = ${workerId} AND w.ticket < own.ticket AND w.seen_at >= ${request.staleBefore}
              AND (SELECT count(*) FROM sandbox_slots s WHERE s.workspace_id = w.workspace_id) < ${request.workspaceCap}) AS ahead_on_worker,
           (SELECT count(*)::int FROM sandbox_slots WHERE workspace_id = ${workspaceId}) AS in_workspace,
           (SELECT count(*)::int FROM sandbox_slots WHERE worker_id = ${workerId}) AS on_worker,
           (SELECT count(*)::int FROM sandbox_slots WHERE workspace_id = ${workspaceId} AND state = 'evicting') AS evicting_in_workspace,
-          (SELECT count(*)::int FROM sandbox_slots WHERE worker_id = ${workerId} AND state = 'evicting') AS evicting_on_worker`) as [
-        { ahead_in_workspace: number; ahead_on_worker: number; in_workspace: number; on_worker: number; evicting_in_workspace: number; evicting_on_worker: number },
-      ];
-      const workspaceFull = counts.in_workspace >= request.workspaceCap;
-      const workerFull = counts.on_worker >= request.workerCap;
-      if (!workspaceFull && !workerFull && counts.ahead_in_workspace === 0 && counts.ahead_on_worker === 0) {
-        await tx.$executeRaw`INSERT INTO sandbox_slots (session_id, workspace_id, worker_id, last_used_at) VALUES (${sessionId}, ${workspaceId}, ${workerId}, now())`;
-        await tx.$executeRaw`DELETE FROM sandbox_waiters WHERE session_id = ${sessionId}`;
+          (SELECT count(*)::int FROM sandbox_slots WHERE worker_id = ${workerId} AND state = 'evicting') AS evicting_on_worker
+        FROM (SELECT coalesce((SELECT ticket FROM sandbox_waiters WHERE session_id = ${sessionId}), ${MAX_TICKET}::bigint) AS ticket) own`) as [LedgerView];
+      if (ledger.state === 'live') {
+        await tx.$executeRaw`
+          WITH out_of_line AS (DELETE FROM sandbox_waiters WHERE session_id = ${sessionId})
+          UPDATE sandbox_slots SET worker_id = ${workerId}, last_used_at = now() WHERE session_id = ${sessionId}`;
+        return { kind: 'granted', existing: true };
+      }
+      const workspaceFull = ledger.in_workspace >= request.workspaceCap;
+      const workerFull = ledger.on_worker >= request.workerCap;
+      // Its own sandbox is being reaped (the slot frees once it is gone, and the session takes a new one), or the caps say wait.
+      if (ledger.state === null && !workspaceFull && !workerFull && ledger.ahead_in_workspace === 0 && ledger.ahead_on_worker === 0) {
+        await tx.$executeRaw`
+          WITH out_of_line AS (DELETE FROM sandbox_waiters WHERE session_id = ${sessionId})
+          INSERT INTO sandbox_slots (session_id, workspace_id, worker_id, last_used_at) VALUES (${sessionId}, ${workspaceId}, ${workerId}, now())`;
         return { kind: 'granted', existing: false };
       }
+      // Queued, or still queued: a takeover renews the row of the turn's earlier owner and keeps its ticket.
+      await tx.$executeRaw`
+        INSERT INTO sandbox_waiters (session_id, workspace_id, worker_id, seen_at) VALUES (${sessionId}, ${workspaceId}, ${workerId}, now())
+        ON CONFLICT (session_id) DO UPDATE SET worker_id = EXCLUDED.worker_id, seen_at = EXCLUDED.seen_at`;
+      if (ledger.state === 'evicting') return { kind: 'waiting' };
       // The n-th waiter in line makes sure n sandboxes are on their way out, so a queue drains in parallel.
-      if (workspaceFull && counts.evicting_in_workspace <= counts.ahead_in_workspace) {
+      if (workspaceFull && ledger.evicting_in_workspace <= ledger.ahead_in_workspace) {
         const evict = await this.markLeastRecentlyUsed(tx, { workspaceId });
         if (evict) return { kind: 'waiting', evict };
       }
-      if (workerFull && counts.evicting_on_worker <= counts.ahead_on_worker) {
+      if (workerFull && ledger.evicting_on_worker <= ledger.ahead_on_worker) {
         const evict = await this.markLeastRecentlyUsed(tx, { workerId });
         if (evict) return { kind: 'waiting', evict };
       }
