@@ -110,7 +110,7 @@ export class SandboxSlotsRepository {
       }
       const workspaceFull = ledger.in_workspace >= request.workspaceCap;
       const workerFull = ledger.on_worker >= request.workerCap;
-      // Its own sandbox is being reaped (the slot frees once it is gone, and the session takes a new one), or the caps say wait.
+      // No slot yet, room for one and nobody ahead: granted, and out of the line if it was in it.
       if (ledger.state === null && !workspaceFull && !workerFull && ledger.ahead_in_workspace === 0 && ledger.ahead_on_worker === 0) {
         await tx.$executeRaw`
           WITH out_of_line AS (DELETE FROM sandbox_waiters WHERE session_id = ${sessionId})
@@ -121,6 +121,7 @@ export class SandboxSlotsRepository {
       await tx.$executeRaw`
         INSERT INTO sandbox_waiters (session_id, workspace_id, worker_id, seen_at) VALUES (${sessionId}, ${workspaceId}, ${workerId}, now())
         ON CONFLICT (session_id) DO UPDATE SET worker_id = EXCLUDED.worker_id, seen_at = EXCLUDED.seen_at`;
+      // Its own sandbox is being reaped: the slot frees once it is gone, and the session takes a new one.
       if (ledger.state === 'evicting') return { kind: 'waiting' };
       // The n-th waiter in line makes sure n sandboxes are on their way out, so a queue drains in parallel.
       if (workspaceFull && ledger.evicting_in_workspace <= ledger.ahead_in_workspace) {
