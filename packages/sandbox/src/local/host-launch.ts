@@ -56,8 +56,9 @@ export interface HostSpawn {
  * writes its pid into the sandbox's cgroups and has `setRlimits` (the resident host helper) set its
  * rlimits: what a shell, `prlimit` and `setpriv` in front of it did in three execs, each tens of
  * milliseconds on a busy machine. The uid switch is the spawn's own (setgid, setgroups(0), setuid
- * in the child, before the exec); no_new_privs and empty inheritable capabilities are bubblewrap's
- * own (it sets both, unconditionally, before it forks).
+ * in the child, before the exec); no_new_privs and empty capability sets are bubblewrap's own (it
+ * sets no_new_privs before it forks, and empties the sets of itself and of the sandbox's processes;
+ * the isolation tests check every process of a new sandbox for both).
  */
 export function hostLaunch(launch: HostLaunch, setRlimits: (pid: number, rlimits: Array<[number, number]>) => Promise<void>): HostSpawn {
   return {
