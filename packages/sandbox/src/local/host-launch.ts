@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs';
+
 /** rlimits bubblewrap and everything in the sandbox inherit: the floor that holds with or without cgroups. */
 export interface SandboxRlimits {
   /** RLIMIT_FSIZE: no single file written may grow past this (the workspace disk limit). */
@@ -7,11 +9,24 @@ export interface SandboxRlimits {
   openFiles: number;
 }
 
+/** Resource numbers of prlimit64, the same on every Linux architecture Node runs on. */
+const RLIMIT = { fsize: 1, core: 4, nproc: 6, nofile: 7 } as const;
+
+/** The rlimits as (resource number, value) pairs, soft = hard: no core dumps, then the sandbox's. */
+export function rlimitValues(rlimits: SandboxRlimits): Array<[number, number]> {
+  return [
+    [RLIMIT.core, 0],
+    [RLIMIT.fsize, rlimits.fileBytes],
+    [RLIMIT.nofile, rlimits.openFiles],
+    ...(rlimits.processes !== undefined ? [[RLIMIT.nproc, rlimits.processes] as [number, number]] : []),
+  ];
+}
+
 export interface HostLaunch {
-  /** cgroup.procs files the launching shell writes its own pid to before anything else runs. */
+  /** cgroup.procs files bubblewrap's pid is written to before it reads its arguments. */
   cgroupProcsFiles: readonly string[];
   rlimits: SandboxRlimits;
-  /** Switch to this host uid/gid (the worker runs as root); undefined keeps the worker's own. */
+  /** Start bubblewrap as this host uid/gid (the worker runs as root); undefined keeps the worker's own. */
   hostUid?: number;
   bwrapPath: string;
   /** bwrap options after `--args 3`, visible in the host's process list. */
@@ -20,34 +35,40 @@ export interface HostLaunch {
   command: readonly string[];
 }
 
-/** The shell that writes its own pid to the cgroup.procs files named first, then execs the rest. */
-const JOIN_CGROUPS = 'n=$1; shift; while [ "$n" -gt 0 ]; do echo $$ > "$1" || exit 125; shift; n=$((n - 1)); done; exec "$@"';
-
-function prlimitArgs(rlimits: SandboxRlimits): string[] {
-  return [
-    'prlimit',
-    '--core=0',
-    `--fsize=${rlimits.fileBytes}`,
-    `--nofile=${rlimits.openFiles}`,
-    ...(rlimits.processes !== undefined ? [`--nproc=${rlimits.processes}`] : []),
-    '--',
-  ];
-}
-
-/** `/bin/sh` joining the cgroups (writing `$$` before exec, so everything it becomes starts inside them), then prlimit. */
-function limitedShell(cgroupProcsFiles: readonly string[], rlimits: SandboxRlimits, rest: readonly string[]): { command: string; args: string[] } {
-  return { command: '/bin/sh', args: ['-c', JOIN_CGROUPS, 'sh', String(cgroupProcsFiles.length), ...cgroupProcsFiles, ...prlimitArgs(rlimits), ...rest] };
+/** How the worker starts bubblewrap: one exec, nothing in front of it. */
+export interface HostSpawn {
+  command: string;
+  args: string[];
+  /** The uid and gid it is spawned as (Node sets them, and drops supplementary groups, before the exec). */
+  uid?: number;
+  gid?: number;
+  /**
+   * Run once the process exists and before its fd-3 arguments are written: bubblewrap reads them
+   * before it forks anything (nothing of the sandbox exists until they are in), so what this does
+   * holds for every process of the sandbox.
+   */
+  beforeArguments(pid: number): Promise<void>;
 }
 
 /**
- * Joins the cgroups (moving a pid from outside after spawn would race with bwrap's first fork),
- * then sets the rlimits, drops to the sandbox's host uid and execs bubblewrap, which reads its
- * arguments from fd 3 (so the token and the session's variables never appear in a host command line).
+ * bubblewrap spawned directly by the worker, reading its arguments from fd 3 (so the token and the
+ * session's variables never appear in a host command line). While it waits for them the worker
+ * writes its pid into the sandbox's cgroups and has `setRlimits` (the resident host helper) set its
+ * rlimits: what a shell, `prlimit` and `setpriv` in front of it did in three execs, each tens of
+ * milliseconds on a busy machine. The uid switch is the spawn's own (setgid, setgroups(0), setuid
+ * in the child, before the exec); no_new_privs and empty capability sets are bubblewrap's own (it
+ * sets no_new_privs before it forks, and empties the sets of itself and of the sandbox's processes;
+ * the isolation tests check every process of a new sandbox for both).
  */
-export function hostLaunchCommand(launch: HostLaunch): { command: string; args: string[] } {
-  const setpriv =
-    launch.hostUid === undefined
-      ? []
-      : ['setpriv', `--reuid=${launch.hostUid}`, `--regid=${launch.hostUid}`, '--clear-groups', '--inh-caps=-all', '--no-new-privs', '--'];
-  return limitedShell(launch.cgroupProcsFiles, launch.rlimits, [...setpriv, launch.bwrapPath, '--args', '3', ...launch.bwrapArgs, '--', ...launch.command]);
+export function hostLaunch(launch: HostLaunch, setRlimits: (pid: number, rlimits: Array<[number, number]>) => Promise<void>): HostSpawn {
+  return {
+    command: launch.bwrapPath,
+    args: ['--args', '3', ...launch.bwrapArgs, '--', ...launch.command],
+    ...(launch.hostUid !== undefined ? { uid: launch.hostUid, gid: launch.hostUid } : {}),
+    beforeArguments: async (pid) => {
+      // Synchronous: one small write each, cheaper than a thread-pool round trip on a busy machine.
+      for (const file of launch.cgroupProcsFiles) writeFileSync(file, String(pid));
+      await setRlimits(pid, rlimitValues(launch.rlimits));
+    },
+  };
 }
