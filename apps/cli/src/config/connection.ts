@@ -1,3 +1,4 @@
+import { parseEnv } from '@stratus/contracts';
 import { Stratus } from '@stratus/sdk';
 import { z } from 'zod';
 import { UsageError } from '../errors';
@@ -24,16 +25,9 @@ export interface Connection {
   token: string;
 }
 
-function parseEnv(env: NodeJS.ProcessEnv): z.infer<typeof CliEnv> {
-  const parsed = CliEnv.safeParse(env);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0]!;
-  throw new UsageError(`${issue.path.join('.')}: ${issue.message}.`);
-}
-
 /** Where to connect and as whom: flags, then STRATUS_BASE_URL/STRATUS_TOKEN, then what `stratus login` stored. */
 export async function resolveConnection(options: ConnectionOptions, env: NodeJS.ProcessEnv): Promise<Connection> {
-  const vars = parseEnv(env);
+  const vars = parseEnv(CliEnv, env, { what: 'environment', error: (message) => new UsageError(message) });
   const stored = await readConfig(env);
   const baseUrl = options.baseUrl ?? vars.STRATUS_BASE_URL ?? stored.baseUrl ?? DEFAULT_BASE_URL;
   const token = options.token ?? vars.STRATUS_TOKEN ?? stored.token;
