@@ -1,4 +1,5 @@
 // Memory of a process and everything it started, read from /proc (Linux only).
+import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 
 function readProc(pid, file) {
@@ -25,12 +26,8 @@ function processTable() {
   return table;
 }
 
-/**
- * The process `rootPid` and all its descendants: their summed RSS (VmRSS, so shared pages are counted
- * once per process, as `ps` does), how many there are, and a count and RSS per command name.
- */
-export function processTreeMemory(rootPid) {
-  const table = processTable();
+/** `rootPid` and every process below it in `table`. */
+function descendants(table, rootPid) {
   const children = new Map();
   for (const [pid, { ppid }] of table) {
     if (!children.has(ppid)) children.set(ppid, []);
@@ -42,6 +39,16 @@ export function processTreeMemory(rootPid) {
     pids.push(pid);
     stack.push(...(children.get(pid) ?? []));
   }
+  return pids;
+}
+
+/**
+ * The process `rootPid` and all its descendants: their summed RSS (VmRSS, so shared pages are counted
+ * once per process, as `ps` does), how many there are, and a count and RSS per command name.
+ */
+export function processTreeMemory(rootPid) {
+  const table = processTable();
+  const pids = descendants(table, rootPid);
   let rssBytes = 0;
   const byCommand = {};
   for (const pid of pids) {
@@ -61,4 +68,49 @@ export function processTreeMemory(rootPid) {
 export function processRssMib(pid) {
   const match = /^VmRSS:\s+(\d+) kB/m.exec(readProc(pid, 'status') ?? '');
   return match ? Math.round((Number(match[1]) / 1024) * 10) / 10 : undefined;
+}
+
+let ticksPerSecond;
+
+/** CPU milliseconds a process has used, with those of its children it has reaped (utime+stime+cutime+cstime). */
+function cpuMs(pid) {
+  const stat = readProc(pid, 'stat');
+  if (!stat) return 0;
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  ticksPerSecond ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+  // Fields 14–17 of /proc/<pid>/stat, counted from 3 after the command name.
+  const ticks = fields.slice(11, 15).reduce((sum, v) => sum + Number(v), 0);
+  return (ticks * 1000) / ticksPerSecond;
+}
+
+/**
+ * CPU milliseconds used so far by the server's process tree (with its sandboxes), by every PostgreSQL
+ * and Redis process of the machine, and by this process (the benchmark's clients and scripted model).
+ * Two readings around a timed phase say where its CPU went; on a quiet machine the database and Redis
+ * figures are the server's alone.
+ */
+export function cpuReading(serverPid) {
+  const table = processTable();
+  const sum = (pids) => pids.reduce((total, pid) => total + cpuMs(pid), 0);
+  const byCommand = (name) => [...table].filter(([, { comm }]) => comm === name).map(([pid]) => pid);
+  const own = process.cpuUsage();
+  return {
+    server: sum(descendants(table, serverPid)),
+    postgres: sum(byCommand('postgres')),
+    redis: sum(byCommand('redis-server')),
+    bench: (own.user + own.system) / 1000,
+  };
+}
+
+/** CPU milliseconds per unit of work between two readings, per part and in all. */
+export function cpuPer(before, after, units) {
+  const per = {};
+  let total = 0;
+  for (const part of Object.keys(after)) {
+    const ms = after[part] - before[part];
+    total += ms;
+    per[part] = Math.round((ms / Math.max(units, 1)) * 100) / 100;
+  }
+  per.total = Math.round((total / Math.max(units, 1)) * 100) / 100;
+  return per;
 }

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { pool, ROOT, stats } from './lib.mjs';
-import { processRssMib, processTreeMemory } from './process-tree.mjs';
+import { cpuPer, cpuReading, processRssMib, processTreeMemory } from './process-tree.mjs';
 import { openSessionStream } from './sse-client.mjs';
 
 const TURN_TIMEOUT_MS = 120_000;
@@ -115,6 +115,7 @@ export async function turnsAtConcurrency(server, setup, kind, clients, durationS
   const sessions = await createSessions(server, setup, clients, errors);
   const streams = await Promise.all(sessions.map((id) => openSessionStream(server, id)));
   const turns = [];
+  const cpuBefore = cpuReading(server.pid);
   const started = performance.now();
   const deadline = started + durationS * 1000;
   await Promise.all(
@@ -126,6 +127,7 @@ export async function turnsAtConcurrency(server, setup, kind, clients, durationS
     }),
   );
   const elapsed = (performance.now() - started) / 1000;
+  const cpu = cpuPer(cpuBefore, cpuReading(server.pid), turns.length);
   await Promise.all(streams.map((s) => s.close()));
   return {
     kind,
@@ -135,6 +137,8 @@ export async function turnsAtConcurrency(server, setup, kind, clients, durationS
     seconds: Math.round(elapsed * 10) / 10,
     turns_per_second: Math.round((turns.length / elapsed) * 10) / 10,
     turn_ms: stats(turns),
+    // Where each turn's CPU went: with every core busy, cores × 1000 / total is the machine's ceiling.
+    cpu_ms_per_turn: cpu,
     errors: errors.counts,
   };
 }

@@ -283,9 +283,11 @@ async function scaleServer(model, sandboxDir) {
 
 const errorText = (errors) => (Object.keys(errors).length === 0 ? '0' : Object.entries(errors).map(([k, v]) => `${v}× ${k}`).join(', '));
 
+const cpuText = (cpu) => `${cpu.server}/${cpu.postgres}/${cpu.redis}/${cpu.bench} = ${cpu.total}`.padEnd(52);
+
 async function turnsScenario(model, sandboxDir) {
   console.log(`\n== turns: fresh sessions, ${flags.duration} s per row, user.message POST → session.status_idle on SSE`);
-  console.log(`${'kind'.padEnd(6)} ${'clients'.padStart(7)} ${'turns/s'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'turns'.padStart(6)}  errors`);
+  console.log(`${'kind'.padEnd(6)} ${'clients'.padStart(7)} ${'turns/s'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'turns'.padStart(6)}  CPU ms per turn (server/postgres/redis/bench = total)  errors`);
   const { server, setup } = await scaleServer(model, sandboxDir);
   const rows = [];
   try {
@@ -293,7 +295,7 @@ async function turnsScenario(model, sandboxDir) {
       for (const clients of list(flags.clients).map(Number)) {
         const row = await turnsAtConcurrency(server, setup, kind, clients, Number(flags.duration));
         rows.push(row);
-        console.log(`${kind.padEnd(6)} ${String(clients).padStart(7)} ${String(row.turns_per_second).padStart(8)} ${String(row.turn_ms.p50).padStart(8)} ${String(row.turn_ms.p99).padStart(8)} ${String(row.turns).padStart(6)}  ${errorText(row.errors)}`);
+        console.log(`${kind.padEnd(6)} ${String(clients).padStart(7)} ${String(row.turns_per_second).padStart(8)} ${String(row.turn_ms.p50).padStart(8)} ${String(row.turn_ms.p99).padStart(8)} ${String(row.turns).padStart(6)}  ${cpuText(row.cpu_ms_per_turn)}  ${errorText(row.errors)}`);
       }
     }
   } finally {
