@@ -84,7 +84,7 @@ describe('bwrapArgs', () => {
 });
 
 describe('hostLaunchCommand', () => {
-  it('joins the cgroups, sets the rlimits and drops to the sandbox uid before bwrap reads its arguments from fd 3', () => {
+  it('closes inherited descriptors, joins the cgroups, sets the rlimits and drops to the sandbox uid before bwrap reads its arguments from fd 3', () => {
     const { command, args } = hostLaunchCommand({
       cgroupProcsFiles: ['/cg/memory/s1/cgroup.procs', '/cg/pids/s1/cgroup.procs'],
       rlimits: { fileBytes: 100, openFiles: 64, processes: 32 },
@@ -92,10 +92,11 @@ describe('hostLaunchCommand', () => {
       bwrapPath: '/usr/bin/bwrap',
       bwrapArgs: ['--chdir', '/workspace'],
       command: ['/opt/stratus/bin/node', 'main.js'],
+      keepFds: 5,
     });
-    expect(command).toBe('/bin/sh');
-    expect(args.slice(3)).toEqual([
-      '2', '/cg/memory/s1/cgroup.procs', '/cg/pids/s1/cgroup.procs',
+    expect(command).toBe('/usr/bin/perl');
+    expect(args.slice(2)).toEqual([
+      '--', '5', '2', '/cg/memory/s1/cgroup.procs', '/cg/pids/s1/cgroup.procs',
       'prlimit', '--core=0', '--fsize=100', '--nofile=64', '--nproc=32', '--',
       'setpriv', '--reuid=200001', '--regid=200001', '--clear-groups', '--inh-caps=-all', '--no-new-privs', '--',
       '/usr/bin/bwrap', '--args', '3', '--chdir', '/workspace', '--', '/opt/stratus/bin/node', 'main.js',

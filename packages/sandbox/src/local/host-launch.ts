@@ -1,3 +1,5 @@
+import { CLOSE_INHERITED_FDS } from './inherited-fds';
+
 /** rlimits bubblewrap and everything in the sandbox inherit: the floor that holds with or without cgroups. */
 export interface SandboxRlimits {
   /** RLIMIT_FSIZE: no single file written may grow past this (the workspace disk limit). */
@@ -18,10 +20,23 @@ export interface HostLaunch {
   bwrapArgs: readonly string[];
   /** What bwrap runs in the sandbox (bwrap takes the command from its own command line only, not from `--args`). */
   command: readonly string[];
+  /** Descriptors below this are the launch's own (stdio, bwrap's `--args` and `--seccomp`); every other is closed before bwrap. */
+  keepFds: number;
 }
 
-/** The shell that writes its own pid to the cgroup.procs files named first, then execs the rest. */
-const JOIN_CGROUPS = 'n=$1; shift; while [ "$n" -gt 0 ]; do echo $$ > "$1" || exit 125; shift; n=$((n - 1)); done; exec "$@"';
+/** The descriptor bubblewrap reads its arguments from. */
+export const BWRAP_ARGS_FD = 3;
+
+/**
+ * The program that closes every descriptor the worker inherited but those it is told to keep (bubblewrap
+ * passes whatever it is not told about on to the sandbox), writes its own pid to the cgroup.procs files
+ * named next, then execs the rest. perl rather than /bin/sh: dash cannot name a descriptor above 9.
+ */
+const JOIN_CGROUPS = `${CLOSE_INHERITED_FDS}
+my ($keep, $n) = splice(@ARGV, 0, 2);
+close_inherited_fds($keep);
+for (splice(@ARGV, 0, $n)) { my $f; open($f, ">", $_) && syswrite($f, $$) or do { print STDERR "cgroup $_: $!\\n"; exit 125 }; }
+exec { $ARGV[0] } @ARGV or do { print STDERR "exec $ARGV[0]: $!\n"; exit 127 };`;
 
 function prlimitArgs(rlimits: SandboxRlimits): string[] {
   return [
@@ -34,14 +49,15 @@ function prlimitArgs(rlimits: SandboxRlimits): string[] {
   ];
 }
 
-/** `/bin/sh` joining the cgroups (writing `$$` before exec, so everything it becomes starts inside them), then prlimit. */
-function limitedShell(cgroupProcsFiles: readonly string[], rlimits: SandboxRlimits, rest: readonly string[]): { command: string; args: string[] } {
-  return { command: '/bin/sh', args: ['-c', JOIN_CGROUPS, 'sh', String(cgroupProcsFiles.length), ...cgroupProcsFiles, ...prlimitArgs(rlimits), ...rest] };
+/** JOIN_CGROUPS (writing its pid before exec, so everything it becomes starts inside them), then prlimit. */
+function limitedLaunch(launch: HostLaunch, rest: readonly string[]): { command: string; args: string[] } {
+  const { cgroupProcsFiles, rlimits, keepFds } = launch;
+  return { command: '/usr/bin/perl', args: ['-e', JOIN_CGROUPS, '--', String(keepFds), String(cgroupProcsFiles.length), ...cgroupProcsFiles, ...prlimitArgs(rlimits), ...rest] };
 }
 
 /**
- * Joins the cgroups (moving a pid from outside after spawn would race with bwrap's first fork),
- * then sets the rlimits, drops to the sandbox's host uid and execs bubblewrap, which reads its
+ * Closes the descriptors the worker inherited, joins the cgroups (moving a pid from outside after
+ * spawn would race with bwrap's first fork), then sets the rlimits, drops to the sandbox's host uid and execs bubblewrap, which reads its
  * arguments from fd 3 (so the token and the session's variables never appear in a host command line).
  */
 export function hostLaunchCommand(launch: HostLaunch): { command: string; args: string[] } {
@@ -49,5 +65,5 @@ export function hostLaunchCommand(launch: HostLaunch): { command: string; args: 
     launch.hostUid === undefined
       ? []
       : ['setpriv', `--reuid=${launch.hostUid}`, `--regid=${launch.hostUid}`, '--clear-groups', '--inh-caps=-all', '--no-new-privs', '--'];
-  return limitedShell(launch.cgroupProcsFiles, launch.rlimits, [...setpriv, launch.bwrapPath, '--args', '3', ...launch.bwrapArgs, '--', ...launch.command]);
+  return limitedLaunch(launch, [...setpriv, launch.bwrapPath, '--args', String(BWRAP_ARGS_FD), ...launch.bwrapArgs, '--', ...launch.command]);
 }

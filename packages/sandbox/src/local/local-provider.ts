@@ -19,7 +19,7 @@ import { bwrapArgs, commonRoot, findExecutable, runnerPathInside, SANDBOX_PATHS,
 import { EgressProxyProcess, type LocalEgressProxy } from './egress-proxy-process';
 import { EntryServer } from './entry-server';
 import { CgroupManager, parseCpuQuantity, parseMemoryQuantity, type SandboxCgroup } from './cgroups';
-import { hostLaunchCommand, type SandboxRlimits } from './host-launch';
+import { BWRAP_ARGS_FD, hostLaunchCommand, type SandboxRlimits } from './host-launch';
 import { exportLines, NamespaceExec, SCRIPT_FROM_FD3 } from './namespace-exec';
 import { bridgeEgress, EGRESS_BRIDGE_PORT, NetnsListeners } from './netns-bridge';
 import { OnDemandRunner } from './on-demand-runner';
@@ -524,7 +524,8 @@ export class LocalSandboxProvider implements SandboxProvider {
     });
     const runnerCommand = [SANDBOX_PATHS.node, runnerPathInside(runnerCode, runner.entry)];
     steps.mark('arguments');
-    const launch = hostLaunchCommand({ ...limits, hostUid, bwrapPath: bwrap, bwrapArgs: args.onCommandLine, command: enterable ? INIT_COMMAND : runnerCommand });
+    const keepFds = (seccomp !== undefined ? SECCOMP_FD : BWRAP_ARGS_FD) + 1;
+    const launch = hostLaunchCommand({ ...limits, hostUid, bwrapPath: bwrap, bwrapArgs: args.onCommandLine, command: enterable ? INIT_COMMAND : runnerCommand, keepFds });
     let init: RunnerProcess;
     try {
       // bwrap itself starts with PATH and nothing else; all it passes on is set with --setenv above.

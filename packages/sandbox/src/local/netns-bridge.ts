@@ -1,6 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { Server } from 'node:net';
 import { bridgeToUnixSocket, type SocketBridge } from '@stratus/sandbox-protocol';
+import { CLOSE_INHERITED_FDS } from './inherited-fds';
 import { SEND_MESSAGE, startResidentPerl } from './resident-perl';
 
 /** The loopback port inside every local sandbox that leads to the egress proxy (each sandbox has its own network namespace). */
@@ -22,9 +23,12 @@ const SYSCALLS: Partial<Record<string, { setns: number; sendmsg: number }>> = { 
  * "net.Server","msg":{"id":N}}` with the socket attached as SCM_RIGHTS, which Node turns into a
  * 'message' event carrying a net.Server (it answers each with a NODE_HANDLE_ACK line, skipped
  * here); a failure is a plain message `{"id":N,"error":"…"}`, both sent with SEND_MESSAGE
- * (CLONE_NEWNET is 0x40000000). Arguments: the port, setns's number, sendmsg's number.
+ * (CLONE_NEWNET is 0x40000000). Arguments: the port, setns's number, sendmsg's number. It keeps no
+ * descriptor the worker inherited but its stdio and the channel (inherited-fds.ts).
  */
 const HELPER = `
+${CLOSE_INHERITED_FDS}
+close_inherited_fds(4);
 my ($port, $setns, $sendmsg) = @ARGV;
 open(my $channel, "+<&=", 3) or die "channel: $!\\n";
 ${SEND_MESSAGE}
