@@ -10,7 +10,7 @@ export interface SandboxRlimits {
 }
 
 export interface HostLaunch {
-  /** cgroup.procs files the launching shell writes its own pid to before anything else runs. */
+  /** cgroup.procs files the launch's first program writes its own pid to before anything else runs. */
   cgroupProcsFiles: readonly string[];
   rlimits: SandboxRlimits;
   /** Switch to this host uid/gid (the worker runs as root); undefined keeps the worker's own. */
