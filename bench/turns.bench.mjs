@@ -13,6 +13,8 @@
 //            the latency of POST /sessions/{id}/events while their sandboxes start.
 //   runner   the sandbox runner started as the Kubernetes provider's pod runs it (the fake kubelet's
 //            way): its RSS when idle.
+//   overhead one session runs --overhead-turns (100) tool turns one after another: the platform's own
+//            time per model step and per tool call, from the worker's spans (turn-overhead.mjs).
 //   steady   the original figures: --sessions (200) sessions, warmed up (sandbox started), run tool
 //            turns for --steady-duration seconds; overhead per model step and tool call from the event
 //            log, enqueue→start, cancel latency, local sandbox start time.
@@ -29,13 +31,15 @@
 // <= 25 ms, p99 <= 80 ms; 0 errors; 500 tool sessions <= 1.5 GiB RSS in all, 500 chat-only sessions
 // no sandbox process; POST /events p99 < 50 ms while 200 sandboxes start. Steady: overhead per model
 // step <= 5 ms p50, per tool call <= 15 ms p50 (sandbox already up), local sandbox start <= 300 ms
-// p50, >= 100 turns/s across 200 sessions.
+// p50, >= 100 turns/s across 200 sessions. Overhead (issue 12): per model step <= 2 ms p50, per tool
+// call <= 5 ms p50, outside the model call and the command's own run time.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { databaseUrl, idleWatcher, machine, parseFlags, ROOT, startServer, stats, writeReport } from './lib.mjs';
+import { measureTurnOverhead, OVERHEAD_TARGETS } from './turn-overhead.mjs';
 import { eventsWhileSandboxesStart, kubernetesRunnerIdle, memoryAfterSessions, turnsAtConcurrency } from './turns-scale.mjs';
 
 const require = createRequire(import.meta.url);
@@ -43,7 +47,7 @@ const { startScriptedModel } = require(path.join(ROOT, 'packages/testing/dist/in
 const { LocalSandboxProvider } = require(path.join(ROOT, 'packages/sandbox/dist/index.js'));
 
 const flags = parseFlags(process.argv.slice(2), {
-  scenarios: 'turns,memory,starts,runner,steady',
+  scenarios: 'turns,memory,starts,runner,overhead,steady',
   clients: '1,10,50',
   kinds: 'plain,tool',
   duration: '10',
@@ -53,6 +57,7 @@ const flags = parseFlags(process.argv.slice(2), {
   starts: '200',
   'starts-concurrency': '50',
   'server-env': '',
+  'overhead-turns': '100',
   sessions: process.env.BENCH_SESSIONS ?? '200',
   'steady-duration': process.env.BENCH_DURATION_SECONDS ?? '20',
 });
@@ -331,6 +336,17 @@ async function startsScenario(model, sandboxDir) {
   }
 }
 
+async function overheadScenario(model, sandboxDir) {
+  const turns = Number(flags['overhead-turns']);
+  console.log(`\n== overhead: ${turns} tool turns one after another on one session (sandbox up), from the worker's spans`);
+  const row = await measureTurnOverhead({ model, sandboxDir, watcherOf: idleWatcher, turns, serverEnv: SERVER_ENV });
+  line('platform overhead per model step', row.step);
+  line('platform overhead per tool call (Bash `true`)', row.toolCall);
+  const targets = { stepOverheadP50Ms: row.step.p50 <= OVERHEAD_TARGETS.stepOverheadP50Ms, toolCallOverheadP50Ms: row.toolCall.p50 <= OVERHEAD_TARGETS.toolCallOverheadP50Ms };
+  console.log(`targets met: ${JSON.stringify(targets)}`);
+  return { turns, results: { step_overhead_ms: row.step, tool_call_overhead_ms: row.toolCall }, targets: OVERHEAD_TARGETS, targets_met: targets };
+}
+
 const model = await startScriptedModel({
   models: ['bench-model'],
   respond: ({ body }) => {
@@ -354,6 +370,7 @@ try {
     report.scenarios.runner = await kubernetesRunnerIdle();
     console.log(`\n== runner: Kubernetes sandbox runner idle RSS ${report.scenarios.runner.rss_mib_ready_idle} MiB (after one command ${report.scenarios.runner.rss_mib_idle_after_one_command} MiB)`);
   }
+  if (SCENARIOS.has('overhead')) report.scenarios.overhead = await overheadScenario(model, sandboxDir);
   if (SCENARIOS.has('steady')) report.scenarios.steady = await steady(model, sandboxDir);
 } finally {
   console.log(`\nreport: ${writeReport('turns', report)}`);

@@ -4,9 +4,8 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
-import { createTestDatabase, removeSandboxBase, startOwnRedis, type OwnRedis, type TestDatabase } from '@stratus/testing';
+import { createTestDatabase, eventually, removeSandboxBase, sql, startOwnRedis, type OwnRedis, type TestDatabase } from '@stratus/testing';
 import { Redis } from 'ioredis';
-import { Client } from 'pg';
 
 // Two deployments (built all-in-one processes, each with its own database and REDIS_KEY_PREFIX) on
 // one Redis of this test's own, so that every key and channel in it can be accounted for. The second
@@ -123,24 +122,6 @@ async function storedIds(deployment: Deployment, sessionId: string): Promise<str
   return page.data.map((event) => event.id);
 }
 
-async function waitFor(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
-async function sql(deployment: Deployment, query: string, params: unknown[]): Promise<void> {
-  const client = new Client({ connectionString: deployment.db.url });
-  await client.connect();
-  try {
-    await client.query(query, params);
-  } finally {
-    await client.end();
-  }
-}
-
 async function allKeys(): Promise<string[]> {
   const keys: string[] = [];
   for await (const batch of inspector.scanStream({ count: 1000 }) as AsyncIterable<string[]>) keys.push(...batch);
@@ -167,18 +148,18 @@ describe('two deployments on one Redis', () => {
     const [a, b] = deployments as [Deployment, Deployment];
     const sessionId = await createSession(a);
     // B's own session, given A's id.
-    await sql(b, 'UPDATE sessions SET id = $1 WHERE id = $2', [sessionId, await createSession(b)]);
+    await sql(b.db.url, 'UPDATE sessions SET id = $1 WHERE id = $2', [sessionId, await createSession(b)]);
     const onA = await follow(a, sessionId);
     const onB = await follow(b, sessionId);
 
     await call(a, 'POST', `/sessions/${sessionId}/events`, { events: [{ type: 'user.message', content: 'hello from A' }] });
-    await waitFor("A's turn on A's stream", () => onA.types.includes('session.status_idle'));
+    await eventually(async () => onA.types.includes('session.status_idle'), 30_000, "A's turn on A's stream");
 
     await call(b, 'POST', `/sessions/${sessionId}/events`, { events: [{ type: 'user.message', content: 'hello from B' }] });
-    await waitFor("B's turn on B's stream", () => onB.types.includes('session.status_idle'));
+    await eventually(async () => onB.types.includes('session.status_idle'), 30_000, "B's turn on B's stream");
     // Redis delivers in publish order: had A's events reached B's stream, they would be there by now.
     const [storedA, storedB] = [await storedIds(a, sessionId), await storedIds(b, sessionId)];
-    await waitFor('every stored event on the streams', () => onA.ids.length >= storedA.length && onB.ids.length >= storedB.length);
+    await eventually(async () => onA.ids.length >= storedA.length && onB.ids.length >= storedB.length, 30_000, 'every stored event on the streams');
     expect(onA.ids).toEqual(storedA);
     expect(onB.ids).toEqual(storedB);
     expect(storedA.filter((id) => storedB.includes(id))).toEqual([]);

@@ -1,9 +1,8 @@
-import { startOwnRedis, startTcpProxy, type OwnRedis, type TcpProxy } from '@stratus/testing';
+import { eventually, startOwnRedis, startTcpProxy, type OwnRedis, type TcpProxy } from '@stratus/testing';
 import { createFixture, type Fixture } from './support/fixture';
 import { spawnGateway, stopGateway, type GatewayProcess } from './support/gateway-process';
 import { readWithSdk, type SdkReader } from './support/sdk-reader';
 import { openRaw, type RawStream } from './support/sse-reader';
-import { waitFor } from './support/wait';
 
 /**
  * How long PostgreSQL stays unreachable. 30 s is the outage the gateway must outlive; a shorter one
@@ -59,8 +58,7 @@ async function readAll(sessionId: string, first: RawStream): Promise<string[]> {
   const segments = [first];
   const received = () => segments.flatMap((stream) => stream.ids);
   let nextAttempt = 0;
-  await waitFor(
-    `${expected} events of ${sessionId} (have ${received().length})`,
+  await eventually(
     async () => {
       if (received().length >= expected) return true;
       const current = segments.at(-1)!;
@@ -73,6 +71,7 @@ async function readAll(sessionId: string, first: RawStream): Promise<string[]> {
       return false;
     },
     OUTAGE_MS + 60_000,
+    `${expected} events of ${sessionId} (have ${received().length})`,
   );
   return received();
 }

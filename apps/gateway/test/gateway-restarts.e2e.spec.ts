@@ -1,9 +1,9 @@
+import { eventually } from '@stratus/testing';
 import { startBalancer, type Balancer } from './support/balancer';
 import { createFixture, type Fixture } from './support/fixture';
 import { spawnGateway, stopGateway, type GatewayProcess } from './support/gateway-process';
 import { readWithSdk } from './support/sdk-reader';
 import { openRaw } from './support/sse-reader';
-import { waitFor } from './support/wait';
 
 // Gateways run as real processes behind a TCP balancer (as behind a Kubernetes Service); the
 // client is the SDK's resumable stream, which knows only the balancer's URL.
@@ -76,7 +76,7 @@ describe('gateway restarts', () => {
       expect(await first.exited).toEqual({ code: 0, signal: null });
     });
     expect(direct.retries).toEqual([150]);
-    await waitFor('the direct stream to end', () => direct.ended);
+    await eventually(async () => direct.ended, 10_000, 'the direct stream to end');
     const table = await fx.tableIds(sessionId);
     expect(direct.ids).toEqual(table.slice(0, direct.ids.length));
     await reader.waitForIds(table.length);

@@ -1,10 +1,9 @@
 import { sessionChannel } from '@stratus/events';
-import { startOwnRedis, type OwnRedis } from '@stratus/testing';
+import { eventually, startOwnRedis, type OwnRedis } from '@stratus/testing';
 import { Redis } from 'ioredis';
 import { createFixture, type Fixture } from './support/fixture';
 import { openConnections, startGateway, type TestGateway } from './support/gateway-app';
 import { openRaw, type RawStream } from './support/sse-reader';
-import { waitFor } from './support/wait';
 
 // A Redis of the test's own, which it kills and starts again while streams are open.
 let redis: OwnRedis;
@@ -61,7 +60,7 @@ describe('Redis restarted mid-stream', () => {
     await redis.start();
     // Nothing else is appended: only the repair after the resubscription can deliver them.
     await allDelivered();
-    await waitFor('the subscriptions to be back', async () => (await subscriptions(sessionChannel(fx.redisKeyPrefix, one))).perChannel[0] === 1);
+    await eventually(async () => (await subscriptions(sessionChannel(fx.redisKeyPrefix, one))).perChannel[0] === 1, 10_000, 'the subscriptions to be back');
     expect(await subscriptions(sessionChannel(fx.redisKeyPrefix, one), sessionChannel(fx.redisKeyPrefix, two))).toEqual({ perChannel: [1, 1], subscriberConnections: 1 });
 
     await fx.publisherReady();
@@ -72,10 +71,10 @@ describe('Redis restarted mid-stream', () => {
     // Subscriptions are reference-counted: the channel goes when its last stream does.
     const connections = await openConnections(gateway);
     streams[0]![0].close();
-    await waitFor('the gateway to see the stream closed', async () => (await openConnections(gateway)) === connections - 1);
+    await eventually(async () => (await openConnections(gateway)) === connections - 1, 10_000, 'the gateway to see the stream closed');
     expect((await subscriptions(sessionChannel(fx.redisKeyPrefix, one))).perChannel).toEqual([1]);
     streams[1]![0].close();
-    await waitFor('the unsubscription', async () => (await subscriptions(sessionChannel(fx.redisKeyPrefix, one))).perChannel[0] === 0);
+    await eventually(async () => (await subscriptions(sessionChannel(fx.redisKeyPrefix, one))).perChannel[0] === 0, 10_000, 'the unsubscription');
     expect(await subscriptions(sessionChannel(fx.redisKeyPrefix, one), sessionChannel(fx.redisKeyPrefix, two))).toEqual({ perChannel: [0, 1], subscriberConnections: 1 });
     streams[2]![0].close();
   });

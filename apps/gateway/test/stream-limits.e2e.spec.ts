@@ -1,9 +1,9 @@
+import { eventually } from '@stratus/testing';
 import { TokenStatusRepository } from '../src/limits/token-status.repository';
 import { createFixture, type Fixture } from './support/fixture';
 import { startGateway, type TestGateway } from './support/gateway-app';
 import { spawnGateway, stopGateway, type GatewayProcess } from './support/gateway-process';
 import { openRaw, type RawStream } from './support/sse-reader';
-import { waitFor } from './support/wait';
 
 // Caps on concurrent streams, token revocation and draining, over real SSE connections to real
 // gateways sharing one database and one Redis prefix (as the gateways of one deployment do).
@@ -27,15 +27,15 @@ async function open(on: { url: string }, sessionId: string, token: string): Prom
 /** Opens streams until one is accepted (earlier attempts answer 429 while a slot is still held). */
 async function openOnceAccepted(on: { url: string }, sessionId: string, token: string, timeoutMs?: number): Promise<RawStream> {
   let accepted: RawStream | undefined;
-  await waitFor(
-    'a stream to be accepted',
+  await eventually(
     async () => {
       const stream = await open(on, sessionId, token);
       if (stream.status === 200) accepted = stream;
       else expect(stream.status).toBe(429);
       return accepted !== undefined;
     },
-    timeoutMs,
+    timeoutMs ?? 10_000,
+    'a stream to be accepted',
   );
   return accepted!;
 }
@@ -129,13 +129,13 @@ describe('revoked tokens', () => {
     for (const stream of doomed) await stream.waitForIds(1);
 
     await fx.prisma.apiToken.updateMany({ where: { workspaceId: revoked.workspaceId }, data: { revokedAt: new Date() } });
-    await waitFor("the revoked token's streams to end", () => doomed.every((stream) => stream.ended));
+    await eventually(async () => doomed.every((stream) => stream.ended), 10_000, "the revoked token's streams to end");
     await fx.append(keptSession, 2);
     await survivor.waitForIds(2);
     expect(survivor.ended).toBe(false);
     // Once the auth cache forgets the token, a reconnection is refused. Until then a stream may be
     // accepted and ended on the next tick, even before its headers are out (the fetch then fails).
-    await waitFor('the token to be refused', async () => (await open(gateway, revokedSession, revoked.token).catch(() => undefined))?.status === 401);
+    await eventually(async () => (await open(gateway, revokedSession, revoked.token).catch(() => undefined))?.status === 401, 10_000, 'the token to be refused');
   });
 
   it('a stream opened while the revocation check asks PostgreSQL is not ended by that check', async () => {
@@ -176,7 +176,7 @@ describe('revoked tokens', () => {
     release();
 
     // The check ended the revoked token's stream: it has run to its end.
-    await waitFor("the revoked token's stream to end", () => doomed.ended);
+    await eventually(async () => doomed.ended, 10_000, "the revoked token's stream to end");
     await fx.append(lateSession);
     await opened.waitForIds(2);
     expect(opened.ended).toBe(false);
@@ -191,17 +191,17 @@ describe('draining', () => {
     const sessionId = await fx.newSession(workspaceId);
     // Ready once its first PostgreSQL and Redis checks answer within their 2 s bound (on a loaded
     // machine a fresh process's first query can take longer, and /readyz rightly says 503 until then).
-    await waitFor('/readyz to answer 200', async () => (await fetch(`${gateway.url}/readyz`)).status === 200);
+    await eventually(async () => (await fetch(`${gateway.url}/readyz`)).status === 200, 10_000, '/readyz to answer 200');
     const stream = await open(gateway, sessionId, token);
     expect(stream.status).toBe(200);
 
     gateway.child.kill('SIGTERM');
     let readyz: { status: number; body: unknown } | undefined;
-    await waitFor('/readyz to answer 503', async () => {
+    await eventually(async () => {
       const response = await fetch(`${gateway.url}/readyz`);
       readyz = { status: response.status, body: await response.json() };
       return response.status === 503;
-    });
+    }, 10_000, '/readyz to answer 503');
     expect(readyz!.body).toMatchObject({ status: 'draining' });
     const refused = await open(gateway, sessionId, token);
     expect(refused.status).toBe(503);

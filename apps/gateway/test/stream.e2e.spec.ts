@@ -1,10 +1,10 @@
 import { newId } from '@stratus/db';
 import { Stratus } from '@stratus/sdk';
+import { eventually } from '@stratus/testing';
 import { createFixture, type Fixture } from './support/fixture';
 import { openConnections, startGateway, type TestGateway } from './support/gateway-app';
 import { openSocketStream } from './support/socket-stream';
 import { openRaw, type RawStream } from './support/sse-reader';
-import { waitFor } from './support/wait';
 
 let fx: Fixture;
 let gateway: TestGateway;
@@ -72,7 +72,7 @@ describe('GET /sessions/{id}/events/stream', () => {
       const stream = await open(sessionId, position % 2 === 0 ? { headers: { 'last-event-id': lastEventId } } : { query: `last_event_id=${lastEventId}` });
       // A marker appended after connecting shows where the stream stands: nothing may come before what follows the position.
       const [marker] = await fx.append(sessionId);
-      await waitFor(`the marker after position ${position}`, () => stream.ids.includes(marker!));
+      await eventually(async () => stream.ids.includes(marker!), 10_000, `the marker after position ${position}`);
       const table = await fx.tableIds(sessionId);
       expect(stream.ids).toEqual(table.slice(table.indexOf(lastEventId) + 1));
       stream.close();
@@ -90,9 +90,9 @@ describe('GET /sessions/{id}/events/stream', () => {
     // The stalled stream is still replaying its history (its socket is full) when this arrives live.
     const [live] = await fx.append(sessionId);
     // The hub hands a message to every stream of the session at once: once the observer has it, so has the stalled one.
-    await waitFor('the live event', () => observer.ids.includes(live!));
+    await eventually(async () => observer.ids.includes(live!), 10_000, 'the live event');
     stalled.resume();
-    await waitFor('the stalled stream to catch up', () => stalled.ids().includes(live!));
+    await eventually(async () => stalled.ids().includes(live!), 10_000, 'the stalled stream to catch up');
     expect(stalled.ids()).toEqual(await fx.tableIds(sessionId));
     expect(observer.ids).toEqual(await fx.tableIds(sessionId));
     stalled.close();
@@ -140,7 +140,7 @@ describe('GET /sessions/{id}/events/stream', () => {
     await stream.waitForIds(3);
     const table = await fx.tableIds(sessionId);
     await fx.deleteSession(sessionId);
-    await waitFor('the stream to end', () => stream.ended);
+    await eventually(async () => stream.ended, 10_000, 'the stream to end');
     expect(stream.messages.at(-1)).toMatchObject({ event: 'session.deleted' });
     expect(JSON.parse(stream.messages.at(-1)!.data)).toMatchObject({ type: 'session.deleted', session_id: sessionId });
     expect(stream.ids.slice(0, -1)).toEqual(table);
@@ -159,7 +159,7 @@ describe('GET /sessions/{id}/events/stream', () => {
   it('sends heartbeat comments on an idle stream at the configured interval, which the SDK skips', async () => {
     const sessionId = await fx.newSession(workspaceId);
     const stream = await open(sessionId);
-    await waitFor('three heartbeats', () => stream.comments.length >= 3, 5000);
+    await eventually(async () => stream.comments.length >= 3, 5000, 'three heartbeats');
     expect(new Set(stream.comments)).toEqual(new Set(['heartbeat']));
     expect(stream.messages).toEqual([]);
 
@@ -169,9 +169,9 @@ describe('GET /sessions/{id}/events/stream', () => {
       for await (const event of new Stratus({ baseURL: gateway.url, token }).sessions.events.stream(sessionId, { signal: abort.signal })) seen.push(event.type);
     })();
     const before = stream.comments.length;
-    await waitFor('more heartbeats', () => stream.comments.length >= before + 3, 5000);
+    await eventually(async () => stream.comments.length >= before + 3, 5000, 'more heartbeats');
     const [id] = await fx.append(sessionId);
-    await waitFor('the event through the SDK', () => seen.length === 1);
+    await eventually(async () => seen.length === 1, 10_000, 'the event through the SDK');
     abort.abort();
     await reading;
     expect(seen).toEqual(['agent.message']);
@@ -261,7 +261,7 @@ describe('GET /sessions/{id}/events/stream', () => {
       }
       const table = await fx.tableIds(sessionId);
       stalled.resume();
-      await waitFor('the gateway to close the connection', () => stalled.closed);
+      await eventually(async () => stalled.closed, 10_000, 'the gateway to close the connection');
       const ids = stalled.ids();
       expect(ids.length).toBeGreaterThan(0);
       expect(ids.length).toBeLessThan(table.length);
@@ -301,7 +301,7 @@ describe('reconciliation with PostgreSQL', () => {
     await stream.waitForIds(2);
     const table = await fx.tableIds(sessionId);
     await fx.deleteSession(sessionId, false);
-    await waitFor('the stream to end', () => stream.ended);
+    await eventually(async () => stream.ended, 10_000, 'the stream to end');
     expect(stream.messages.map((m) => m.event)).toEqual(['agent.message', 'agent.message', 'session.deleted']);
     expect(stream.ids.slice(0, 2)).toEqual(table);
   });

@@ -1,5 +1,5 @@
 import type { DeltaEventType, SessionEvent } from '@stratus/contracts';
-import { newId, type Event as EventRow, type Prisma, type PrismaClient, type SessionStatus } from '@stratus/db';
+import { newId, Prisma, type Event as EventRow, type PrismaClient, type SessionStatus } from '@stratus/db';
 import type { Redis } from 'ioredis';
 import { currentTraceparent } from '@stratus/telemetry';
 import { deltaChannel, sessionChannel, type DeltaMessage, type PublishedEvent } from './channel';
@@ -41,6 +41,12 @@ export interface AppendOptions {
   turnKey?: string;
   /** Running time to add to the session's active time. */
   activeMs?: number;
+  /**
+   * A data-modifying WITH clause (`WITH name AS (UPDATE ...)`) made in the append's statement: a write
+   * that goes with this append and so costs no round trip of its own. It is made whatever the append's
+   * outcome, so it must be harmless when the append is refused.
+   */
+  alongside?: Prisma.Sql;
 }
 
 /** What an append did, and the state of the session row it locked. */
@@ -174,11 +180,12 @@ export class EventStore {
    * SessionTransitionError.
    */
   async appendWithOutcome(db: Db, sessionId: string, events: NewEvent[], options: AppendOptions = {}): Promise<AppendOutcome> {
-    const { workspaceId, owner, expect, consume, transition, transitionIfQueued, usage, turnKey, activeMs } = options;
+    const { workspaceId, owner, expect, consume, transition, transitionIfQueued, usage, turnKey, activeMs, alongside } = options;
     const asked = JSON.stringify(
       events.map((e) => ({ id: e.id ?? newId('event'), type: e.type, turn_id: e.turnId ?? null, dedupe_key: e.dedupeKey ?? null, payload: e.payload, processed: e.processed ?? false })),
     );
     const [row] = await db.$queryRaw<AppendRow[]>`
+      ${alongside ?? Prisma.empty}
       SELECT * FROM append_session_events(
         p_session_id => ${sessionId}::text,
         p_workspace_id => ${workspaceId ?? null}::text,

@@ -111,7 +111,12 @@ export class RunnerClient {
   async exec(body: ExecRequest, options: CallOptions = {}): Promise<ExecResult> {
     const channel = this.channel;
     if (channel === undefined) return this.call('POST', RUNNER_ROUTES.exec, body, options);
-    return inSpan(`runner ${RUNNER_ROUTES.exec}`, { kind: SpanKind.CLIENT, attributes: { 'url.path': RUNNER_ROUTES.exec } }, () => channel.exec(body, options.signal));
+    return inSpan(`runner ${RUNNER_ROUTES.exec}`, { kind: SpanKind.CLIENT, attributes: { 'url.path': RUNNER_ROUTES.exec } }, async (span) => {
+      const result = await channel.exec(body, options.signal);
+      // The command's own run time, as the runner measured it: the rest of a tool call is the platform's.
+      span.setAttribute('stratus.sandbox.command_ms', result.duration_ms);
+      return result;
+    });
   }
 
   /** Reads lines of a workspace file. */

@@ -6,7 +6,7 @@ import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Networking } from '@stratus/contracts';
 import { LocalSandboxProvider, RunnerClient, type SandboxHandle } from '../src';
-import { eventually, makeBaseDir, OWNER, pidsWithArgument, recordingLogger, sandboxSpec, startLoopbackServer } from './sandbox-harness';
+import { eventually, makeBaseDir, OWNER, pidsWithArgument, recordingLogger, sandboxProcesses, sandboxSpec, startLoopbackServer } from './sandbox-harness';
 import { SANDBOX_RUNNER_ENTRY } from '@stratus/testing';
 
 /** The checkout this test runs from: nothing of it may be visible inside a sandbox. */
@@ -156,6 +156,31 @@ describe('local sandbox isolation', () => {
     const client = connect(await provider.provision(sandboxSpec()));
     // 10Gi (the default disk limit) in ulimit's 1024-byte blocks; processes = the pids limit, per host uid.
     expect((await sh(client, 'ulimit -Hc; ulimit -Sf; ulimit -Hf; ulimit -n; ulimit -u')).stdout).toBe('0\n10485760\n10485760\n8192\n64\n');
+  });
+
+  it("starts the sandbox's init already in its cgroups, under its rlimits, as its own uid without groups, capabilities or new privileges", async () => {
+    const spec = sandboxSpec();
+    await provider.provision(spec);
+    // Every process bubblewrap made: itself, the init inside and what the init runs (nothing was entered yet).
+    const init = await sandboxProcesses(path.join(base.baseDir, spec.sessionId, 'workspace'));
+    expect(init.length).toBeGreaterThanOrEqual(3);
+    const limitOf = (limits: string, name: string) => new RegExp(`^${name}\\s+(\\S+)\\s+(\\S+)`, 'm').exec(limits)?.slice(1);
+    for (const { pid } of init) {
+      const status = await readFile(`/proc/${pid}/status`, 'utf8');
+      const [real, effective, saved] = (/^Uid:\s+(.*)$/m.exec(status)?.[1] ?? '').split(/\s+/).map(Number);
+      expect(real).toBeGreaterThanOrEqual(200_000);
+      expect([effective, saved]).toEqual([real, real]);
+      expect(/^Gid:\s+(.*)$/m.exec(status)?.[1]?.split(/\s+/).map(Number)).toEqual([real, real, real, real]);
+      expect(/^Groups:(.*)$/m.exec(status)?.[1]?.trim()).toBe('');
+      expect(/^NoNewPrivs:\s+(\d)$/m.exec(status)?.[1]).toBe('1');
+      for (const set of ['CapInh', 'CapPrm', 'CapEff', 'CapAmb']) expect(new RegExp(`^${set}:\\s+0+$`, 'm').test(status)).toBe(true);
+      expect(await pidsMaxOf(pid)).toBe('64');
+      const limits = await readFile(`/proc/${pid}/limits`, 'utf8');
+      expect(limitOf(limits, 'Max core file size')).toEqual(['0', '0']);
+      expect(limitOf(limits, 'Max file size')).toEqual([String(10 * 2 ** 30), String(10 * 2 ** 30)]);
+      expect(limitOf(limits, 'Max open files')).toEqual(['8192', '8192']);
+      expect(limitOf(limits, 'Max processes')).toEqual(['64', '64']);
+    }
   });
 
   it('denies ptrace, unshare and the other filtered system calls through its seccomp filter', async () => {

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { readdir, readFile, stat, statfs } from 'node:fs/promises';
 import path from 'node:path';
 import { removeSandboxBase, SANDBOX_RUNNER_ENTRY } from '@stratus/testing';
@@ -28,6 +28,34 @@ async function loopDevicesBelow(dir: string): Promise<string[]> {
     if (backing.startsWith(`${dir}/`)) devices.push(device);
   }
   return devices;
+}
+
+/**
+ * An mkfs.ext4 formatting an image below `dir`, stopped (SIGSTOP) mid-format, and that image:
+ * /proc is read synchronously in a tight loop, since a format lasts tens of milliseconds.
+ */
+function freezeFormatting(dir: string, timeoutMs: number): { pid: number; image: string } {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      let argv: string[];
+      try {
+        argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      } catch {
+        continue; // gone meanwhile
+      }
+      const image = argv.find((arg) => arg.startsWith(`${dir}/`) && arg.endsWith('/workspace.img'));
+      if (path.basename(argv[0] ?? '') !== 'mkfs.ext4' || image === undefined) continue;
+      try {
+        process.kill(Number(entry), 'SIGSTOP');
+        return { pid: Number(entry), image };
+      } catch {
+        // it finished first: catch the next one
+      }
+    }
+  }
+  throw new Error(`no mkfs.ext4 of an image below ${dir} within ${timeoutMs} ms`);
 }
 
 /**
@@ -137,6 +165,32 @@ describe('local sandbox spare workspaces', () => {
     // The other deployment's spare is still mounted (its own reconciler's to remove).
     const other = [...remaining.keys()].find((name) => name !== liveSpare)!;
     expect(await mountsBelow(path.join(base.baseDir, SPARES, other))).toHaveLength(1);
+  });
+
+  it('removes a spare left half-formatted by a worker SIGKILLed with its mkfs.ext4: no image, loop device or mount stays', async () => {
+    // Several spares, made one after the other: several formats to catch one of.
+    const worker = startProviderProcess({ baseDir: base.baseDir, diskLimitBytes: DISK_LIMIT, owner: OWNER, spareWorkspaces: 4 });
+    stop.push(() => worker.kill());
+    // Frozen mid-format, then killed with its worker, as when the worker's whole service or container is killed.
+    const mkfs = freezeFormatting(path.join(base.baseDir, SPARES), 60_000);
+    await worker.kill();
+    process.kill(mkfs.pid, 'SIGKILL');
+    await eventually(async () => !existsSync(`/proc/${mkfs.pid}`) || (await readFile(`/proc/${mkfs.pid}/stat`, 'utf8').catch(() => '')).includes(') Z'), 10_000, 'mkfs.ext4 gone');
+    const spare = path.dirname(mkfs.image);
+    // Half-made: the image is there, nothing is mounted on its workspace.
+    expect(existsSync(mkfs.image)).toBe(true);
+    expect(await mountsBelow(spare)).toEqual([]);
+
+    // Another deployment's reconciler leaves it alone; its own removes it.
+    expect((await provider(0, 'dep0other000').reconcile({ liveSessions: async () => new Set() })).destroyed).toEqual([]);
+    expect(existsSync(spare)).toBe(true);
+    const report = await provider(0).reconcile({ liveSessions: async () => new Set() });
+    expect(report.destroyed.filter((entry) => entry.reason === 'abandoned_spare').map((entry) => path.basename(entry.id))).toContain(path.basename(spare));
+    expect(existsSync(spare)).toBe(false);
+    // Nothing of any of the killed worker's spares, finished or not, stays mounted or attached.
+    expect(await readdir(path.join(base.baseDir, SPARES))).toEqual([]);
+    expect(await mountsBelow(base.baseDir)).toEqual([]);
+    expect(await eventually(async () => (await loopDevicesBelow(base.baseDir)).length === 0, 10_000, 'the loop devices released')).toBe(true);
   });
 
   it('unmounts and removes a workspace filled to its limit while its worker was SIGKILLed mid-write; the host disk keeps nothing', async () => {

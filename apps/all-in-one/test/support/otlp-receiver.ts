@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { eventually } from '@stratus/testing';
 
 /** A span as the receiver keeps it: ids in hex, attributes decoded from OTLP's AnyValue. */
 export interface ReceivedSpan {
@@ -71,14 +72,10 @@ export class OtlpReceiver {
   }
 
   /** Waits until a span matching `match` arrived (exports are batched). */
-  async waitForSpan(match: (span: ReceivedSpan) => boolean, timeoutMs = 20_000): Promise<ReceivedSpan> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = this.spans.find(match);
-      if (found) return found;
-      if (Date.now() > deadline) throw new Error(`no such span among ${this.spans.length}: ${[...new Set(this.spans.map((s) => s.name))].join(', ')}`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+  waitForSpan(match: (span: ReceivedSpan) => boolean, timeoutMs = 20_000): Promise<ReceivedSpan> {
+    return eventually(async () => this.spans.find(match), timeoutMs, 'a matching span').catch((error: Error) => {
+      throw new Error(`${error.message}; received ${this.spans.length}: ${[...new Set(this.spans.map((s) => s.name))].join(', ')}`);
+    });
   }
 
   close(): Promise<void> {

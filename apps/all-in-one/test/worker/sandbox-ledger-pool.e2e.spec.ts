@@ -33,7 +33,7 @@ describe("the sandbox ledger and the worker's pool", () => {
         (await stack.sql<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`))[0]!.n;
       await eventually(async () => ((await lockWaiters()) >= 1 ? true : undefined), 15_000, 'a decision waiting for the lock');
       // The pool still answers the worker's other queries, and only one decision is in PostgreSQL's line.
-      await expect(ledger.touch(sessions[0]!)).resolves.toBeUndefined();
+      await expect(ledger.forget(sessions[0]!)).resolves.toBeUndefined();
       expect(await lockWaiters()).toBe(1);
       await other.query('COMMIT');
       expect(await Promise.all(decisions)).toEqual(sessions.map(() => ({ kind: 'granted', existing: false })));

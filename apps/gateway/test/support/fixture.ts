@@ -1,9 +1,8 @@
 import { createPool, createPrismaClient, newId, type PrismaClient } from '@stratus/db';
 import { EventStore, newEvent } from '@stratus/events';
 import { parseServerEnv, TokensRepository, TokensService } from '@stratus/nest-common';
-import { createTestDatabase, TEST_REDIS_URL, testRedisPrefix, type TestDatabase } from '@stratus/testing';
+import { createTestDatabase, eventually, TEST_REDIS_URL, testRedisPrefix, type TestDatabase } from '@stratus/testing';
 import { Redis } from 'ioredis';
-import { waitFor } from './wait';
 
 /**
  * What the rest of Stratus does around a gateway, done for real: a database of its own, tokens,
@@ -88,7 +87,9 @@ export async function createFixture(options: { redisUrl?: string } = {}): Promis
       const [row] = await prisma.$queryRaw<{ last_seq: number }[]>`DELETE FROM sessions WHERE id = ${sessionId} RETURNING last_seq`;
       if (announce) await store.publishDeleted(sessionId, row!.last_seq);
     },
-    publisherReady: () => waitFor('the publisher to reconnect', () => publisher.status === 'ready'),
+    publisherReady: async () => {
+      await eventually(async () => publisher.status === 'ready', 10_000, 'the publisher to reconnect');
+    },
     async tableIds(sessionId) {
       const rows = await prisma.event.findMany({ where: { sessionId }, orderBy: { seq: 'asc' }, select: { id: true } });
       return rows.map((row) => row.id);

@@ -1,5 +1,5 @@
 import { isSessionEvent, Stratus, type ReconnectInfo } from '@stratus/sdk';
-import { waitFor } from './wait';
+import { eventually } from '@stratus/testing';
 
 /** The SDK's resumable stream read in the background, with deduplication off so repeats would show. */
 export interface SdkReader {
@@ -14,7 +14,9 @@ export function readWithSdk(baseURL: string, token: string, sessionId: string): 
   const reader: SdkReader = {
     ids: [],
     reconnects: [],
-    waitForIds: (count, timeoutMs = 20_000) => waitFor(`${count} events through the SDK (have ${reader.ids.length})`, () => reader.ids.length >= count, timeoutMs),
+    waitForIds: async (count, timeoutMs = 20_000) => {
+      await eventually(async () => reader.ids.length >= count, timeoutMs, `${count} events through the SDK (have ${reader.ids.length})`);
+    },
     stop: async () => {
       abort.abort();
       await done;

@@ -1,6 +1,6 @@
 import net from 'node:net';
+import { eventually } from '@stratus/testing';
 import { streamPath } from './gateway-app';
-import { waitFor } from './wait';
 
 /**
  * A stream read over a bare TCP socket, so a test controls the reading itself: pausing it makes
@@ -24,7 +24,7 @@ export async function openSocketStream(baseUrl: string, sessionId: string, token
   socket.on('close', () => (closed = true));
   socket.on('error', () => undefined);
   socket.write(`GET ${streamPath(sessionId)} HTTP/1.1\r\nHost: gateway\r\nAuthorization: Bearer ${token}\r\nAccept: text/event-stream\r\n\r\n`);
-  await waitFor('the response headers', () => received.includes('\r\n\r\n'));
+  await eventually(async () => received.includes('\r\n\r\n'), 10_000, 'the response headers');
   if (!received.startsWith('HTTP/1.1 200')) throw new Error(`stream refused: ${received.split('\r\n')[0]}`);
   return {
     pause: () => socket.pause(),

@@ -1,6 +1,6 @@
 import { SseDecoder, type SseMessage } from '@stratus/sdk';
+import { eventually } from '@stratus/testing';
 import { streamPath } from './gateway-app';
-import { waitFor } from './wait';
 
 /**
  * One stream connection read frame by frame with no cleverness (no resume, no dedupe), so a test
@@ -42,7 +42,9 @@ export async function openRaw(baseUrl: string, sessionId: string, token: string,
       return ended;
     },
     body: undefined,
-    waitForIds: (count, timeoutMs) => waitFor(`${count} events on the stream (have ${stream.ids.length})`, () => stream.ids.length >= count, timeoutMs),
+    waitForIds: async (count, timeoutMs = 10_000) => {
+      await eventually(async () => stream.ids.length >= count, timeoutMs, `${count} events on the stream (have ${stream.ids.length})`);
+    },
     close: () => controller.abort(),
   };
   if (response.status !== 200) {

@@ -39,15 +39,20 @@ export class SandboxCapacityService {
   /**
    * Resolves once the session may have a live sandbox: it has one, or a slot was granted to it.
    * `onWaiting` is called once if it has to wait first. Rejects with the signal's reason when the turn stops.
+   * `liveSlotWorker` is the worker whose live slot the session held when its turn job started.
    */
-  async admit(session: { sessionId: string; workspaceId: string }, signal: AbortSignal, onWaiting: () => void): Promise<void> {
+  async admit(session: { sessionId: string; workspaceId: string; liveSlotWorker: string | null }, signal: AbortSignal, onWaiting: () => void): Promise<void> {
+    // The steady case, with no decision to make: the session's live slot is booked on this worker, and no
+    // reap takes the live slot of a session that runs a turn (SandboxSlotsRepository.claimForReap).
+    if (session.liveSlotWorker === this.workerId) return;
     const pollMs = this.env.STRATUS_SANDBOX_WAIT_POLL_MS;
     let waiting = false;
     try {
       for (;;) {
         signal.throwIfAborted();
         const decision = await this.slots.take({
-          ...session,
+          sessionId: session.sessionId,
+          workspaceId: session.workspaceId,
           workerId: this.workerId,
           workspaceCap: this.env.STRATUS_SANDBOX_MAX_PER_WORKSPACE,
           workerCap: this.env.STRATUS_SANDBOX_MAX_PER_WORKER,

@@ -50,7 +50,7 @@ export class SandboxService {
    * then the sandbox itself. A failure is kept for the tool call that waits for it (and reported to the
    * model there); later calls try again, and find a runner that died since replaced.
    */
-  acquire(session: { sessionId: string; workspaceId: string }, spec: () => SandboxSpec, signal: () => AbortSignal): PendingSandbox {
+  acquire(session: { sessionId: string; workspaceId: string; liveSlotWorker: string | null }, spec: () => SandboxSpec, signal: () => AbortSignal): PendingSandbox {
     let admitted = false;
     const attempt = (): Attempt => {
       let setWaiting!: (waiting: boolean) => void;
@@ -90,16 +90,14 @@ export class SandboxService {
 
   /**
    * The session's sandbox is idle from now: it is reaped after the idle timeout unless a turn comes
-   * first, or earlier when a cap is reached and it is the least recently used.
+   * first, or earlier when a cap is reached and it is the least recently used (its last use is recorded
+   * by the turn's last commit, TurnCommit.sandboxUsed).
    */
   async release(sessionId: string): Promise<void> {
-    await Promise.all([
-      this.slots.touch(sessionId).catch((error: unknown) => this.logger.warn({ sessionId, err: String(error) }, 'could not record the sandbox\'s last use')),
-      this.lifecycle.scheduleReap(sessionId, this.env.STRATUS_SANDBOX_IDLE_TIMEOUT_MS).catch((error: unknown) => {
-        // Left to the reconciler only once the session is gone; note it, as the sandbox idles on meanwhile.
-        this.logger.warn({ sessionId, err: String(error) }, 'could not schedule the sandbox reap');
-      }),
-    ]);
+    await this.lifecycle.scheduleReap(sessionId, this.env.STRATUS_SANDBOX_IDLE_TIMEOUT_MS).catch((error: unknown) => {
+      // Left to the reconciler only once the session is gone; note it, as the sandbox idles on meanwhile.
+      this.logger.warn({ sessionId, err: String(error) }, 'could not schedule the sandbox reap');
+    });
   }
 
   /**

@@ -17,12 +17,16 @@ export interface SessionContext {
   environment: EnvironmentConfig | null;
   /** The sealed environment variables (SecretBox), or null when there are none. */
   sealedVariables: Uint8Array | null;
+  /** The worker whose live sandbox the session holds in the capacity ledger (SandboxCapacityService); null when it holds none, or when the load did not claim the session. */
+  liveSlotWorker: string | null;
 }
 
 /** A session as a turn job finds it: its context and the part of its log the turn reads. */
 export interface SessionSnapshot {
   context: SessionContext;
   log: EventRow[];
+  /** The attempt that loaded it claimed the session (SessionContextRepository.load). */
+  claimed: boolean;
 }
 
 const StoredTools = z.array(AgentTool);
@@ -58,19 +62,40 @@ function logTail(sessionId: string): Prisma.Sql {
   )`;
 }
 
+/**
+ * A turn job attempt's claim of the session (`owner`, turn-owner.ts), as the WITH clause of the load: a
+ * processing session without an owner becomes the attempt's; one it owns already stays so (atomic under
+ * the row's lock). It returns the worker whose live sandbox slot the session holds, read FOR SHARE: that
+ * reads the slot's latest version, not the statement's snapshot, so a reap that marked it evicting first
+ * is seen, and one after finds the session processing (SandboxSlotsRepository.claimForReap).
+ */
+function claimClause(sessionId: string, owner: string | undefined): Prisma.Sql {
+  if (owner === undefined) return Prisma.sql`WITH claimed AS (SELECT NULL::text AS live_slot_worker WHERE false)`;
+  return Prisma.sql`WITH claimed AS (
+    UPDATE sessions SET turn_job_id = ${owner}
+    WHERE id = ${sessionId} AND status <> 'idle' AND (turn_job_id IS NULL OR turn_job_id = ${owner})
+    RETURNING (SELECT sl.worker_id FROM sandbox_slots sl WHERE sl.session_id = sessions.id AND sl.state = 'live' FOR SHARE) AS live_slot_worker)`;
+}
+
 function eventRows(events: EventJson[]): EventRow[] {
   return events.map((event) => ({ ...event, createdAt: new Date(event.createdAt), processedAt: event.processedAt === null ? null : new Date(event.processedAt) }));
 }
 
-/** Reads what a turn job starts from: the session with its agent version and environment, and its log, in one query. */
+/** Reads what a turn job starts from, claiming the session as it does: the session with its agent version, environment and sandbox slot, and its log, in one query. */
 @Injectable()
 export class SessionContextRepository {
   constructor(@Inject(PRISMA) private readonly prisma: PrismaClient) {}
 
-  /** The session's context and log tail; null when the session is gone. */
-  async load(sessionId: string): Promise<SessionSnapshot | null> {
+  /**
+   * The session's context and log tail; null when the session is gone. Given the turn job attempt
+   * `owner`, the statement claims the session for it too; not claimed, the attempt finds out why from
+   * TurnsRepository.claimRefusal. The context and log are read as of the statement's start: what is
+   * committed after that reaches the run through its commits' checks.
+   */
+  async load(sessionId: string, owner?: string): Promise<SessionSnapshot | null> {
     const rows = await this.prisma.$queryRaw<
       {
+        claimed: boolean;
         workspace_id: string;
         environment_id: string;
         environment_variables: Uint8Array | null;
@@ -80,10 +105,13 @@ export class SessionContextRepository {
         tools: unknown;
         mcp_servers: unknown;
         config: unknown;
+        live_slot_worker: string | null;
         events: EventJson[];
       }[]
     >`
-      SELECT s.workspace_id, s.environment_id, s.environment_variables, s.vault_ids, v.model, v.system, v.tools, v.mcp_servers, e.config,
+      ${claimClause(sessionId, owner)}
+      SELECT EXISTS (SELECT FROM claimed) AS claimed, (SELECT c.live_slot_worker FROM claimed c) AS live_slot_worker,
+        s.workspace_id, s.environment_id, s.environment_variables, s.vault_ids, v.model, v.system, v.tools, v.mcp_servers, e.config,
         ${logTail(sessionId)} AS events
       FROM sessions s
       JOIN agent_versions v ON v.agent_id = s.agent_id AND v.version = s.agent_version
@@ -99,8 +127,9 @@ export class SessionContextRepository {
       vaultIds: row.vault_ids ?? [],
       environment: row.config === null ? null : EnvironmentConfig.parse(row.config),
       sealedVariables: row.environment_variables,
+      liveSlotWorker: row.live_slot_worker,
     };
-    return { context, log: eventRows(row.events) };
+    return { context, log: eventRows(row.events), claimed: row.claimed };
   }
 
   /** The log tail alone (between turns of one job: the context does not change). */

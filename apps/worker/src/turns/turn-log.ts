@@ -1,8 +1,18 @@
 import type { EventType } from '@stratus/contracts';
-import type { Event as EventRow } from '@stratus/db';
-import { contentText, payloadOf, pendingToolUses, toolUseOf, type PendingToolUse } from '@stratus/events';
+import { contentText, payloadOf, pendingToolUses, toolUseOf, type LoggedEvent, type PendingToolUse } from '@stratus/events';
 import type { ChatCompletionMessageParam, ChatCompletionMessageToolCall } from 'openai/resources/chat/completions';
 import { mcpToolName } from '../mcp/mcp-tool-names';
+
+/**
+ * An event as a turn reads the log: a stored row, or one of its own staged for the next commit (not
+ * stored yet, so without a sequence number: the reader goes by position, and staged events come after
+ * everything stored).
+ */
+export interface TurnEvent extends LoggedEvent {
+  turnId: string | null;
+  /** Null for a user event no turn has taken yet. */
+  processedAt: Date | null;
+}
 
 /** The turn that is running or paused (waiting for tool answers), as far as the log tells. */
 export interface OpenTurn {
@@ -14,9 +24,9 @@ export interface OpenTurn {
   /** Model calls started for the current step (failed ones, and one in flight). */
   attempts: number;
   /** A span.model_request_start without its end: a model call that was in flight when its worker stopped. */
-  openSpan?: EventRow;
+  openSpan?: TurnEvent;
   /** Tool uses of the last completed step without a result, in the order the model asked for them. */
-  pending: PendingToolUse<EventRow>[];
+  pending: PendingToolUse<TurnEvent>[];
   /** The last completed step asked for no tools: the model has given its answer. */
   answered: boolean;
   /**
@@ -32,7 +42,7 @@ export interface TurnLog {
   messages: ChatCompletionMessageParam[];
   open?: OpenTurn;
   /** user.message events that no turn has taken yet, in order. */
-  queued: EventRow[];
+  queued: TurnEvent[];
 }
 
 interface TurnTracker {
@@ -40,9 +50,9 @@ interface TurnTracker {
   paused: boolean;
   step: number;
   attempts: number;
-  openSpan?: EventRow;
-  stepToolUses: EventRow[];
-  lastStepToolUses: EventRow[];
+  openSpan?: TurnEvent;
+  stepToolUses: TurnEvent[];
+  lastStepToolUses: TurnEvent[];
   waitingForSandbox: boolean;
 }
 
@@ -78,9 +88,9 @@ export const WAITING_FOR_SANDBOX = 'waiting_for_sandbox';
  * were stored, which may be in the middle of an earlier turn); tool calls carry the id of their
  * agent.tool_use / agent.custom_tool_use event, which is what results refer to.
  */
-export function readTurnLog(rows: readonly EventRow[]): TurnLog {
-  const messagesByTurn = new Map<string, EventRow[]>();
-  const queued: EventRow[] = [];
+export function readTurnLog(rows: readonly TurnEvent[]): TurnLog {
+  const messagesByTurn = new Map<string, TurnEvent[]>();
+  const queued: TurnEvent[] = [];
   for (const row of rows) {
     if (row.type !== 'user.message') continue;
     if (row.processedAt === null || row.turnId === null) queued.push(row);

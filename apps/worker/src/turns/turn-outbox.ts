@@ -2,7 +2,7 @@ import { newId, type Event as EventRow } from '@stratus/db';
 import type { NewEvent } from '@stratus/events';
 import type { SessionContextRepository, SessionContext } from './session-context.repository';
 import type { TurnSwitch } from './turn-control.service';
-import { readTurnLog, type TurnLog } from './turn-log';
+import { readTurnLog, type TurnEvent, type TurnLog } from './turn-log';
 import type { CommitResult, TurnCommit, TurnsRepository } from './turns.repository';
 
 /** What a commit says besides its events: the rest is the outbox's (what it staged and consumed). */
@@ -11,14 +11,15 @@ export type CommitOptions = Omit<TurnCommit, 'events' | 'consume' | 'turnStartKe
 /**
  * A turn run's view of the session's event log and its way of writing to it: the events read when
  * the job started (kept up to date with what it commits), and the events staged for the next commit,
- * which the log reader sees as if they were stored already. Staging lets a turn gather a step's
- * events (and the user events it takes) and store them in one transaction.
+ * which the log reader reads after the stored ones. Staging lets a turn gather a step's events (and
+ * the user events it takes) and store them in one transaction.
  */
 export class TurnOutbox {
   private readonly rows: EventRow[];
   private readonly ids: Set<string>;
   private staged: NewEvent[] = [];
-  private stagedRows: EventRow[] = [];
+  /** The staged events as the log reader reads them. */
+  private stagedReads: TurnEvent[] = [];
   private consume?: TurnCommit['consume'];
   private turnStartKey?: string;
 
@@ -36,8 +37,8 @@ export class TurnOutbox {
   }
 
   /** The stored events and the staged ones, in order. */
-  events(): readonly EventRow[] {
-    return this.stagedRows.length > 0 ? [...this.rows, ...this.stagedRows] : this.rows;
+  events(): readonly TurnEvent[] {
+    return this.stagedReads.length > 0 ? [...this.rows, ...this.stagedReads] : this.rows;
   }
 
   /** What the log (with the staged events) says. */
@@ -51,19 +52,8 @@ export class TurnOutbox {
     for (const event of events) {
       const id = (event.id ??= newId('event'));
       this.staged.push(event);
-      this.stagedRows.push({
-        id,
-        sessionId: this.context.sessionId,
-        workspaceId: this.context.workspaceId,
-        // Not stored yet: the log reader goes by position, and these come after everything stored.
-        seq: 0,
-        type: event.type,
-        turnId: event.turnId ?? null,
-        dedupeKey: event.dedupeKey ?? null,
-        payload: event.payload,
-        createdAt: now,
-        processedAt: now,
-      });
+      // The turn's own events need no processing: they are processed as they are made.
+      this.stagedReads.push({ id, type: event.type, payload: event.payload, turnId: event.turnId ?? null, processedAt: now });
     }
   }
 
@@ -71,7 +61,7 @@ export class TurnOutbox {
    * Stages the taking of user events by a turn (they are marked processed with the next commit, and at
    * once in the log this run reads); `turnStartKey` counts the turn in the session's stats.
    */
-  take(rows: EventRow[], turnId: string, turnStartKey?: string): void {
+  take(rows: TurnEvent[], turnId: string, turnStartKey?: string): void {
     this.consume = { ids: rows.map((row) => row.id), turnId };
     if (turnStartKey !== undefined) this.turnStartKey = turnStartKey;
     const now = new Date();
@@ -99,7 +89,7 @@ export class TurnOutbox {
     this.stage(events);
     const result = await this.turns.commit(this.context, this.owner, { ...options, events: this.staged, consume: this.consume, turnStartKey: this.turnStartKey });
     this.staged = [];
-    this.stagedRows = [];
+    this.stagedReads = [];
     this.consume = undefined;
     this.turnStartKey = undefined;
     for (const row of result.rows) {

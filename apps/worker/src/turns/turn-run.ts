@@ -17,7 +17,7 @@ import type { ToolOutcome } from '../tools/tool-output';
 import { recordDeniedToolCall, traceToolCall } from '../tools/tool-telemetry';
 import type { SessionContext, SessionContextRepository } from './session-context.repository';
 import type { TurnSwitch } from './turn-control.service';
-import { WAITING_FOR_SANDBOX, type OpenTurn } from './turn-log';
+import { WAITING_FOR_SANDBOX, type OpenTurn, type TurnEvent } from './turn-log';
 import { TurnOutbox } from './turn-outbox';
 import { TurnStop } from './turn-stop';
 import { summarizeTurn } from './turn-summary';
@@ -119,7 +119,7 @@ export class TurnRun {
 
   // ---- turn boundaries -------------------------------------------------------------------------
 
-  private startQueuedTurn(queued: EventRow[]): string {
+  private startQueuedTurn(queued: TurnEvent[]): string {
     const turnId = newId('turn');
     this.outbox.stage([this.event('session.status_running', turnId, turnKeys.running(turnId), {})]);
     this.outbox.take(queued, turnId, turnKeys.running(turnId));
@@ -210,12 +210,12 @@ export class TurnRun {
   }
 
   /** The turn waits for tool answers (confirmations, custom tool results): the session goes idle with requires_action. */
-  private async pauseForAnswers(open: OpenTurn, waiting: PendingToolUse<EventRow>[]): Promise<false> {
+  private async pauseForAnswers(open: OpenTurn, waiting: PendingToolUse<TurnEvent>[]): Promise<false> {
     const idle = this.event('session.status_idle', open.turnId, turnKeys.pause(open.turnId, open.step), {
       stop_reason: { type: 'requires_action', event_ids: waiting.map((use) => use.event.id) },
     });
     const activeMs = this.activeMs();
-    await this.outbox.commit([idle], { end: 'pause', activeMs });
+    await this.outbox.commit([idle], { end: 'pause', activeMs, sandboxUsed: this.sandbox !== undefined });
     this.logTurnEnd(open.turnId, 'requires_action', activeMs);
     return false;
   }
@@ -223,7 +223,7 @@ export class TurnRun {
   private async endTurn(turnId: string, stop: StopType, events: NewEvent[] = [], usage?: TurnCommit['usage']): Promise<CommitResult> {
     const idle = this.event('session.status_idle', turnId, turnKeys.idle(turnId), { stop_reason: { type: stop } });
     const activeMs = this.activeMs();
-    const result = await this.outbox.commit([...events, idle], { end: 'finish', activeMs, usage });
+    const result = await this.outbox.commit([...events, idle], { end: 'finish', activeMs, usage, sandboxUsed: this.sandbox !== undefined });
     this.logTurnEnd(turnId, stop, activeMs);
     return result;
   }
@@ -344,7 +344,7 @@ export class TurnRun {
    * Runs the step's tool calls in the order the model made them. Stops at the first one that needs an
    * answer it does not have, and returns every tool use still waiting for one (the turn pauses).
    */
-  private async runTools(open: OpenTurn): Promise<PendingToolUse<EventRow>[] | undefined> {
+  private async runTools(open: OpenTurn): Promise<PendingToolUse<TurnEvent>[] | undefined> {
     for (const use of open.pending) {
       if (awaitsAnswer(use)) return open.pending.filter(awaitsAnswer);
       const confirmation = confirmationOf(use);
@@ -362,7 +362,7 @@ export class TurnRun {
     return undefined;
   }
 
-  private async runTool(use: PendingToolUse<EventRow>): Promise<ToolOutcome> {
+  private async runTool(use: PendingToolUse<TurnEvent>): Promise<ToolOutcome> {
     if (use.mcpServer !== undefined) return this.deps.mcp.call(this.sessionId, use.mcpServer, use.name, use.input, this.turnSwitch.signal, this.deps.env.STRATUS_TOOL_RESULT_MAX_BYTES);
     const spec = this.specs.find((s): s is Extract<ToolSpec, { kind: 'builtin' }> => s.kind === 'builtin' && s.name === use.name);
     if (!spec) {
@@ -384,7 +384,7 @@ export class TurnRun {
    * session.status_running with a detail) and says it runs again before the call starts, so a
    * takeover can tell a call that waited from one that may have run.
    */
-  private async sandboxFor(use: PendingToolUse<EventRow>) {
+  private async sandboxFor(use: PendingToolUse<TurnEvent>) {
     const turnId = use.event.turnId!;
     const { sandbox, waited } = await this.acquireSandbox().ready(async () => {
       await this.outbox.commit([this.event('session.status_running', turnId, turnKeys.sandboxWait(turnId, use.event.id), { detail: WAITING_FOR_SANDBOX })]);
@@ -393,7 +393,7 @@ export class TurnRun {
     return sandbox;
   }
 
-  private stageResult(turnId: string, use: PendingToolUse<EventRow>, outcome: ToolOutcome): void {
+  private stageResult(turnId: string, use: PendingToolUse<TurnEvent>, outcome: ToolOutcome): void {
     if (use.mcpServer !== undefined) {
       const content: Content = [{ type: 'text', text: outcome.text }];
       this.outbox.stage([this.event('agent.mcp_tool_result', turnId, turnKeys.toolResult(turnId, use.event.id), { mcp_tool_use_id: use.event.id, content, is_error: outcome.isError })]);

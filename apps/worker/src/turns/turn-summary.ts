@@ -1,5 +1,5 @@
-import type { Event as EventRow } from '@stratus/db';
 import { payloadOf } from '@stratus/events';
+import type { TurnEvent } from './turn-log';
 
 /** What one turn did, from its events: the per-turn log line. */
 export interface TurnSummary {
@@ -12,7 +12,7 @@ export interface TurnSummary {
 const TOOL_USES = new Set(['agent.tool_use', 'agent.custom_tool_use', 'agent.mcp_tool_use']);
 
 /** Counts a turn's model calls, tool calls and tokens in the events stored for it. */
-export function summarizeTurn(rows: readonly EventRow[], turnId: string): TurnSummary {
+export function summarizeTurn(rows: readonly TurnEvent[], turnId: string): TurnSummary {
   const summary: TurnSummary = { steps: 0, toolCalls: 0, inputTokens: 0, outputTokens: 0 };
   for (const row of rows) {
     if (row.turnId !== turnId) continue;

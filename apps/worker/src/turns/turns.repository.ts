@@ -2,10 +2,10 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Event as EventRow, PrismaClient, SessionStatus } from '@stratus/db';
 import { releaseSession, SessionOwnerError, type AppendOutcome, type EventStore, type NewEvent, type SessionRef } from '@stratus/events';
 import { EVENT_STORE, PRISMA } from '@stratus/nest-common';
+import { touchSlotClause } from '../sandbox/sandbox-slots.repository';
 
-/** Whether a turn job may run the session's turns. */
-export type ClaimResult =
-  | { kind: 'claimed' }
+/** Why a turn job attempt could not claim the session (SessionContextRepository.load). */
+export type ClaimRefusal =
   /** Nothing to do: the session is idle (a late duplicate of a finished wake-up). */
   | { kind: 'idle' }
   | { kind: 'gone' }
@@ -28,6 +28,8 @@ export interface TurnCommit {
    * session goes idle unless user.message events are queued, in which case the job goes on.
    */
   end?: 'pause' | 'finish';
+  /** The turn used the session's sandbox: this commit records its last use in the capacity ledger (LRU eviction). */
+  sandboxUsed?: boolean;
 }
 
 export interface CommitResult {
@@ -44,7 +46,7 @@ export class TurnTakenError extends Error {
   override name = 'TurnTakenError';
 }
 
-/** Which turn job attempt runs a session (claim, takeover, release), the turns' commits, and the recovery sweep's look-up. */
+/** Which turn job attempt runs a session (a refused claim, takeover, release), the turns' commits, and the recovery sweep's look-up. */
 @Injectable()
 export class TurnsRepository {
   constructor(
@@ -52,16 +54,8 @@ export class TurnsRepository {
     @Inject(EVENT_STORE) private readonly store: EventStore,
   ) {}
 
-  /**
-   * Takes the session for a turn job's attempt (`owner`, turn-owner.ts): a processing session without
-   * an owner becomes this attempt's; one it owns already stays so. One statement in the common case;
-   * the update is atomic under the row's lock.
-   */
-  async claim(sessionId: string, owner: string): Promise<ClaimResult> {
-    const taken = await this.prisma.$executeRaw`
-      UPDATE sessions SET turn_job_id = ${owner}
-      WHERE id = ${sessionId} AND status <> 'idle' AND (turn_job_id IS NULL OR turn_job_id = ${owner})`;
-    if (taken === 1) return { kind: 'claimed' };
+  /** Why the attempt `owner` could not claim the session (turn-owner.ts). */
+  async claimRefusal(sessionId: string, owner: string): Promise<ClaimRefusal> {
     const rows = await this.prisma.$queryRaw<{ turn_job_id: string | null }[]>`SELECT turn_job_id FROM sessions WHERE id = ${sessionId}`;
     const session = rows[0];
     if (!session) return { kind: 'gone' };
@@ -100,6 +94,7 @@ export class TurnsRepository {
         usage: commit.usage,
         turnKey: commit.turnStartKey,
         activeMs: commit.activeMs,
+        alongside: commit.sandboxUsed ? touchSlotClause(sessionId) : undefined,
       });
     } catch (error) {
       if (error instanceof SessionOwnerError) throw new TurnTakenError(error.message);

@@ -1,5 +1,5 @@
 import { bwrapArgs, commonRoot, runnerPathInside, type BwrapSandbox } from './bwrap';
-import { hostLaunchCommand } from './host-launch';
+import { hostLaunch } from './host-launch';
 
 const sandbox: BwrapSandbox = {
   workspaceDir: '/srv/sandboxes/s1/workspace',
@@ -83,23 +83,24 @@ describe('bwrapArgs', () => {
   });
 });
 
-describe('hostLaunchCommand', () => {
-  it('closes inherited descriptors, joins the cgroups, sets the rlimits and drops to the sandbox uid before bwrap reads its arguments from fd 3', () => {
-    const { command, args } = hostLaunchCommand({
-      cgroupProcsFiles: ['/cg/memory/s1/cgroup.procs', '/cg/pids/s1/cgroup.procs'],
+describe('hostLaunch', () => {
+  it('spawns bwrap behind a perl that closes inherited descriptors, as the sandbox uid, and joins the cgroups and sets the rlimits before bwrap reads its arguments', async () => {
+    const launch = {
+      cgroupProcsFiles: [] as string[],
       rlimits: { fileBytes: 100, openFiles: 64, processes: 32 },
       hostUid: 200_001,
       bwrapPath: '/usr/bin/bwrap',
       bwrapArgs: ['--chdir', '/workspace'],
       command: ['/opt/stratus/bin/node', 'main.js'],
       keepFds: 5,
-    });
-    expect(command).toBe('/usr/bin/perl');
-    expect(args.slice(2)).toEqual([
-      '--', '5', '2', '/cg/memory/s1/cgroup.procs', '/cg/pids/s1/cgroup.procs',
-      'prlimit', '--core=0', '--fsize=100', '--nofile=64', '--nproc=32', '--',
-      'setpriv', '--reuid=200001', '--regid=200001', '--clear-groups', '--inh-caps=-all', '--no-new-privs', '--',
-      '/usr/bin/bwrap', '--args', '3', '--chdir', '/workspace', '--', '/opt/stratus/bin/node', 'main.js',
-    ]);
+    };
+    const limited: Array<[number, Array<[number, number]>]> = [];
+    const spawned = hostLaunch(launch, async (pid, rlimits) => void limited.push([pid, rlimits]));
+    expect(spawned).toMatchObject({ command: '/usr/bin/perl', uid: 200_001, gid: 200_001 });
+    expect(spawned.args.slice(2)).toEqual(['--', '5', '/usr/bin/bwrap', '--args', '3', '--chdir', '/workspace', '--', '/opt/stratus/bin/node', 'main.js']);
+    await spawned.beforeArguments(4242);
+    // RLIMIT_CORE 0, RLIMIT_FSIZE, RLIMIT_NOFILE, RLIMIT_NPROC.
+    expect(limited).toEqual([[4242, [[4, 0], [1, 100], [7, 64], [6, 32]]]]);
+    expect(hostLaunch({ ...launch, hostUid: undefined }, async () => undefined)).not.toHaveProperty('uid');
   });
 });

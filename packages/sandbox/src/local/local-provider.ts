@@ -19,9 +19,10 @@ import { bwrapArgs, commonRoot, findExecutable, runnerPathInside, SANDBOX_PATHS,
 import { EgressProxyProcess, type LocalEgressProxy } from './egress-proxy-process';
 import { EntryServer } from './entry-server';
 import { CgroupManager, parseCpuQuantity, parseMemoryQuantity, type SandboxCgroup } from './cgroups';
-import { BWRAP_ARGS_FD, hostLaunchCommand, type SandboxRlimits } from './host-launch';
+import { HostHelper } from './host-helper';
+import { BWRAP_ARGS_FD, hostLaunch, type SandboxRlimits } from './host-launch';
 import { exportLines, NamespaceExec, SCRIPT_FROM_FD3 } from './namespace-exec';
-import { bridgeEgress, EGRESS_BRIDGE_PORT, NetnsListeners } from './netns-bridge';
+import { bridgeEgress, EGRESS_BRIDGE_PORT } from './netns-bridge';
 import { OnDemandRunner } from './on-demand-runner';
 import { RunnerProcess } from './runner-process';
 import { resolveRunnerInstall, type RunnerInstall } from './runner-install';
@@ -169,8 +170,8 @@ export class LocalSandboxProvider implements SandboxProvider {
   /** Spare sandbox directories with their volume mounted; undefined without workspace volumes. */
   private readonly spares: Promise<SpareWorkspaces | undefined>;
   private baseDirReady?: Promise<string>;
-  /** Opens the egress bridges' sockets in sandboxes' network namespaces. */
-  private readonly listeners = new NetnsListeners();
+  /** Sets bubblewrap's rlimits and opens the egress bridges' sockets in sandboxes' network namespaces. */
+  private readonly hostHelper = new HostHelper();
   /** Starts the commands of every sandbox of this provider inside it. */
   private readonly entries = new EntryServer();
   private ownUidsDecision?: Promise<boolean>;
@@ -371,7 +372,7 @@ export class LocalSandboxProvider implements SandboxProvider {
     await this.pool?.close();
     const ids = new Set([...this.sandboxes.keys(), ...this.starting.keys()]);
     await Promise.all([...ids].map((id) => this.destroy(id)));
-    this.listeners.close();
+    this.hostHelper.close();
     this.entries.close();
     if (this.egressProxy instanceof EgressProxyProcess) await this.egressProxy.stop();
   }
@@ -525,11 +526,14 @@ export class LocalSandboxProvider implements SandboxProvider {
     const runnerCommand = [SANDBOX_PATHS.node, runnerPathInside(runnerCode, runner.entry)];
     steps.mark('arguments');
     const keepFds = (seccomp !== undefined ? SECCOMP_FD : BWRAP_ARGS_FD) + 1;
-    const launch = hostLaunchCommand({ ...limits, hostUid, bwrapPath: bwrap, bwrapArgs: args.onCommandLine, command: enterable ? INIT_COMMAND : runnerCommand, keepFds });
+    const launch = hostLaunch(
+      { ...limits, hostUid, bwrapPath: bwrap, bwrapArgs: args.onCommandLine, command: enterable ? INIT_COMMAND : runnerCommand, keepFds },
+      (pid, rlimits) => this.hostHelper.limit(pid, hostUid, rlimits),
+    );
     let init: RunnerProcess;
     try {
       // bwrap itself starts with PATH and nothing else; all it passes on is set with --setenv above.
-      init = await RunnerProcess.start(launch.command, launch.args, { PATH: SYSTEM_PATH }, this.readyTimeoutMs, args.fromFd, seccomp);
+      init = await RunnerProcess.start(launch.command, launch.args, { PATH: SYSTEM_PATH }, this.readyTimeoutMs, args.fromFd, seccomp, launch);
     } catch (error) {
       await cgroup?.remove();
       throw error;
@@ -540,7 +544,7 @@ export class LocalSandboxProvider implements SandboxProvider {
     try {
       const initPid = innermostChild(init.pid!);
       const entry = (command: readonly string[]) => ({ ...limits, initPid, uid: SANDBOX_UID, seccompFilter: seccomp, command });
-      const bridge = proxy === undefined ? undefined : bridgeEgress(await this.listeners.listen(initPid), proxy.socketPath);
+      const bridge = proxy === undefined ? undefined : bridgeEgress(await this.hostHelper.listen(initPid), proxy.socketPath);
       steps.mark('egressBridge');
       const proxyEnv = credential === undefined ? {} : proxyVariables(`http://${credential}@127.0.0.1:${EGRESS_BRIDGE_PORT}`);
       const exec = new NamespaceExec({

@@ -42,19 +42,32 @@ export class RunnerProcess {
   /**
    * Spawns `command` and resolves once it printed the ready line; rejects with its stderr if it dies
    * or stalls. `fd3` is written, NUL-separated, to a pipe on fd 3 (bubblewrap's `--args 3`), and
-   * `fd4` as is to a pipe on fd 4 (bubblewrap's `--seccomp 4`).
+   * `fd4` as is to a pipe on fd 4 (bubblewrap's `--seccomp 4`); with `host`, the process is spawned
+   * as its uid/gid and `host.beforeArguments` runs before anything is written to them.
    */
-  static async start(command: string, args: readonly string[], env: NodeJS.ProcessEnv, readyTimeoutMs: number, fd3?: readonly string[], fd4?: Buffer): Promise<RunnerProcess> {
+  static async start(
+    command: string,
+    args: readonly string[],
+    env: NodeJS.ProcessEnv,
+    readyTimeoutMs: number,
+    fd3?: readonly string[],
+    fd4?: Buffer,
+    host?: { uid?: number; gid?: number; beforeArguments(pid: number): Promise<void> },
+  ): Promise<RunnerProcess> {
     const extra = [fd3?.map((arg) => `${arg}\0`).join(''), fd4].filter((data) => data !== undefined);
-    const child = spawn(command, args, { env, detached: true, stdio: ['pipe', 'pipe', 'pipe', ...extra.map(() => 'pipe' as const)] });
-    extra.forEach((data, index) => {
-      const pipe = child.stdio[3 + index] as Writable;
-      pipe.on('error', () => undefined); // the process died before reading; its exit is reported below
-      pipe.end(data);
-    });
+    const child = spawn(command, args, { env, detached: true, stdio: ['pipe', 'pipe', 'pipe', ...extra.map(() => 'pipe' as const)], uid: host?.uid, gid: host?.gid });
     const runner = new RunnerProcess(child);
+    // Listening from the spawn on, so an exit during beforeArguments is seen.
+    const ready = runner.waitUntilReady(readyTimeoutMs);
+    ready.catch(() => undefined); // awaited below, unless beforeArguments fails first
     try {
-      await runner.waitUntilReady(readyTimeoutMs);
+      if (host !== undefined && child.pid !== undefined) await host.beforeArguments(child.pid);
+      extra.forEach((data, index) => {
+        const pipe = child.stdio[3 + index] as Writable;
+        pipe.on('error', () => undefined); // the process died before reading; its exit is reported below
+        pipe.end(data);
+      });
+      await ready;
     } catch (error) {
       await runner.stop();
       throw error;
