@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, readlinkSync, writeSync } from 'node:fs';
 import { mkdtemp, realpath, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -26,6 +26,21 @@ for n in $(ls /proc/$$/fd); do [ "$n" -gt 2 ] && [ "$n" -ne 4 ] && echo "read $$
 for p in /proc/[0-9]*; do p=\${p#/proc/}; [ "$p" = $$ ] && continue; [ -r /proc/$p/fd ] || { echo "hidden $p"; continue; }; list $p
   for f in /proc/$p/fd/*; do n=\${f##*/}; [ "$n" -gt 2 ] && echo "read $p $n: $(timeout 1 dd bs=4096 count=1 status=none if="$f" 2>/dev/null | tr -d '\\0')"; done; done
 true`;
+
+/** The host processes whose parent is `pid` and whose command is `comm`, each with its descriptors' targets. */
+function childrenOf(pid: number, comm: string): Array<{ pid: number; fds: string[] }> {
+  const children: Array<{ pid: number; fds: string[] }> = [];
+  for (const entry of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    try {
+      const status = readFileSync(`/proc/${entry}/status`, 'utf8');
+      if (!status.includes(`\nPPid:\t${pid}\n`) || readFileSync(`/proc/${entry}/comm`, 'utf8').trim() !== comm) continue;
+      children.push({ pid: Number(entry), fds: readdirSync(`/proc/${entry}/fd`).map((fd) => readlinkSync(`/proc/${entry}/fd/${fd}`)) });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return children;
+}
 
 /**
  * A sandboxed command must never hold a descriptor the worker inherited: from a shell, a supervisor
@@ -83,5 +98,12 @@ describe('local sandbox: descriptors the worker inherited', () => {
     expect(seen).toEqual(expect.arrayContaining(['1 bwrap:', expect.stringMatching(/^\d+ sleep:$/), expect.stringMatching(/^\d+ MainThread:$/)]));
     expect(probe.stdout).not.toContain(marker);
     expect(probe.stdout).not.toContain(scratch);
+  });
+
+  it("keeps them out of the worker's perl helpers (the entry server and the host helper among them)", () => {
+    // Both are up: the launch had the host helper set bubblewrap's rlimits, the probe went through the entry server.
+    const helpers = childrenOf(worker.pid, 'perl');
+    expect(helpers.length).toBeGreaterThanOrEqual(2);
+    for (const helper of helpers) expect(helper.fds.filter((target) => target.startsWith(scratch))).toEqual([]);
   });
 });

@@ -6,6 +6,7 @@ import type { SandboxSpec } from '../src';
 
 /** A LocalSandboxProvider in a process of its own (test/provider-process.ts). */
 export interface ProviderProcess {
+  pid: number;
   /** The next JSON line it prints that has `key`. */
   next<T>(key: string): Promise<T>;
   kill(): Promise<void>;
@@ -58,6 +59,7 @@ export function startProviderProcess({ inherit = {}, ...options }: ProviderProce
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return {
+    pid: child.pid!,
     next: async <T>(key: string) => {
       for (;;) {
         const index = lines.findIndex((line) => key in line);
