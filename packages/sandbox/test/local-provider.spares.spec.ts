@@ -1,10 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { readdir, readFile, stat, statfs } from 'node:fs/promises';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { removeSandboxBase, SANDBOX_RUNNER_ENTRY } from '@stratus/testing';
-import { LocalSandboxProvider, RunnerClient, type SandboxSpec } from '../src';
+import { LocalSandboxProvider, RunnerClient } from '../src';
+import { startProviderProcess } from './provider-process-harness';
 import { eventually, makeBaseDir, mountsBelow, OWNER, recordingLogger, sandboxSpec } from './sandbox-harness';
 
 const MiB = 2 ** 20;
@@ -57,55 +56,6 @@ function freezeFormatting(dir: string, timeoutMs: number): { pid: number; image:
     }
   }
   throw new Error(`no mkfs.ext4 of an image below ${dir} within ${timeoutMs} ms`);
-}
-
-interface ProviderProcess {
-  /** The next JSON line it prints that has `key`. */
-  next<T>(key: string): Promise<T>;
-  kill(): Promise<void>;
-}
-
-/**
- * Runs test/provider-process.ts from its source, as jest runs the tests: swc strips the types, and
- * workspace packages resolve to their sources (`--conditions=@stratus/source`).
- */
-const PROVIDER_PROCESS = `
-const swc = require('@swc/core');
-require.extensions['.ts'] = (module, filename) =>
-  module._compile(swc.transformFileSync(filename, { jsc: { target: 'es2023', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } }).code, filename);
-require(process.argv[1]);
-`;
-
-/** A LocalSandboxProvider in a process of its own (test/provider-process.ts), for the test to SIGKILL. */
-function startProviderProcess(options: { baseDir: string; owner: string; spareWorkspaces: number; session?: SandboxSpec; command?: string }): ProviderProcess {
-  const settings = JSON.stringify({ ...options, runnerEntry: SANDBOX_RUNNER_ENTRY, diskLimitBytes: DISK_LIMIT });
-  const child: ChildProcess = spawn(process.execPath, ['--conditions=@stratus/source', '-e', PROVIDER_PROCESS, path.join(__dirname, 'provider-process.ts'), settings], {
-    cwd: path.join(__dirname, '..'),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const lines: Record<string, unknown>[] = [];
-  const waiting: (() => void)[] = [];
-  createInterface({ input: child.stdout! }).on('line', (line) => {
-    lines.push(JSON.parse(line) as Record<string, unknown>);
-    waiting.splice(0).forEach((wake) => wake());
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  return {
-    next: async <T>(key: string) => {
-      for (;;) {
-        const index = lines.findIndex((line) => key in line);
-        if (index >= 0) return lines.splice(index, 1)[0]![key] as T;
-        if (child.exitCode !== null) throw new Error(`the provider process exited: ${stderr}`);
-        await Promise.race([new Promise<void>((resolve) => waiting.push(resolve)), exited]);
-      }
-    },
-    kill: async () => {
-      child.kill('SIGKILL');
-      await exited;
-    },
-  };
 }
 
 /**
@@ -186,9 +136,9 @@ describe('local sandbox spare workspaces', () => {
   });
 
   it("leaves a killed worker's spares to the reconciler of its own deployment, which unmounts and removes them", async () => {
-    const killed = startProviderProcess({ baseDir: base.baseDir, owner: OWNER, spareWorkspaces: 2 });
+    const killed = startProviderProcess({ baseDir: base.baseDir, diskLimitBytes: DISK_LIMIT, owner: OWNER, spareWorkspaces: 2 });
     stop.push(() => killed.kill());
-    const otherDeployment = startProviderProcess({ baseDir: base.baseDir, owner: 'dep0other000', spareWorkspaces: 1 });
+    const otherDeployment = startProviderProcess({ baseDir: base.baseDir, diskLimitBytes: DISK_LIMIT, owner: 'dep0other000', spareWorkspaces: 1 });
     stop.push(() => otherDeployment.kill());
     await Promise.all([killed.next('spares'), otherDeployment.next('spares')]);
     const abandoned = await spareImages(base.baseDir);
@@ -219,7 +169,7 @@ describe('local sandbox spare workspaces', () => {
 
   it('removes a spare left half-formatted by a worker SIGKILLed with its mkfs.ext4: no image, loop device or mount stays', async () => {
     // Several spares, made one after the other: several formats to catch one of.
-    const worker = startProviderProcess({ baseDir: base.baseDir, owner: OWNER, spareWorkspaces: 4 });
+    const worker = startProviderProcess({ baseDir: base.baseDir, diskLimitBytes: DISK_LIMIT, owner: OWNER, spareWorkspaces: 4 });
     stop.push(() => worker.kill());
     // Frozen mid-format, then killed with its worker, as when the worker's whole service or container is killed.
     const mkfs = freezeFormatting(path.join(base.baseDir, SPARES), 60_000);
@@ -246,7 +196,7 @@ describe('local sandbox spare workspaces', () => {
   it('unmounts and removes a workspace filled to its limit while its worker was SIGKILLed mid-write; the host disk keeps nothing', async () => {
     const spec = sandboxSpec();
     // Writes 1 MiB at a time, forever: past the limit every write fails and it keeps trying.
-    const worker = startProviderProcess({ baseDir: base.baseDir, owner: OWNER, spareWorkspaces: 1, session: spec, command: 'while :; do head -c 1048576 /dev/zero >> /workspace/fill$((i++ % 4)) 2>/dev/null; done' });
+    const worker = startProviderProcess({ baseDir: base.baseDir, diskLimitBytes: DISK_LIMIT, owner: OWNER, spareWorkspaces: 1, session: spec, command: 'while :; do head -c 1048576 /dev/zero >> /workspace/fill$((i++ % 4)) 2>/dev/null; done' });
     stop.push(() => worker.kill());
     await worker.next('spares');
     const sandboxDir = await worker.next<string>('sessionDir');

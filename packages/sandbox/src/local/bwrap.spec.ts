@@ -84,7 +84,7 @@ describe('bwrapArgs', () => {
 });
 
 describe('hostLaunch', () => {
-  it('spawns bwrap alone, as the sandbox uid, and joins the cgroups and sets the rlimits before bwrap reads its arguments', async () => {
+  it('spawns bwrap behind a perl that closes inherited descriptors, as the sandbox uid, and joins the cgroups and sets the rlimits before bwrap reads its arguments', async () => {
     const launch = {
       cgroupProcsFiles: [] as string[],
       rlimits: { fileBytes: 100, openFiles: 64, processes: 32 },
@@ -92,11 +92,12 @@ describe('hostLaunch', () => {
       bwrapPath: '/usr/bin/bwrap',
       bwrapArgs: ['--chdir', '/workspace'],
       command: ['/opt/stratus/bin/node', 'main.js'],
+      keepFds: 5,
     };
     const limited: Array<[number, Array<[number, number]>]> = [];
     const spawned = hostLaunch(launch, async (pid, rlimits) => void limited.push([pid, rlimits]));
-    expect(spawned).toMatchObject({ command: '/usr/bin/bwrap', uid: 200_001, gid: 200_001 });
-    expect(spawned.args).toEqual(['--args', '3', '--chdir', '/workspace', '--', '/opt/stratus/bin/node', 'main.js']);
+    expect(spawned).toMatchObject({ command: '/usr/bin/perl', uid: 200_001, gid: 200_001 });
+    expect(spawned.args.slice(2)).toEqual(['--', '5', '/usr/bin/bwrap', '--args', '3', '--chdir', '/workspace', '--', '/opt/stratus/bin/node', 'main.js']);
     await spawned.beforeArguments(4242);
     // RLIMIT_CORE 0, RLIMIT_FSIZE, RLIMIT_NOFILE, RLIMIT_NPROC.
     expect(limited).toEqual([[4242, [[4, 0], [1, 100], [7, 64], [6, 32]]]]);

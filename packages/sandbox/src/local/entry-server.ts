@@ -2,6 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { Socket } from 'node:net';
 import { constants } from 'node:os';
+import { CLOSE_INHERITED_FDS } from './inherited-fds';
 import { SEND_MESSAGE, startResidentPerl } from './resident-perl';
 import { entryArguments, entrySubroutines, entrySyscalls, type SandboxEntry } from './sandbox-entry';
 
@@ -27,13 +28,16 @@ const STREAMS = ['stdout', 'stderr', 'status', 'exit'] as const;
  *
  * The command's stdin is the server's (/dev/null). dup2 puts its ends on fds 1, 2 and 4 and the
  * script's read end on 3 (over the channel, which the command must not keep; every descriptor perl
- * opened is close-on-exec): the sources are never below 5, since the worker's end of each pair is made
+ * opened is close-on-exec, and the server closes any other it inherited first thing, see
+ * inherited-fds.ts): the sources are never below 5, since the worker's end of each pair is made
  * first. The server exits when the worker closes the channel.
  */
 function serverProgram(): string {
   const sys = entrySyscalls();
   return `
 use POSIX ();
+${CLOSE_INHERITED_FDS}
+close_inherited_fds(4);
 my $sendmsg = ${sys.sendmsg};
 ${SEND_MESSAGE}
 ${entrySubroutines(sys)}

@@ -1,5 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { Server } from 'node:net';
+import { CLOSE_INHERITED_FDS } from './inherited-fds';
 import { EGRESS_BRIDGE_PORT } from './netns-bridge';
 import { SEND_MESSAGE, startResidentPerl } from './resident-perl';
 
@@ -29,9 +30,12 @@ const SYSCALLS: Partial<Record<string, { setns: number; sendmsg: number; prlimit
  * a 'message' event carrying a net.Server (it answers each with a NODE_HANDLE_ACK line, skipped
  * here); a failure is a plain message `{"id":N,"error":"…"}`, both sent with SEND_MESSAGE
  * (CLONE_NEWNET is 0x40000000). Arguments: the port, then the numbers of setns, sendmsg, prlimit64,
- * setresuid and setresgid.
+ * setresuid and setresgid. It keeps no descriptor the worker inherited but its stdio and the channel
+ * (inherited-fds.ts): its children's sockets are made in sandboxes' network namespaces.
  */
 const HELPER = `
+${CLOSE_INHERITED_FDS}
+close_inherited_fds(4);
 my ($port, $setns, $sendmsg, $prlimit64, $setresuid, $setresgid) = @ARGV;
 open(my $channel, "+<&=", 3) or die "channel: $!\\n";
 ${SEND_MESSAGE}

@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import { CLOSE_INHERITED_FDS } from './inherited-fds';
 
 /** rlimits bubblewrap and everything in the sandbox inherit: the floor that holds with or without cgroups. */
 export interface SandboxRlimits {
@@ -33,9 +34,26 @@ export interface HostLaunch {
   bwrapArgs: readonly string[];
   /** What bwrap runs in the sandbox (bwrap takes the command from its own command line only, not from `--args`). */
   command: readonly string[];
+  /** Descriptors below this are the launch's own (stdio, bwrap's `--args` and `--seccomp`); every other is closed before bwrap. */
+  keepFds: number;
 }
 
-/** How the worker starts bubblewrap: one exec, nothing in front of it. */
+/** The descriptor bubblewrap reads its arguments from. */
+export const BWRAP_ARGS_FD = 3;
+
+/**
+ * What the worker spawns in front of bubblewrap: perl closing every descriptor the worker inherited
+ * but the launch's own (Node cannot close them in a child it spawns, and bubblewrap passes whatever
+ * it is not told about on to the sandbox), then exec'ing bubblewrap in the same process: the cgroups
+ * and rlimits the worker gives that pid hold across the exec, whether they land on perl or bubblewrap.
+ * No program of the host's could replace it: neither bubblewrap, setpriv nor prlimit closes them.
+ * Arguments: the first descriptor to close, then bubblewrap's command line.
+ */
+const CLOSE_THEN_EXEC = `${CLOSE_INHERITED_FDS}
+close_inherited_fds(shift @ARGV);
+exec { $ARGV[0] } @ARGV or do { print STDERR "exec $ARGV[0]: $!\\n"; exit 127 };`;
+
+/** How the worker starts bubblewrap: perl's CLOSE_THEN_EXEC, then bubblewrap in the same process. */
 export interface HostSpawn {
   command: string;
   args: string[];
@@ -51,8 +69,8 @@ export interface HostSpawn {
 }
 
 /**
- * bubblewrap spawned directly by the worker, reading its arguments from fd 3 (so the token and the
- * session's variables never appear in a host command line). While it waits for them the worker
+ * bubblewrap spawned by the worker through CLOSE_THEN_EXEC, reading its arguments from fd 3 (so the
+ * token and the session's variables never appear in a host command line). While it waits for them the worker
  * writes its pid into the sandbox's cgroups and has `setRlimits` (the resident host helper) set its
  * rlimits: what a shell, `prlimit` and `setpriv` in front of it did in three execs, each tens of
  * milliseconds on a busy machine. The uid switch is the spawn's own (setgid, setgroups(0), setuid
@@ -62,8 +80,8 @@ export interface HostSpawn {
  */
 export function hostLaunch(launch: HostLaunch, setRlimits: (pid: number, rlimits: Array<[number, number]>) => Promise<void>): HostSpawn {
   return {
-    command: launch.bwrapPath,
-    args: ['--args', '3', ...launch.bwrapArgs, '--', ...launch.command],
+    command: '/usr/bin/perl',
+    args: ['-e', CLOSE_THEN_EXEC, '--', String(launch.keepFds), launch.bwrapPath, '--args', String(BWRAP_ARGS_FD), ...launch.bwrapArgs, '--', ...launch.command],
     ...(launch.hostUid !== undefined ? { uid: launch.hostUid, gid: launch.hostUid } : {}),
     beforeArguments: async (pid) => {
       // Synchronous: one small write each, cheaper than a thread-pool round trip on a busy machine.

@@ -20,7 +20,7 @@ import { EgressProxyProcess, type LocalEgressProxy } from './egress-proxy-proces
 import { EntryServer } from './entry-server';
 import { CgroupManager, parseCpuQuantity, parseMemoryQuantity, type SandboxCgroup } from './cgroups';
 import { HostHelper } from './host-helper';
-import { hostLaunch, type SandboxRlimits } from './host-launch';
+import { BWRAP_ARGS_FD, hostLaunch, type SandboxRlimits } from './host-launch';
 import { exportLines, NamespaceExec, SCRIPT_FROM_FD3 } from './namespace-exec';
 import { bridgeEgress, EGRESS_BRIDGE_PORT } from './netns-bridge';
 import { OnDemandRunner } from './on-demand-runner';
@@ -525,8 +525,10 @@ export class LocalSandboxProvider implements SandboxProvider {
     });
     const runnerCommand = [SANDBOX_PATHS.node, runnerPathInside(runnerCode, runner.entry)];
     steps.mark('arguments');
-    const launch = hostLaunch({ ...limits, hostUid, bwrapPath: bwrap, bwrapArgs: args.onCommandLine, command: enterable ? INIT_COMMAND : runnerCommand }, (pid, rlimits) =>
-      this.hostHelper.limit(pid, hostUid, rlimits),
+    const keepFds = (seccomp !== undefined ? SECCOMP_FD : BWRAP_ARGS_FD) + 1;
+    const launch = hostLaunch(
+      { ...limits, hostUid, bwrapPath: bwrap, bwrapArgs: args.onCommandLine, command: enterable ? INIT_COMMAND : runnerCommand, keepFds },
+      (pid, rlimits) => this.hostHelper.limit(pid, hostUid, rlimits),
     );
     let init: RunnerProcess;
     try {

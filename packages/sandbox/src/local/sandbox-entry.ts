@@ -1,4 +1,5 @@
 import type { SandboxRlimits } from './host-launch';
+import { CLOSE_INHERITED_FDS } from './inherited-fds';
 
 /**
  * System call numbers the entry program makes by number (perl has no built-in for them), per
@@ -75,9 +76,14 @@ export function entrySubroutines(sys: EntrySyscalls): string {
   ].join('\n');
 }
 
-/** The one-shot entry: enter, fork, the parent waits and exits as the command did, the child execs it. */
+/**
+ * The one-shot entry: close what the worker inherited (keeping stdio and the script's pipe on fd 3),
+ * enter, fork, the parent waits and exits as the command did, the child execs it.
+ */
 function entryProgram(sys: EntrySyscalls): string {
   return [
+    CLOSE_INHERITED_FDS,
+    'close_inherited_fds(4);',
     entrySubroutines(sys),
     'my @command = enter_sandbox(@ARGV);',
     'defined(my $child = fork) or die "fork: $!\\n";',
