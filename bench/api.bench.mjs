@@ -6,6 +6,7 @@
 // >= 2,000 req/s; POST /agents >= 1,500 req/s; POST events p99 < 15 ms at 200 req/s.
 import os from 'node:os';
 import { autocannonRun, databaseUrl, machine, startServer, summarize, writeReport } from './lib.mjs';
+import { cpuPer, cpuReading } from './process-tree.mjs';
 import { sendEventsAtFixedRate } from './send-rate.mjs';
 import { measureStatements } from './statements.mjs';
 
@@ -13,15 +14,24 @@ const DURATION = Number(process.env.BENCH_DURATION_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const SEND_RATE = Number(process.env.BENCH_SEND_RATE ?? 200);
 
-function run(server, title, method, route, body) {
-  return autocannonRun({
+/**
+ * One endpoint flat out, with the CPU each request cost (server, PostgreSQL, Redis, and this process's
+ * autocannon): with both cores busy, cores × 1000 / total ms is what the machine can serve at most.
+ */
+async function run(server, title, method, route, body) {
+  const before = cpuReading(server.pid);
+  const result = await autocannonRun({
     url: `${server.url}/api/v1/cloud${route}`,
     method,
     connections: CONNECTIONS,
     duration: DURATION,
     headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' },
     ...(body ? { body: JSON.stringify(body) } : {}),
-  }).then((result) => summarize(title, result));
+  });
+  const cpu = cpuPer(before, cpuReading(server.pid), result.requests.total);
+  const row = { ...summarize(title, result), cpu_ms_per_request: cpu };
+  console.log(`${''.padEnd(36)} CPU ms per request: server ${cpu.server}, postgres ${cpu.postgres}, redis ${cpu.redis}, autocannon ${cpu.bench} = ${cpu.total}`);
+  return row;
 }
 
 const loadBefore = os.loadavg();
