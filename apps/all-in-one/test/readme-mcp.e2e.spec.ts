@@ -12,7 +12,7 @@ let server: AllInOneProcess;
 
 beforeAll(async () => {
   server = await startAllInOne({ databaseName: 'stratus_readme_mcp' });
-}, 90_000);
+}, 240_000);
 
 afterAll(async () => {
   await server?.stop();

@@ -8,7 +8,7 @@ let server: AllInOneProcess;
 
 beforeAll(async () => {
   server = await startAllInOne({ databaseName: 'stratus_readme' });
-}, 120_000);
+}, 240_000);
 
 afterAll(async () => {
   await server?.stop();

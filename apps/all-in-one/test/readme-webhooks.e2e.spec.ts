@@ -10,7 +10,7 @@ const receiverPort = 21000 + Math.floor(Math.random() * 20000);
 
 beforeAll(async () => {
   server = await startAllInOne({ databaseName: 'stratus_readme_webhooks', env: { STRATUS_OUTBOUND_ALLOWED_PRIVATE_HOSTS: `127.0.0.1:${receiverPort}` } });
-}, 120_000);
+}, 240_000);
 
 afterAll(async () => {
   await server?.stop();

@@ -32,7 +32,7 @@ beforeAll(async () => {
   proxy = await startFaultyProxy(app.baseUrl);
   stratus = new Stratus({ baseURL: app.baseUrl, token: app.token });
   viaProxy = new Stratus({ baseURL: proxy.url, token: app.token, maxRetries: 3, retry: { initialDelayMs: 10, maxDelayMs: 40 } });
-}, 120_000);
+}, 240_000);
 
 afterEach(() => {
   proxy.plan(() => ({ kind: 'forward' }));

@@ -32,7 +32,7 @@ beforeAll(async () => {
     turnEvents.push(next.value);
     if (next.value.type === 'session.status_idle') break;
   }
-}, 120_000);
+}, 240_000);
 
 afterAll(async () => {
   await closeStream?.();

@@ -33,7 +33,7 @@ let stratus: Stratus;
 beforeAll(async () => {
   traced = await startTracedAllInOne('stratus_query_budget', { STRATUS_OTEL_DATASTORE_SPANS: 'true' });
   ({ receiver, stratus } = traced);
-}, 120_000);
+}, 240_000);
 
 afterAll(() => traced?.stop());
 

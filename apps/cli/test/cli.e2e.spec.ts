@@ -45,7 +45,7 @@ beforeAll(async () => {
   home = mkdtempSync(path.join(tmpdir(), 'stratus-cli-'));
   const { NO_COLOR: _ignored, ...inherited } = process.env;
   env = { ...inherited, STRATUS_BASE_URL: app.baseUrl, STRATUS_TOKEN: app.token, XDG_CONFIG_HOME: path.join(home, 'config') };
-}, 120_000);
+}, 240_000);
 
 afterAll(async () => {
   await app?.stop();

@@ -76,7 +76,9 @@ export async function startAllInOne(options: AllInOneOptions = {}): Promise<AllI
     await db.drop();
   };
   try {
-    const timeoutMs = options.readyTimeoutMs ?? 60_000;
+    // A safety net, not a deadline: the wait ends on the listening line. A fresh all-in-one migrates its
+    // database and boots three apps, which took over 60 s on a 2-core machine at load 30.
+    const timeoutMs = options.readyTimeoutMs ?? 180_000;
     const baseUrl = await new Promise<string>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`the all-in-one did not listen within ${timeoutMs} ms: ${stderr}`)), timeoutMs);
       // Reading every line also keeps the pipe drained, so the process never blocks on logging.
