@@ -1,5 +1,4 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { APP_INTERCEPTOR } from '@nestjs/core';
 import { CoreModule, type ServerEnv } from '@stratus/nest-common';
 import { AgentsController } from './agents/agents.controller';
 import { AgentsRepository } from './agents/agents.repository';
@@ -12,7 +11,6 @@ import { EnvironmentsService } from './environments/environments.service';
 import { EventsController } from './events/events.controller';
 import { EventsRepository } from './events/events.repository';
 import { EventsService } from './events/events.service';
-import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
 import { IdempotencyJanitor } from './idempotency/idempotency-janitor.service';
 import { IdempotencyRepository } from './idempotency/idempotency.repository';
 import { ModelsController } from './models/models.controller';
@@ -56,7 +54,6 @@ import { VaultsService } from './vaults/vaults.service';
     VaultsService,
     { provide: QUEUE_DASHBOARD_CONFIG, useFactory: () => queueDashboardConfig(process.env) },
     QueueDashboard,
-    { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
   ],
 })
 export class ApiModule {}

@@ -2,12 +2,14 @@ import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/com
 import type { Agent, Page } from '@stratus/contracts';
 import { Auth, type AuthContext, type Query as QueryParams } from '@stratus/nest-common';
 import { AgentsService } from './agents.service';
+import { Idempotent } from '../idempotency/idempotency.interceptor';
 
 @Controller('agents')
 export class AgentsController {
   constructor(private readonly agents: AgentsService) {}
 
   @Post()
+  @Idempotent()
   @HttpCode(201)
   create(@Auth() auth: AuthContext, @Body() body: unknown): Promise<Agent> {
     return this.agents.create(auth.workspaceId, body);
@@ -24,12 +26,14 @@ export class AgentsController {
   }
 
   @Post(':id')
+  @Idempotent()
   @HttpCode(200)
   update(@Auth() auth: AuthContext, @Param('id') id: string, @Body() body: unknown): Promise<Agent> {
     return this.agents.update(auth.workspaceId, id, body);
   }
 
   @Post(':id/archive')
+  @Idempotent()
   @HttpCode(200)
   archive(@Auth() auth: AuthContext, @Param('id') id: string): Promise<Agent> {
     return this.agents.archive(auth.workspaceId, id);

@@ -2,12 +2,14 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@ne
 import type { Page, Webhook, WebhookDelivery, WebhookWithSecret } from '@stratus/contracts';
 import { Auth, type AuthContext, type Query as QueryParams } from '@stratus/nest-common';
 import { WebhooksService } from './webhooks.service';
+import { Idempotent } from '../idempotency/idempotency.interceptor';
 
 @Controller('webhooks')
 export class WebhooksController {
   constructor(private readonly webhooks: WebhooksService) {}
 
   @Post()
+  @Idempotent()
   @HttpCode(201)
   create(@Auth() auth: AuthContext, @Body() body: unknown): Promise<WebhookWithSecret> {
     return this.webhooks.create(auth.workspaceId, body);
@@ -24,18 +26,21 @@ export class WebhooksController {
   }
 
   @Post(':id')
+  @Idempotent()
   @HttpCode(200)
   update(@Auth() auth: AuthContext, @Param('id') id: string, @Body() body: unknown): Promise<Webhook> {
     return this.webhooks.update(auth.workspaceId, id, body);
   }
 
   @Post(':id/rotate_secret')
+  @Idempotent()
   @HttpCode(200)
   rotateSecret(@Auth() auth: AuthContext, @Param('id') id: string, @Body() body: unknown): Promise<WebhookWithSecret> {
     return this.webhooks.rotateSecret(auth.workspaceId, id, body);
   }
 
   @Delete(':id')
+  @Idempotent()
   @HttpCode(200)
   delete(@Auth() auth: AuthContext, @Param('id') id: string): Promise<{ id: string; type: 'webhook_deleted' }> {
     return this.webhooks.delete(auth.workspaceId, id);

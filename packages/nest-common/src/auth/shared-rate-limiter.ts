@@ -1,8 +1,9 @@
 import { Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { stratusMetrics } from '@stratus/telemetry';
 import { ApiError } from '../errors/api-error';
+import { RedisFixedWindow, type WindowCount } from './redis-fixed-window';
 
 export interface SharedRateLimiterOptions {
   /** Full Redis key prefix, deployment prefix included. */
@@ -20,7 +21,7 @@ export interface SharedRateLimiterOptions {
  * is logged once per outage, and once again when Redis answers.
  */
 export class SharedRateLimiter {
-  private readonly shared: RateLimiterRedis;
+  private readonly shared: RedisFixedWindow;
   private readonly local: RateLimiterMemory;
   private readonly logger = new Logger('rate-limit');
   private localSince: number | null = null;
@@ -29,8 +30,7 @@ export class SharedRateLimiter {
     redis: Redis,
     private readonly options: SharedRateLimiterOptions,
   ) {
-    // Fail at once (not after ioredis's retries) while the connection is not ready.
-    this.shared = new RateLimiterRedis({ storeClient: redis, keyPrefix: options.keyPrefix, points: options.points, duration: options.durationSeconds, rejectIfRedisNotReady: true });
+    this.shared = new RedisFixedWindow(redis, options.keyPrefix, options.durationSeconds);
     this.local = new RateLimiterMemory({ points: options.points, duration: options.durationSeconds });
   }
 
@@ -41,22 +41,22 @@ export class SharedRateLimiter {
 
   /** Spends one point; throws a 429 ApiError with retry-after when the budget is gone. */
   async consume(key: string, message: (seconds: number) => string): Promise<void> {
+    let window: WindowCount | undefined;
     try {
-      await this.shared.consume(key);
+      window = await this.shared.count(key);
+    } catch (error) {
+      this.sharedFailed(error);
+    }
+    if (window) {
       this.sharedAnswered();
+      if (window.count > this.options.points) throw tooManyRequests(window.msLeft, message);
       return;
-    } catch (rejection) {
-      if (rejection instanceof RateLimiterRes) {
-        this.sharedAnswered();
-        throw tooManyRequests(rejection, message);
-      }
-      this.sharedFailed(rejection);
     }
     stratusMetrics().authLimiterFallback.add(1);
     try {
       await this.local.consume(key);
     } catch (rejection) {
-      if (rejection instanceof RateLimiterRes) throw tooManyRequests(rejection, message);
+      if (rejection instanceof RateLimiterRes) throw tooManyRequests(rejection.msBeforeNext, message);
       throw rejection;
     }
   }
@@ -74,7 +74,7 @@ export class SharedRateLimiter {
   }
 }
 
-function tooManyRequests(rejection: RateLimiterRes, message: (seconds: number) => string): ApiError {
-  const seconds = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
+function tooManyRequests(msLeft: number, message: (seconds: number) => string): ApiError {
+  const seconds = Math.max(1, Math.ceil(msLeft / 1000));
   return new ApiError(429, message(seconds), undefined, { 'retry-after': String(seconds) });
 }
