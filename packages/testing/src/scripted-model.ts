@@ -50,6 +50,8 @@ export interface ToolCallsStep extends ScriptedPacing {
   text?: string | string[];
   reasoning?: string | string[];
   usage?: ScriptedUsage;
+  /** Characters per streamed argument piece (default ARGUMENT_PIECE_LENGTH), for a test that sends a huge argument but is not about streaming it. */
+  argumentPieceLength?: number;
 }
 
 /** An HTTP error in OpenAI's shape: `{"error":{"message","type","param","code"}}`. */
@@ -232,6 +234,7 @@ interface Reply {
   reasoning: string[];
   content: string[];
   toolCalls: { id: string; name: string; arguments: string }[];
+  argumentPieceLength: number;
   finishReason: string;
   usage: ScriptedUsage;
 }
@@ -250,7 +253,8 @@ function toReply(step: TextStep | ToolCallsStep, record: ScriptedRequest): Reply
   const finishReason = step.kind === 'tool_calls' ? 'tool_calls' : (step.finishReason ?? 'stop');
   const output = [...reasoning, ...content, ...toolCalls.map((c) => c.name + c.arguments)].join('');
   const usage = step.usage ?? { prompt_tokens: estimateTokens(JSON.stringify(record.body.messages)), completion_tokens: estimateTokens(output) };
-  return { reasoning, content, toolCalls, finishReason, usage };
+  const argumentPieceLength = (step.kind === 'tool_calls' ? step.argumentPieceLength : undefined) ?? ARGUMENT_PIECE_LENGTH;
+  return { reasoning, content, toolCalls, argumentPieceLength, finishReason, usage };
 }
 
 /** One word (with its leading whitespace) per piece, or the exact pieces given. */
@@ -288,8 +292,8 @@ function streamChunks(reply: Reply, record: ScriptedRequest) {
   reply.toolCalls.forEach((call, index) => {
     // Like OpenAI: the first chunk of a call names it, later chunks carry only argument pieces.
     deltas.push({ tool_calls: [{ index, id: call.id, type: 'function', function: { name: call.name, arguments: '' } }] });
-    for (let at = 0; at < call.arguments.length; at += ARGUMENT_PIECE_LENGTH) {
-      deltas.push({ tool_calls: [{ index, function: { arguments: call.arguments.slice(at, at + ARGUMENT_PIECE_LENGTH) } }] });
+    for (let at = 0; at < call.arguments.length; at += reply.argumentPieceLength) {
+      deltas.push({ tool_calls: [{ index, function: { arguments: call.arguments.slice(at, at + reply.argumentPieceLength) } }] });
     }
   });
   const base = envelope(record, 'chat.completion.chunk');

@@ -82,7 +82,10 @@ describe('tool results', () => {
     const sessionId = await stack.session();
     // The runner's message quotes the invalid regular expression whole.
     const pattern = `(${'a'.repeat(300_000)}`;
-    stack.model.script({ kind: 'tool_calls', calls: [{ name: 'Grep', arguments: { pattern } }] }, { kind: 'text', text: 'oh well' });
+    // In 4 KiB pieces: 37,500 pieces of 8 characters kept a loaded machine's event loop busy long enough
+    // to lose the turn job's lock (a known limit of draining a huge reply, not what this test is about),
+    // and the takeover then took the next scripted answer.
+    stack.model.script({ kind: 'tool_calls', argumentPieceLength: 4096, calls: [{ name: 'Grep', arguments: { pattern } }] }, { kind: 'text', text: 'oh well' });
     await stack.send(sessionId, { type: 'user.message', content: 'search for it' });
     const events = await stack.idle(sessionId, 1, 60_000);
     // The whole turn first: a failure then shows what happened instead of a missing result.
