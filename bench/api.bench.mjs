@@ -19,7 +19,7 @@ const SEND_RATE = Number(process.env.BENCH_SEND_RATE ?? 200);
  * autocannon): with both cores busy, cores × 1000 / total ms is what the machine can serve at most.
  */
 async function run(server, title, method, route, body) {
-  const before = cpuReading(server.pid);
+  const before = cpuReading(server.pid, server.database);
   const result = await autocannonRun({
     url: `${server.url}/api/v1/cloud${route}`,
     method,
@@ -28,7 +28,7 @@ async function run(server, title, method, route, body) {
     headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' },
     ...(body ? { body: JSON.stringify(body) } : {}),
   });
-  const cpu = cpuPer(before, cpuReading(server.pid), result.requests.total);
+  const cpu = cpuPer(before, cpuReading(server.pid, server.database), result.requests.total);
   const row = { ...summarize(title, result), cpu_ms_per_request: cpu };
   console.log(`${''.padEnd(36)} CPU ms per request: server ${cpu.server}, postgres ${cpu.postgres}, redis ${cpu.redis}, autocannon ${cpu.bench} = ${cpu.total}`);
   return row;

@@ -84,19 +84,20 @@ function cpuMs(pid) {
 }
 
 /**
- * CPU milliseconds used so far by the server's process tree (with its sandboxes), by every PostgreSQL
- * and Redis process of the machine, and by this process (the benchmark's clients and scripted model).
- * Two readings around a timed phase say where its CPU went; on a quiet machine the database and Redis
- * figures are the server's alone.
+ * CPU milliseconds used so far by the server's process tree (with its sandboxes), by the PostgreSQL
+ * backends serving `database` (its process title names it), by every Redis process of the machine,
+ * and by this process (the benchmark's clients and scripted model). Two readings around a timed
+ * phase say where its CPU went; only the Redis figure counts other users of the machine too.
  */
-export function cpuReading(serverPid) {
+export function cpuReading(serverPid, database) {
   const table = processTable();
   const sum = (pids) => pids.reduce((total, pid) => total + cpuMs(pid), 0);
   const byCommand = (name) => [...table].filter(([, { comm }]) => comm === name).map(([pid]) => pid);
+  const servesDatabase = (pid) => (readProc(pid, 'cmdline') ?? '').split(' ').includes(database);
   const own = process.cpuUsage();
   return {
     server: sum(descendants(table, serverPid)),
-    postgres: sum(byCommand('postgres')),
+    postgres: sum(byCommand('postgres').filter(servesDatabase)),
     redis: sum(byCommand('redis-server')),
     bench: (own.user + own.system) / 1000,
   };

@@ -115,7 +115,7 @@ export async function turnsAtConcurrency(server, setup, kind, clients, durationS
   const sessions = await createSessions(server, setup, clients, errors);
   const streams = await Promise.all(sessions.map((id) => openSessionStream(server, id)));
   const turns = [];
-  const cpuBefore = cpuReading(server.pid);
+  const cpuBefore = cpuReading(server.pid, server.database);
   const started = performance.now();
   const deadline = started + durationS * 1000;
   await Promise.all(
@@ -127,7 +127,7 @@ export async function turnsAtConcurrency(server, setup, kind, clients, durationS
     }),
   );
   const elapsed = (performance.now() - started) / 1000;
-  const cpu = cpuPer(cpuBefore, cpuReading(server.pid), turns.length);
+  const cpu = cpuPer(cpuBefore, cpuReading(server.pid, server.database), turns.length);
   await Promise.all(streams.map((s) => s.close()));
   return {
     kind,
