@@ -84,31 +84,34 @@ function cpuMs(pid) {
 }
 
 /**
- * CPU milliseconds used so far by the server's process tree (with its sandboxes), by the PostgreSQL
- * backends serving `database` (its process title names it), by every Redis process of the machine,
- * and by this process (the benchmark's clients and scripted model). Two readings around a timed
- * phase say where its CPU went; only the Redis figure counts other users of the machine too.
+ * CPU milliseconds used so far, per process: the server's process tree (with its sandboxes), the
+ * PostgreSQL backends serving `database` (their process title names it), every Redis process of the
+ * machine; and this process's own (the benchmark's clients and scripted model). cpuPer compares two
+ * readings process by process: one that started in between counts whole, one that ended in between
+ * is counted in its parent once reaped (the server's children) or lost (a closed backend), never
+ * subtracted. Only the Redis figure counts other users of the machine too.
  */
 export function cpuReading(serverPid, database) {
   const table = processTable();
-  const sum = (pids) => pids.reduce((total, pid) => total + cpuMs(pid), 0);
+  const perProcess = (pids) => new Map(pids.map((pid) => [pid, cpuMs(pid)]));
   const byCommand = (name) => [...table].filter(([, { comm }]) => comm === name).map(([pid]) => pid);
   const servesDatabase = (pid) => (readProc(pid, 'cmdline') ?? '').split(' ').includes(database);
   const own = process.cpuUsage();
   return {
-    server: sum(descendants(table, serverPid)),
-    postgres: sum(byCommand('postgres').filter(servesDatabase)),
-    redis: sum(byCommand('redis-server')),
-    bench: (own.user + own.system) / 1000,
+    server: perProcess(descendants(table, serverPid)),
+    postgres: perProcess(byCommand('postgres').filter(servesDatabase)),
+    redis: perProcess(byCommand('redis-server')),
+    bench: new Map([[process.pid, (own.user + own.system) / 1000]]),
   };
 }
 
-/** CPU milliseconds per unit of work between two readings, per part and in all. */
+/** CPU milliseconds per unit of work between two readings of cpuReading, per part and in all. */
 export function cpuPer(before, after, units) {
   const per = {};
   let total = 0;
   for (const part of Object.keys(after)) {
-    const ms = after[part] - before[part];
+    let ms = 0;
+    for (const [pid, used] of after[part]) ms += used - (before[part].get(pid) ?? 0);
     total += ms;
     per[part] = Math.round((ms / Math.max(units, 1)) * 100) / 100;
   }
